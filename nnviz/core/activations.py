@@ -1,0 +1,306 @@
+"""Activation functions: a symbolic f and f' for display, and compiled NumPy code for speed.
+
+An :class:`Activation` carries both forms side by side. The built-ins (``ACTIVATIONS``) pair a SymPy
+expression with a hand-written, numerically stable NumPy implementation. Any other SymPy expression
+is differentiated symbolically and compiled once with ``lambdify``; if it turns out to be one of the
+built-ins (checked numerically), the stable built-in code is used for it.
+
+Conventions: derivatives of ReLU-like kinks are 0 at the kink; every derivative returns an array
+of its input's shape, even when it is a constant.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from .errors import FormulaError, SpecError
+
+#: The one symbol every activation expression is written in.
+X = sp.Symbol("x", real=True)
+
+ArrayFn = Callable[[np.ndarray], np.ndarray]
+
+_erf_object = np.frompyfunc(math.erf, 1, 1)
+
+
+def erf(z: np.ndarray) -> np.ndarray:
+    """Element-wise error function (NumPy has none; this uses ``math.erf``, exact to double precision)."""
+    z = np.asarray(z)
+    return _erf_object(z).astype(z.dtype if z.dtype.kind == "f" else np.float64)
+
+
+@dataclass(frozen=True, eq=False)
+class Activation:
+    """An activation function with its derivative.
+
+    Attributes
+    ----------
+    name : str or None
+        Built-in name (``"tanh"``), or None for custom activations.
+    text : str or None
+        The formula text it was parsed from, if any.
+    f_expr, df_expr : sympy.Expr or None
+        Symbolic f(x) and f'(x); None for a NumPy ``(f, df)`` pair.
+    f, df : callable
+        Vectorised NumPy functions; ``df(z)`` has the shape of ``z``.
+    derivative : callable
+        ``derivative(z, a)`` is f'(z) given ``a = f(z)`` too (cheaper for sigmoid and tanh).
+    """
+
+    name: str | None
+    text: str | None
+    f_expr: sp.Expr | None
+    df_expr: sp.Expr | None
+    f: ArrayFn
+    df: ArrayFn
+    _df_from_output: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+
+    def __post_init__(self) -> None:
+        df, from_output = self.df, self._df_from_output
+        # Resolved once: backpropagation calls this for every layer of every step.
+        object.__setattr__(self, "derivative", from_output or (lambda z, a: df(z)))
+
+    @property
+    def label(self) -> str:
+        """Short human-readable name: the built-in name, the formula text, or ``"custom"``."""
+        if self.name:
+            return self.name
+        if self.text:
+            return self.text
+        if self.f_expr is not None:
+            return str(self.f_expr)
+        return "custom (NumPy pair)"
+
+    def latex(self) -> tuple[str, str]:
+        """LaTeX of ``(f(x), f'(x))``; empty strings for a NumPy pair."""
+        if self.f_expr is None or self.df_expr is None:
+            return "", ""
+        return sp.latex(self.f_expr), sp.latex(self.df_expr)
+
+    def __repr__(self) -> str:
+        return f"Activation({self.label})"
+
+
+# --- stable NumPy implementations of the built-ins -------------------------------------------
+
+
+def _sigmoid(z):
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def _sigmoid_df(z):
+    return np.exp(-np.logaddexp(0.0, -z) - np.logaddexp(0.0, z))
+
+
+def _linear(z):
+    return z
+
+
+def _ones(z):
+    return np.ones_like(z)
+
+
+def _tanh_df(z):
+    t = np.tanh(z)
+    return 1.0 - t * t
+
+
+def _relu(z):
+    return np.maximum(z, 0.0)
+
+
+def _step(z):
+    return (z > 0).astype(z.dtype)
+
+
+def _leaky(z):
+    return np.where(z > 0, z, z * 0.01)
+
+
+def _leaky_df(z):
+    return np.where(z > 0, 1.0, 0.01).astype(z.dtype)
+
+
+def _elu(z):
+    return np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))
+
+
+def _elu_df(z):
+    return np.where(z > 0, 1.0, np.exp(np.minimum(z, 0.0))).astype(z.dtype)
+
+
+def _swish(z):
+    return z * _sigmoid(z)
+
+
+def _swish_df(z):
+    s = _sigmoid(z)
+    return s + z * s * (1.0 - s)
+
+
+_SQRT2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _gelu(z):
+    return 0.5 * z * (1.0 + erf(z / _SQRT2))
+
+
+def _gelu_df(z):
+    return 0.5 * (1.0 + erf(z / _SQRT2)) + z * np.exp(-0.5 * z * z) * _INV_SQRT_2PI
+
+
+def _gaussian(z):
+    return np.exp(-z * z)
+
+
+def _gaussian_df(z):
+    return -2.0 * z * np.exp(-z * z)
+
+
+def _normalise_derivative(expr: sp.Expr) -> sp.Expr:
+    """Apply the kink convention: Heaviside(0) = 0, and drop Dirac deltas (zero almost everywhere)."""
+    expr = expr.replace(sp.Heaviside, lambda arg, *h0: sp.Heaviside(arg, 0))
+    return expr.replace(sp.DiracDelta, lambda *args: sp.S.Zero)
+
+
+def _builtin(name: str, expr: sp.Expr, f: ArrayFn, df: ArrayFn, from_output=None) -> Activation:
+    return Activation(name, None, expr, _normalise_derivative(sp.diff(expr, X)), f, df, from_output)
+
+
+def _sigmoid_expr(x):
+    return 1 / (1 + sp.exp(-x))
+
+
+#: Built-in activations by name: the table the sidebar, the file format and the tests share.
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        _builtin("linear", X, _linear, _ones),
+        _builtin("sigmoid", _sigmoid_expr(X), _sigmoid, _sigmoid_df, lambda z, a: a * (1.0 - a)),
+        _builtin("tanh", sp.tanh(X), np.tanh, _tanh_df, lambda z, a: 1.0 - a * a),
+        _builtin("relu", sp.Max(0, X), _relu, _step),
+        _builtin("leaky_relu", sp.Piecewise((X, X > 0), (X / 100, True)), _leaky, _leaky_df),
+        _builtin("elu", sp.Piecewise((X, X > 0), (sp.exp(X) - 1, True)), _elu, _elu_df),
+        _builtin("softplus", sp.log(1 + sp.exp(X)), lambda z: np.logaddexp(0.0, z), _sigmoid),
+        _builtin("swish", X * _sigmoid_expr(X), _swish, _swish_df),
+        _builtin("gelu", X / 2 * (1 + sp.erf(X / sp.sqrt(2))), _gelu, _gelu_df),
+        _builtin("sin", sp.sin(X), np.sin, np.cos),
+        _builtin("gaussian", sp.exp(-(X**2)), _gaussian, _gaussian_df),
+    )
+}
+
+_ALIASES = {"identity": "linear", "none": "linear", "logistic": "sigmoid", "silu": "swish"}
+
+# Points at which a compiled expression is compared with the built-ins, and checked for finiteness.
+_MATCH_POINTS = np.linspace(-20.0, 20.0, 161)
+_FINITE_POINTS = np.linspace(-10.0, 10.0, 2001)
+
+
+def _shape_preserving(fn: Callable) -> ArrayFn:
+    def call(z: np.ndarray) -> np.ndarray:
+        out = fn(z)
+        if np.shape(out) != np.shape(z):
+            out = np.broadcast_to(out, np.shape(z)).astype(np.result_type(z, float))
+        return out
+
+    return call
+
+
+def compile_expr(expr: sp.Expr) -> ArrayFn:
+    """Compile a SymPy expression in ``X`` to a vectorised NumPy function of the input's shape."""
+    return _shape_preserving(sp.lambdify(X, expr, modules=[{"erf": erf}, "numpy"]))
+
+
+def _evaluate(fn: ArrayFn, points: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return np.asarray(fn(points.copy()))
+
+
+def _matching_builtin(f: ArrayFn, df: ArrayFn) -> Activation | None:
+    fv, dfv = _evaluate(f, _MATCH_POINTS), _evaluate(df, _MATCH_POINTS)
+    if fv.dtype.kind != "f" or dfv.dtype.kind != "f":
+        return None
+    for act in ACTIVATIONS.values():
+        for mine, theirs in ((fv, act.f(_MATCH_POINTS)), (dfv, act.df(_MATCH_POINTS))):
+            if not np.allclose(mine, theirs, rtol=1e-9, atol=1e-12):
+                break
+        else:
+            return act
+    return None
+
+
+def _check_finite(expr: sp.Expr, fn: ArrayFn, what: str) -> None:
+    if expr.has(sp.I, sp.zoo, sp.oo, -sp.oo, sp.nan):
+        raise FormulaError(f"{what} is not a finite real function: {expr}")
+    values = _evaluate(fn, _FINITE_POINTS)
+    if values.dtype.kind == "c" or not np.all(np.isfinite(values)):
+        bad = _FINITE_POINTS[~np.isfinite(values)] if values.dtype.kind != "c" else _FINITE_POINTS
+        raise FormulaError(
+            f"{what} is not finite everywhere on [-10, 10] (for example at x = {bad[0]:g}): {expr}"
+        )
+
+
+def activation_from_expr(expr: sp.Expr, text: str | None = None) -> Activation:
+    """Build an activation from a SymPy expression in :data:`X`.
+
+    Raises
+    ------
+    FormulaError
+        If the expression has other variables, or f or f' is not finite on [-10, 10].
+    """
+    if isinstance(expr, (int, float)):
+        expr = sp.Number(expr)
+    if not isinstance(expr, sp.Basic):
+        raise SpecError(f"an activation must be a SymPy expression in x, got {type(expr).__name__}")
+    extra = expr.free_symbols - {X}
+    if extra:
+        names = ", ".join(sorted(str(s) for s in extra))
+        raise FormulaError(f"the activation may use only the variable x, not {names}")
+    df_expr = _normalise_derivative(sp.diff(expr, X))
+    f, df = compile_expr(expr), compile_expr(df_expr)
+    _check_finite(expr, f, "f(x)")
+    _check_finite(df_expr, df, "f'(x)")
+    match = _matching_builtin(f, df)
+    if match is not None:
+        return Activation(match.name, text, expr, df_expr, match.f, match.df, match._df_from_output)
+    return Activation(None, text, expr, df_expr, f, df)
+
+
+def activation_from(fn: object) -> Activation:
+    """Resolve any accepted activation form to an :class:`Activation`.
+
+    Parameters
+    ----------
+    fn : Activation, str, callable or (callable, callable)
+        A built-in name; formula text (parsed safely); a Python function of a SymPy symbol such
+        as ``lambda x: 1/(1+exp(-x))`` or ``sympy.tanh``; or a pair ``(f, df)`` of NumPy
+        functions, in which case ``df`` is used as the derivative as given.
+    """
+    if isinstance(fn, Activation):
+        return fn
+    if isinstance(fn, str):
+        key = _ALIASES.get(fn.strip().lower(), fn.strip().lower())
+        if key in ACTIVATIONS:
+            return ACTIVATIONS[key]
+        from .formula import parse_activation
+
+        return parse_activation(fn)
+    if isinstance(fn, tuple):
+        if len(fn) != 2 or not all(callable(g) for g in fn):
+            raise SpecError("an activation pair must be (f, df): two NumPy functions")
+        return Activation(None, None, None, None, _shape_preserving(fn[0]), _shape_preserving(fn[1]))
+    if callable(fn):
+        try:
+            expr = fn(X)
+        except Exception as exc:  # the user's function could not take a symbol
+            raise SpecError(
+                f"activation {getattr(fn, '__name__', fn)!r} does not accept a SymPy symbol: {exc}"
+            ) from exc
+        return activation_from_expr(expr)
+    raise SpecError(f"unsupported activation {fn!r}: use a name, a formula, a function or (f, df)")

@@ -1,0 +1,65 @@
+"""A network evaluated over a grid of the input box, in one batched forward pass.
+
+These are the arrays behind the decision-boundary picture and the per-neuron maps. Images use
+row 0 for the *top* of the box (largest x2), so an array can be shown as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .datasets import apply_features
+from .network import Network
+
+Box = tuple[float, float, float, float]
+
+
+def grid_points(box: Box, n: int = 200, dtype: type = np.float32) -> np.ndarray:
+    """Centres of an ``n×n`` grid over ``box = (x_min, x_max, y_min, y_max)``, shape ``(n*n, 2)``.
+
+    Row-major from the top-left corner: point ``r*n + c`` is in image row ``r``, column ``c``.
+    """
+    x_min, x_max, y_min, y_max = box
+    dx, dy = (x_max - x_min) / n, (y_max - y_min) / n
+    xs = x_min + dx * (np.arange(n) + 0.5)
+    ys = y_max - dy * (np.arange(n) + 0.5)
+    gx, gy = np.meshgrid(xs, ys)
+    return np.column_stack([gx.ravel(), gy.ravel()]).astype(dtype)
+
+
+def _inputs(nn: Network, box: Box, n: int, features: Sequence[str] | None, dtype) -> np.ndarray:
+    points = grid_points(box, n, dtype)
+    return apply_features(points, features) if features else points
+
+
+def decision_grid(
+    nn: Network, box: Box, n: int = 200, features: Sequence[str] | None = None, dtype: type = np.float32
+) -> np.ndarray:
+    """The network's first output over an ``n×n`` grid of ``box``, shape ``(n, n)``.
+
+    Parameters
+    ----------
+    features : list of str, optional
+        Feature names (see :data:`~nnviz.core.datasets.FEATURES`) the network takes as inputs;
+        None means the raw ``(x1, x2)``.
+    dtype : float32 (default) or float64
+        float32 is plenty for drawing and several times faster.
+    """
+    return nn.predict(_inputs(nn, box, n, features, dtype))[:, 0].reshape(n, n)
+
+
+def neuron_grids(
+    nn: Network, box: Box, n: int = 40, features: Sequence[str] | None = None, dtype: type = np.float32
+) -> list[np.ndarray]:
+    """Every neuron's activation over the grid: a list of arrays of shape ``(units, n, n)``.
+
+    Element 0 holds the input features themselves; element ``i`` holds layer ``i``'s outputs.
+    """
+    a = nn.as_batch(_inputs(nn, box, n, features, dtype)).T
+    maps = [np.ascontiguousarray(a).reshape(-1, n, n)]
+    for layer in nn.layers:
+        a = layer.columns_forward(a)
+        maps.append(a.reshape(-1, n, n))
+    return maps
