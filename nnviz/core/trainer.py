@@ -124,8 +124,9 @@ class Trainer:
         return True
 
     def _finish_epoch(self) -> None:
-        z, a = self.nn.forward(self.X)[-1]
-        value = self.loss.value(a, self.Y, z, self.nn.layers[-1].activation)
+        with np.errstate(over="ignore", invalid="ignore"):  # non-finite values are checked just below
+            z, a = self.nn.forward(self.X)[-1]
+            value = self.loss.value(a, self.Y, z, self.nn.layers[-1].activation)
         finite = np.isfinite(value) and np.isfinite(sum(p.sum() for p in self._params))
         if not finite:
             self._diverged()

@@ -1,0 +1,96 @@
+"""Activations: symbolic and compiled forms agree, derivatives are right, extremes are stable."""
+
+import warnings
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from nnviz.core import ACTIVATIONS, SpecError, activation_from
+from nnviz.core.activations import X, compile_expr
+
+Z = np.concatenate([np.linspace(-8, 8, 161), [-3.3, 0.7, 2.9]])
+Z = Z[np.abs(Z) > 1e-3]  # keep finite differences away from the kinks
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_builtin_numpy_code_matches_its_sympy_expression(name):
+    act = ACTIVATIONS[name]
+    np.testing.assert_allclose(act.f(Z), compile_expr(act.f_expr)(Z), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(act.df(Z), compile_expr(act.df_expr)(Z), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_builtin_derivative_matches_central_differences(name):
+    act, h = ACTIVATIONS[name], 1e-6
+    numeric = (act.f(Z + h) - act.f(Z - h)) / (2 * h)
+    np.testing.assert_allclose(act.df(Z), numeric, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(act.derivative(Z, act.f(Z)), act.df(Z), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_derivative_has_the_input_shape_even_when_constant(name):
+    z = np.zeros((3, 2))
+    assert ACTIVATIONS[name].df(z).shape == (3, 2)
+    assert activation_from(lambda x: 3 * x).df(z).shape == (3, 2)
+    assert activation_from(lambda x: x).df(z).shape == (3, 2)
+
+
+def test_relu_like_derivatives_are_zero_at_the_kink():
+    zero = np.zeros(1)
+    assert ACTIVATIONS["relu"].df(zero)[0] == 0.0
+    assert activation_from(lambda x: sp.Max(0, x)).df(zero)[0] == 0.0
+    # A ReLU written as a formula is not the built-in object, but must follow the same convention.
+    custom = activation_from(lambda x: sp.Max(0, 2 * x))
+    assert custom.name is None and custom.df(zero)[0] == 0.0
+
+
+@pytest.mark.parametrize("form", ["sigmoid", "softplus", "tanh", "sympy-sigmoid", "sympy-softplus"])
+def test_no_overflow_or_warning_up_to_1e4(form):
+    act = {
+        "sympy-sigmoid": lambda: activation_from(lambda x: 1 / (1 + sp.exp(-x))),
+        "sympy-softplus": lambda: activation_from(lambda x: sp.log(1 + sp.exp(x))),
+    }.get(form, lambda: ACTIVATIONS[form])()
+    z = np.array([-1e4, -800.0, -40.0, 0.0, 40.0, 800.0, 1e4])
+    with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
+        warnings.simplefilter("error")
+        f, df = act.f(z), act.df(z)
+    assert np.all(np.isfinite(f)) and np.all(np.isfinite(df))
+    if "sigmoid" in form:
+        assert f[0] == 0.0 and f[-1] == 1.0 and df[0] == 0.0
+    if "softplus" in form:
+        assert f[-1] == 1e4 and f[0] == 0.0
+
+
+def test_sympy_functions_are_recognised_as_builtins_but_keep_their_expression():
+    sig = activation_from(lambda x: 1 / (1 + sp.exp(-x)))
+    assert sig.name == "sigmoid" and sig.f is ACTIVATIONS["sigmoid"].f
+    assert activation_from(sp.tanh).name == "tanh"
+    assert activation_from(lambda f: f).name == "linear"
+    odd = activation_from(lambda x: x / (1 + sp.Abs(x)))
+    assert odd.name is None
+    np.testing.assert_allclose(odd.f(np.array([1.0, -3.0])), [0.5, -0.75])
+    np.testing.assert_allclose(odd.df(np.array([1.0])), [0.25])
+
+
+def test_each_activation_keeps_symbolic_f_and_derivative_for_display():
+    f_tex, df_tex = ACTIVATIONS["sigmoid"].latex()
+    assert "e^{- x}" in f_tex and df_tex
+    assert sp.simplify(ACTIVATIONS["tanh"].df_expr - (1 - sp.tanh(X) ** 2)) == 0
+
+
+def test_numpy_pair_uses_the_given_derivative():
+    act = activation_from((np.tanh, lambda z: 2.0 * np.ones_like(z)))
+    z = np.array([0.3, -0.2])
+    np.testing.assert_array_equal(act.df(z), [2.0, 2.0])
+    np.testing.assert_array_equal(act.derivative(z, act.f(z)), [2.0, 2.0])
+    assert act.f_expr is None
+
+
+def test_unknown_and_malformed_activations_are_clear_errors():
+    with pytest.raises(SpecError, match="pair"):
+        activation_from((np.tanh,))
+    with pytest.raises(SpecError, match="SymPy symbol"):
+        activation_from(lambda x: float(x))
+    with pytest.raises(SpecError, match="unsupported"):
+        activation_from(42)
