@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -127,7 +128,7 @@ class Trainer:
         with np.errstate(over="ignore", invalid="ignore"):  # non-finite values are checked just below
             z, a = self.nn.forward(self.X)[-1]
             value = self.loss.value(a, self.Y, z, self.nn.layers[-1].activation)
-        finite = np.isfinite(value) and np.isfinite(sum(p.sum() for p in self._params))
+        finite = math.isfinite(value) and all(math.isfinite(p.sum()) for p in self._params)
         if not finite:
             self._diverged()
         self.history.append(value)
