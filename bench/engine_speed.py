@@ -41,8 +41,24 @@ def main() -> None:
         ("2-4-1 sigmoid, SSE, per-sample SGD (001), XOR", [2, 4, 1], "sigmoid", "sigmoid", "sse", 1, xor),
         ("2-2-2-1 tanh, MSE, per-sample SGD (000), XOR", [2, 2, 2, 1], "tanh", "sigmoid", "mse", 1, xor),
         ("[2,8,8,1] tanh, BCE, batch 10, spiral", [2, 8, 8, 1], "tanh", "sigmoid", "bce", 10, spiral),
-        ("[2,8,8,8,8,8,8,1] tanh, BCE, batch 10, spiral", [2] + [8] * 6 + [1], "tanh", "sigmoid", "bce", 10, spiral),
-        ("[2,8,8,8,8,8,8,1] relu, BCE, batch 10, spiral", [2] + [8] * 6 + [1], "relu", "sigmoid", "bce", 10, spiral),
+        (
+            "[2,8,8,8,8,8,8,1] tanh, BCE, batch 10, spiral",
+            [2] + [8] * 6 + [1],
+            "tanh",
+            "sigmoid",
+            "bce",
+            10,
+            spiral,
+        ),
+        (
+            "[2,8,8,8,8,8,8,1] relu, BCE, batch 10, spiral",
+            [2] + [8] * 6 + [1],
+            "relu",
+            "sigmoid",
+            "bce",
+            10,
+            spiral,
+        ),
     ]
     print("Training step (one batch, forward + backward + update):")
     for label, sizes, hidden, output, loss, batch, data in rows:
@@ -50,9 +66,9 @@ def main() -> None:
     print("Grid evaluation (one batched forward pass, float32):")
     for label, hidden in (("6x8 tanh", "tanh"), ("6x8 relu", "relu")):
         nn = Network.from_sizes([2] + [8] * 6 + [1], hidden=hidden, output="sigmoid", seed=0)
-        t = best_of(lambda: decision_grid(nn, (-6, 6, -6, 6), 200), number=10)
+        t = best_of(lambda nn=nn: decision_grid(nn, (-6, 6, -6, 6), 200), number=10)
         print(f"  200×200 decision grid, {label:38s} {t * 1e3:8.2f} ms")
-        t = best_of(lambda: neuron_grids(nn, (-6, 6, -6, 6), 40), number=10)
+        t = best_of(lambda nn=nn: neuron_grids(nn, (-6, 6, -6, 6), 40), number=10)
         print(f"  40×40 maps of every neuron, {label:33s} {t * 1e3:8.2f} ms")
     nn = Network.from_sizes([2] + [8] * 6 + [1], hidden="tanh", output="sigmoid", seed=0)
     t = best_of(lambda: decision_grid(nn, (-6, 6, -6, 6), 200, dtype=np.float64), number=10)

@@ -41,11 +41,17 @@ def article_002(seed: int) -> Network:
 #: name -> (network builder, training options)
 SETUPS = {
     "000 xor_example: 2-2-2-1 tanh, sigmoid out (no bias), MSE, per-sample, lr 0.1, 20000 epochs": (
-        article_000, dict(epochs=20000, lr=0.1, loss="mse", batch_size=1)),
+        article_000,
+        dict(epochs=20000, lr=0.1, loss="mse", batch_size=1),
+    ),
     "001: 2-4-1 sigmoid, SSE, per-sample, lr 0.05, N(0, 0.1²) init, 20000 epochs": (
-        article_001, dict(epochs=20000, lr=0.05, loss="sse", batch_size=1)),
+        article_001,
+        dict(epochs=20000, lr=0.05, loss="sse", batch_size=1),
+    ),
     "002: 2-4-1 ReLU + sigmoid, BCE, full batch, lr 0.5, He init, 5000 epochs": (
-        article_002, dict(epochs=5000, lr=0.5, loss="bce", batch_size=4)),
+        article_002,
+        dict(epochs=5000, lr=0.5, loss="bce", batch_size=4),
+    ),
 }
 
 
@@ -67,8 +73,11 @@ def main() -> None:
             start = time.perf_counter()
             results = pool.map(solves, [(name, seed) for seed in range(args.seeds)])
             rate = sum(results) / len(results)
-            print(f"{name}\n    solved {sum(results)}/{len(results)} = {rate:.0%}"
-                  f"  ({time.perf_counter() - start:.0f} s)", flush=True)
+            print(
+                f"{name}\n    solved {sum(results)}/{len(results)} = {rate:.0%}"
+                f"  ({time.perf_counter() - start:.0f} s)",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

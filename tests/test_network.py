@@ -63,7 +63,9 @@ def test_from_sizes_is_seeded_and_uses_the_initialiser():
     expected = np.random.default_rng(0).standard_normal((4, 2)) * np.sqrt(2 / 2)
     np.testing.assert_array_equal(a.layers[0].weights, expected)
     small = Network.from_sizes([2, 4, 1], init="small_normal", seed=0)
-    np.testing.assert_array_equal(small.layers[0].weights, np.random.default_rng(0).standard_normal((4, 2)) * 0.1)
+    np.testing.assert_array_equal(
+        small.layers[0].weights, np.random.default_rng(0).standard_normal((4, 2)) * 0.1
+    )
 
 
 def test_unseeded_networks_draw_from_numpys_global_generator():

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from seed_scripts import SEEDS, example_scripts
 
 from nnviz.core import Network
-
-from seed_scripts import SEEDS, example_scripts
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = example_scripts()
@@ -21,7 +20,10 @@ pytestmark = pytest.mark.skipif(
 # NumPy's global generator is seeded before each script runs, as the scripts draw their initial
 # weights from it. With correct gradients this 2-2-2-1 network reaches XOR from about two random
 # starts in three (see bench/solve_rates.py); seed 2 is one that does.
-RUNNER = "import numpy, runpy, sys; numpy.random.seed(int(sys.argv[1])); runpy.run_path(sys.argv[2], run_name='__main__')"
+RUNNER = (
+    "import numpy, runpy, sys; numpy.random.seed(int(sys.argv[1])); "
+    "runpy.run_path(sys.argv[2], run_name='__main__')"
+)
 
 
 def run_script(name: str, tmp_path: Path, seed: int) -> subprocess.CompletedProcess:
@@ -29,7 +31,11 @@ def run_script(name: str, tmp_path: Path, seed: int) -> subprocess.CompletedProc
     env = {"MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
         [sys.executable, "-c", RUNNER, str(seed), name],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return result
