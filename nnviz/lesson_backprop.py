@@ -1,0 +1,393 @@
+"""Backpropagation, one step at a time, for one training sample of a small network.
+
+:func:`walkthrough` lists the steps of one SGD update: the forward pass (each layer's ``z`` and
+``a``), the loss, then backwards each layer's delta and weight gradients, then the update. Every
+number comes from the engine: ``z`` and ``a`` from :meth:`Network.forward`, the output delta from the
+:class:`~nnviz.core.losses.Loss` object, the hidden deltas by the expression
+:meth:`Network.backprop` uses, and the gradients from :meth:`Network.backprop` itself (the tests check
+that the deltas give those gradients and that the update equals a :class:`Trainer` step).
+
+Notation is the articles': column vectors, ``z⁽ˡ⁾ = W⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾``, ``a⁽ˡ⁾ = f(z⁽ˡ⁾)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .core.errors import SpecError
+from .core.losses import get_loss
+from .core.network import Network
+
+#: Largest layer the walkthrough shows (matrices wider than this do not fit on a page).
+MAX_UNITS = 4
+MAX_LAYERS = 3
+
+_LOSS_LATEX = {
+    "mse": (r"L = \tfrac12 \sum_i (a_i - y_i)^2", r"\frac{\partial L}{\partial a} = a - y"),
+    "sse": (r"L = \sum_i (a_i - y_i)^2", r"\frac{\partial L}{\partial a} = 2\,(a - y)"),
+    "bce": (
+        r"L = -\sum_i \big[y_i \log a_i + (1 - y_i)\log(1 - a_i)\big]",
+        r"\frac{\partial L}{\partial a} = \frac{a - y}{a\,(1 - a)}",
+    ),
+}
+
+
+def number(v: float, digits: int = 4) -> str:
+    """A number for LaTeX: ``0.7311``, ``-12.5``, ``3.2 \\cdot 10^{-5}``."""
+    v = float(v)
+    if not np.isfinite(v):
+        return r"\mathrm{NaN}" if np.isnan(v) else (r"\infty" if v > 0 else r"-\infty")
+    if v == 0:
+        return "0"
+    if 1e-3 <= abs(v) < 1e5:
+        text = f"{v:.{digits}g}"
+        return text
+    mantissa, exponent = f"{v:.{max(1, digits - 2)}e}".split("e")
+    return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
+
+
+def matrix(values: Any, digits: int = 4) -> str:
+    """A LaTeX ``bmatrix`` of a scalar, vector (shown as a column) or matrix."""
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim == 0:
+        return number(arr, digits)
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    rows = [" & ".join(number(v, digits) for v in row) for row in arr]
+    return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+
+
+def _sup(layer: int) -> str:
+    return f"^{{[{layer}]}}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One click of the walkthrough.
+
+    Attributes
+    ----------
+    phase : {"forward", "loss", "backward", "gradient", "update"}
+    layer : int
+        1-based layer the step is about (0 for the loss).
+    title : str
+    formula : str
+        LaTeX with symbols.
+    numbers : str
+        The same equation with the engine's numbers.
+    note : str
+        One or two sentences of explanation (Markdown).
+    values : dict of str to ndarray
+        The arrays shown, for tests and tables.
+    """
+
+    phase: str
+    layer: int
+    title: str
+    formula: str
+    numbers: str
+    note: str = ""
+    values: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class Walkthrough:
+    """All steps of one SGD update on one sample, and what they produce.
+
+    Attributes
+    ----------
+    steps : list of Step
+    grads : list of ndarray
+        The engine's gradients, in :meth:`Network.parameters` order.
+    deltas : list of ndarray
+        Each layer's delta, shape ``(units,)``.
+    loss : float
+        The sample's loss before the update.
+    updated : Network
+        A copy of the network after the update (the original is not changed).
+    """
+
+    steps: list[Step]
+    grads: list[np.ndarray]
+    deltas: list[np.ndarray]
+    loss: float
+    updated: Network
+
+
+def check_small(nn: Network) -> None:
+    """Raise ``SpecError`` unless ``nn`` is small enough to show (at most 3 layers of 4 units)."""
+    if len(nn.layers) > MAX_LAYERS or max(nn.sizes) > MAX_UNITS:
+        raise SpecError(
+            f"the step-by-step view shows networks of up to {MAX_LAYERS} layers of {MAX_UNITS} units; "
+            f"this one is {'-'.join(map(str, nn.sizes))}"
+        )
+
+
+def walkthrough(nn: Network, x: Any, y: Any, loss: str = "mse", lr: float = 0.1) -> Walkthrough:
+    """The steps of one per-sample SGD update of ``nn`` on the sample ``(x, y)``.
+
+    Parameters
+    ----------
+    nn : Network
+        Not modified.
+    x : array-like of shape (nn.inputs,)
+    y : array-like of shape (nn.outputs,)
+    loss : {"mse", "sse", "bce"}
+    lr : float
+        Learning rate of the update ``p ← p − lr · ∂L/∂p``.
+    """
+    loss_obj = get_loss(loss)
+    if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
+        raise SpecError(f"the learning rate must be a positive number, got {lr!r}")
+    X = nn.as_batch(np.asarray(x, dtype=np.float64).reshape(1, -1))
+    Y = nn.as_targets(np.asarray(y, dtype=np.float64).reshape(1, -1))
+    layers = nn.layers
+    count = len(layers)
+
+    grads, cache = nn.backprop(X, Y, loss_obj)
+    z_out, a_out = cache[-1]
+    out_act = layers[-1].activation
+    value = loss_obj.value(a_out, Y, z_out, out_act)
+    deltas_rows = [np.empty(0)] * count
+    deltas_rows[-1] = loss_obj.delta(a_out, Y, z_out, out_act)
+    for i in range(count - 1, 0, -1):
+        deltas_rows[i - 1] = (deltas_rows[i] @ layers[i].weights) * layers[i - 1].activation.derivative(
+            *cache[i - 1]
+        )
+    deltas = [d[0] for d in deltas_rows]
+
+    # Gradients per layer, from the engine's list (weights, then bias if any).
+    per_layer: list[tuple[np.ndarray, np.ndarray | None]] = []
+    index = 0
+    for layer in layers:
+        gw = grads[index]
+        gb = grads[index + 1] if layer.bias is not None else None
+        index += 1 if layer.bias is None else 2
+        per_layer.append((gw, gb))
+
+    steps: list[Step] = []
+    a_prev = X[0]
+    for i, layer in enumerate(layers, 1):
+        z, a = cache[i - 1][0][0], cache[i - 1][1][0]
+        prev = "x" if i == 1 else f"a{_sup(i - 1)}"
+        bias_sym = f" + b{_sup(i)}" if layer.bias is not None else ""
+        bias_num = f" + {matrix(layer.bias)}" if layer.bias is not None else ""
+        steps.append(
+            Step(
+                "forward",
+                i,
+                f"Layer {i}: weighted sums",
+                f"z{_sup(i)} = W{_sup(i)} {prev}{bias_sym}",
+                f"{matrix(layer.weights)} {matrix(a_prev)}{bias_num} = {matrix(z)}",
+                f"Each of the {layer.n_out} units adds up its inputs times its weights"
+                + (" plus its bias." if layer.bias is not None else " (this layer has no bias)."),
+                {"W": layer.weights.copy(), "a_prev": a_prev.copy(), "z": z.copy()},
+            )
+        )
+        f_latex, _ = layer.activation.latex()
+        steps.append(
+            Step(
+                "forward",
+                i,
+                f"Layer {i}: activation {layer.activation.label}",
+                f"a{_sup(i)} = f(z{_sup(i)})" + (rf", \quad f(x) = {f_latex}" if f_latex else ""),
+                f"a{_sup(i)} = f\\left({matrix(z)}\\right) = {matrix(a)}",
+                "The activation is applied to each unit's sum on its own.",
+                {"z": z.copy(), "a": a.copy()},
+            )
+        )
+        a_prev = a
+
+    loss_formula, dloss = _LOSS_LATEX.get(loss_obj.name, (f"L = {loss_obj.name}", ""))
+    steps.append(
+        Step(
+            "loss",
+            0,
+            f"Loss ({loss_obj.name})",
+            loss_formula,
+            rf"a{_sup(count)} = {matrix(a_out[0])}, \; y = {matrix(Y[0])} "
+            rf"\;\Rightarrow\; L = {number(value)}",
+            "How far the output is from the target. Backpropagation now asks how L changes with every "
+            "weight, starting at the output.",
+            {"a": a_out[0].copy(), "y": Y[0].copy(), "loss": np.array(value)},
+        )
+    )
+
+    for i in range(count, 0, -1):
+        layer = layers[i - 1]
+        z = cache[i - 1][0][0]
+        d = deltas[i - 1]
+        _, df_latex = layer.activation.latex()
+        fprime = np.asarray(layer.activation.derivative(*(c[0] for c in cache[i - 1])))
+        if i == count:
+            if loss_obj.name == "bce" and layer.activation.name == "sigmoid":
+                formula = rf"\delta{_sup(i)} = a{_sup(i)} - y"
+                numbers = rf"{matrix(a_out[0])} - {matrix(Y[0])} = {matrix(d)}"
+                note = "With a sigmoid output, cross-entropy's σ' cancels: the output error is simply a − y."
+            else:
+                formula = (
+                    rf"\delta{_sup(i)} = \frac{{\partial L}}{{\partial a{_sup(i)}}} \odot f'(z{_sup(i)})"
+                )
+                dl_da = loss_obj.dloss_da(a_out, Y)[0]
+                numbers = rf"{matrix(dl_da)} \odot {matrix(fprime)} = {matrix(d)}"
+                note = f"The output error: ${dloss}$ times the slope of the activation at z."
+        else:
+            formula = (
+                rf"\delta{_sup(i)} = \left(W{_sup(i + 1)}\right)^{{\!\top}} \delta{_sup(i + 1)} "
+                rf"\odot f'(z{_sup(i)})"
+            )
+            back = layers[i].weights.T @ deltas[i]
+            numbers = (
+                rf"{matrix(layers[i].weights.T)} {matrix(deltas[i])} \odot {matrix(fprime)} "
+                rf"= {matrix(back)} \odot {matrix(fprime)} = {matrix(d)}"
+            )
+            note = (
+                f"Layer {i + 1}'s errors flow back along the same weights, then are scaled by this layer's "
+                "slope: a unit with slope ≈ 0 (saturated or dead) passes almost nothing back."
+            )
+        if df_latex and "σ' cancels" not in note:
+            note += f" Here $f'(x) = {df_latex}$."
+        steps.append(
+            Step(
+                "backward",
+                i,
+                f"Layer {i}: delta",
+                formula,
+                numbers,
+                note,
+                {"delta": d.copy(), "fprime": fprime},
+            )
+        )
+        gw, gb = per_layer[i - 1]
+        prev_a = X[0] if i == 1 else cache[i - 2][1][0]
+        prev = "x" if i == 1 else f"a{_sup(i - 1)}"
+        formula = (
+            rf"\frac{{\partial L}}{{\partial W{_sup(i)}}} = \delta{_sup(i)} \left({prev}\right)^{{\!\top}}"
+        )
+        numbers = rf"{matrix(d)} {matrix(prev_a.reshape(1, -1))} = {matrix(gw)}"
+        values = {"dW": gw.copy()}
+        if gb is not None:
+            formula += rf", \qquad \frac{{\partial L}}{{\partial b{_sup(i)}}} = \delta{_sup(i)}"
+            numbers += rf", \qquad {matrix(gb)}"
+            values["db"] = gb.copy()
+        steps.append(
+            Step(
+                "gradient",
+                i,
+                f"Layer {i}: weight gradients",
+                formula,
+                numbers,
+                "Each weight's gradient is the error of the unit it feeds times the input it carries.",
+                values,
+            )
+        )
+
+    updated = nn.copy()
+    for (gw, gb), new in zip(per_layer, updated.layers):
+        new.weights -= lr * gw
+        if gb is not None:
+            new.bias -= lr * gb
+    for i, (old, new) in enumerate(zip(layers, updated.layers), 1):
+        gw, gb = per_layer[i - 1]
+        formula = rf"W{_sup(i)} \leftarrow W{_sup(i)} - \eta\,\frac{{\partial L}}{{\partial W{_sup(i)}}}"
+        numbers = rf"{matrix(old.weights)} - {number(lr)} \cdot {matrix(gw)} = {matrix(new.weights)}"
+        values = {"W": new.weights.copy()}
+        if gb is not None:
+            grad_b = rf"\frac{{\partial L}}{{\partial b{_sup(i)}}}"
+            formula += rf", \quad b{_sup(i)} \leftarrow b{_sup(i)} - \eta\,{grad_b}"
+            numbers += rf", \quad {matrix(old.bias)} - {number(lr)} \cdot {matrix(gb)} = {matrix(new.bias)}"
+            values["b"] = new.bias.copy()
+        steps.append(
+            Step(
+                "update",
+                i,
+                f"Layer {i}: update (η = {lr:g})",
+                formula,
+                numbers,
+                "Every weight takes a small step against its gradient.",
+                values,
+            )
+        )
+    return Walkthrough(steps, grads, deltas, value, updated)
+
+
+def small_network(
+    seed: int = 0, hidden: int = 2, activation: str = "tanh", output: str = "sigmoid"
+) -> Network:
+    """The default network of the page: 2-``hidden``-1 with biases."""
+    return Network.from_sizes([2, hidden, 1], hidden=activation, output=output, init="xavier", seed=seed)
+
+
+# --- the diagram ----------------------------------------------------------------------------------
+
+_PHASE_COLOUR = {"forward": "#0877bd", "loss": "#7b3294", "backward": "#d95f02", "gradient": "#d95f02"}
+
+
+def diagram_svg(
+    nn: Network, step: Step | None = None, values: list[np.ndarray] | None = None, width: int = 460
+) -> str:
+    """The network as circles and lines, the step's layer highlighted.
+
+    Parameters
+    ----------
+    values : list of ndarray, optional
+        Numbers to print in the nodes, one array per column (inputs first).
+    """
+    sizes = nn.sizes
+    cols = len(sizes)
+    node, gap, top = 34, 18, 30
+    height = top + max(sizes) * (node + gap) + 10
+    step_x = (width - 2 * 40 - node) / max(1, cols - 1)
+    xs = [40 + c * step_x for c in range(cols)]
+
+    def ys(count: int) -> list[float]:
+        span = count * node + (count - 1) * gap
+        start = top + (height - top - span) / 2
+        return [start + k * (node + gap) + node / 2 for k in range(count)]
+
+    focus = step.layer if step is not None else -1
+    colour = _PHASE_COLOUR.get(step.phase if step else "", "#0877bd")
+    if step is not None and step.phase == "update":
+        colour = "#1a9850"
+    parts = []
+    for c in range(1, cols):
+        lit = c == focus and step is not None and step.phase in ("forward", "gradient", "update")
+        w = nn.layers[c - 1].weights
+        for j, yb in enumerate(ys(sizes[c])):
+            for i, ya in enumerate(ys(sizes[c - 1])):
+                v = float(w[j, i])
+                stroke = colour if lit else ("#9ecae1" if v > 0 else "#fdbe85")
+                parts.append(
+                    f"<line x1='{xs[c - 1] + node / 2:.1f}' y1='{ya:.1f}' x2='{xs[c] - node / 2:.1f}' "
+                    f"y2='{yb:.1f}' stroke='{stroke}' stroke-width='{2.5 if lit else 1.5}'/>"
+                )
+    for c in range(cols):
+        title = "x" if c == 0 else f"layer {c}"
+        parts.append(
+            f"<text x='{xs[c]:.1f}' y='14' font-size='12' text-anchor='middle' fill='#333'>{title}</text>"
+        )
+        lit = (c == focus) or (step is not None and step.phase == "loss" and c == cols - 1)
+        for k, y in enumerate(ys(sizes[c])):
+            fill = colour if lit else "#f4f4f4"
+            text_fill = "#fff" if lit else "#222"
+            parts.append(
+                f"<circle cx='{xs[c]:.1f}' cy='{y:.1f}' r='{node / 2}' fill='{fill}' stroke='#666'/>"
+            )
+            if values is not None and c < len(values) and k < len(values[c]):
+                parts.append(
+                    f"<text x='{xs[c]:.1f}' y='{y + 4:.1f}' font-size='10' text-anchor='middle' "
+                    f"fill='{text_fill}'>{float(values[c][k]):.2f}</text>"
+                )
+    return (
+        f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height:.0f}' width='{width}' "
+        f"height='{height:.0f}' font-family='system-ui, sans-serif'>{''.join(parts)}</svg>"
+    )
+
+
+def node_values(nn: Network, x: Any) -> list[np.ndarray]:
+    """Inputs and every layer's activations for one sample, for the diagram's nodes."""
+    X = nn.as_batch(np.asarray(x, dtype=np.float64).reshape(1, -1))
+    return [X[0]] + [a[0] for _, a in nn.forward(X)]

@@ -1,0 +1,165 @@
+"""Matplotlib figures for the learning pages: arrays in, ``Figure`` out (no pyplot, no Streamlit).
+
+These are drawn once per click, not per frame, so Matplotlib's cost (tens of ms) does not matter.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+
+from .lesson_activation import Region
+
+BLUE, ORANGE, GREY = "#0877bd", "#f59322", "#888888"
+
+
+def figure_png(fig: Figure, dpi: int = 120) -> bytes:
+    """The figure as PNG bytes, cropped to its contents."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def figure_data_uri(fig: Figure, dpi: int = 120) -> str:
+    """``data:image/png;base64,...`` of the figure (``st.image`` shows it without keeping a media file)."""
+    return "data:image/png;base64," + base64.b64encode(figure_png(fig, dpi)).decode("ascii")
+
+
+_REGION_COLOUR = {"dead": "#d62728", "vanishing": "#ff9896", "exploding": "#9467bd"}
+
+
+def activation_figure(
+    x: np.ndarray, f: np.ndarray, df: np.ndarray, regions: Sequence[Region], title: str
+) -> Figure:
+    """f (solid) and f' (dashed) over ``x`` (all of shape ``(n,)``), bad stretches of f' shaded."""
+    fig = Figure(figsize=(5.2, 3.4), dpi=100)
+    ax = fig.add_subplot()
+    shown = set()
+    for r in regions:
+        label = {"dead": "f′ = 0", "vanishing": "f′ vanishes", "exploding": "f′ explodes"}[r.kind]
+        ax.axvspan(r.start, r.end, color=_REGION_COLOUR[r.kind], alpha=0.18, lw=0,
+                   label=None if r.kind in shown else label)  # fmt: skip
+        shown.add(r.kind)
+    ax.plot(x, f, color=BLUE, lw=2, label="f(x)")
+    ax.plot(x, df, color=ORANGE, lw=2, ls="--", label="f′(x)")
+    ax.axhline(0, color=GREY, lw=0.6)
+    ax.axvline(0, color=GREY, lw=0.6)
+    finite = np.concatenate([f[np.isfinite(f)], df[np.isfinite(df)]])
+    if finite.size:
+        lo, hi = np.percentile(finite, [1, 99])
+        pad = 0.1 * max(hi - lo, 1e-6)
+        ax.set_ylim(min(lo, -0.1) - pad, max(hi, 1.0) + pad)
+    ax.set_xlim(x[0], x[-1])
+    ax.set_title(title)
+    ax.set_xlabel("x")
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(alpha=0.25)
+    return fig
+
+
+def heatmap_figure(weights: np.ndarray, title: str, annotate: bool = True, row_label: str = "unit",
+                   col_label: str = "input") -> Figure:  # fmt: skip
+    """A weight matrix of shape ``(n_out, n_in)`` as a diverging heatmap, numbers written in the cells."""
+    n_out, n_in = weights.shape
+    fig = Figure(
+        figsize=(max(2.6, 0.7 * n_in + 1.6), max(1.8, 0.55 * n_out + 1.0)), dpi=100, layout="constrained"
+    )
+    ax = fig.add_subplot()
+    finite = weights[np.isfinite(weights)]
+    limit = float(np.abs(finite).max()) if finite.size else 1.0
+    limit = limit if limit > 0 else 1.0
+    image = ax.imshow(weights, cmap="RdBu", norm=TwoSlopeNorm(0.0, -limit, limit), aspect="auto")
+    if annotate:
+        for (r, c), v in np.ndenumerate(weights):
+            ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=8,
+                    color="white" if abs(v) > 0.6 * limit else "black")  # fmt: skip
+    ax.set_xticks(range(n_in), [str(i + 1) for i in range(n_in)])
+    ax.set_yticks(range(n_out), [str(i + 1) for i in range(n_out)])
+    ax.set_xlabel(col_label)
+    ax.set_ylabel(row_label)
+    ax.set_title(title, fontsize=10)
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    return fig
+
+
+def perceptron_figure(
+    points: np.ndarray,
+    labels: np.ndarray,
+    lines: Sequence[tuple[float, float, float]],
+    box: tuple[float, float, float, float],
+    title: str,
+    shade: tuple[float, float, float] | None = None,
+) -> Figure:
+    """Points coloured by label, the lines ``w1·x + w2·y + b = 0``, the side ``> 0`` of ``shade`` tinted."""
+    fig = Figure(figsize=(4.4, 4.2), dpi=100)
+    ax = fig.add_subplot()
+    x0, x1, y0, y1 = box
+    if shade is not None:
+        gx, gy = np.meshgrid(np.linspace(x0, x1, 200), np.linspace(y0, y1, 200))
+        w1, w2, b = shade
+        ax.contourf(gx, gy, (w1 * gx + w2 * gy + b > 0).astype(float), levels=[-0.5, 0.5, 1.5],
+                    colors=[ORANGE, BLUE], alpha=0.15)  # fmt: skip
+    xs = np.linspace(x0, x1, 2)
+    for k, (w1, w2, b) in enumerate(lines):
+        style = {"color": "#333" if k == 0 and shade is not None else GREY, "lw": 2 if k == 0 else 1.4}
+        if abs(w2) > 1e-12:
+            ax.plot(xs, -(w1 * xs + b) / w2, **style)
+        elif abs(w1) > 1e-12:
+            ax.axvline(-b / w1, **style)
+    colours = [BLUE if t > 0.5 else ORANGE for t in labels]
+    ax.scatter(points[:, 0], points[:, 1], c=colours, s=160, edgecolors="black", zorder=3)
+    for (px, py), t in zip(points, labels):
+        ax.annotate(f"{int(t)}", (px, py), textcoords="offset points", xytext=(10, 8), fontsize=11)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.25)
+    return fig
+
+
+def loss_curves_figure(
+    epochs: np.ndarray, history: np.ndarray, solved: np.ndarray, title: str = ""
+) -> Figure:
+    """Every copy's loss curve (``history`` of shape ``(n_records, N)``), solved blue, failed orange."""
+    fig = Figure(figsize=(6.0, 3.4), dpi=100)
+    ax = fig.add_subplot()
+    alpha = float(np.clip(8.0 / max(1, history.shape[1]) ** 0.5, 0.05, 0.8))
+    for mask, colour, name in ((solved, BLUE, "solved"), (~solved, ORANGE, "failed")):
+        if mask.any():
+            ax.plot(epochs, history[:, mask], color=colour, alpha=alpha, lw=0.8)
+            ax.plot([], [], color=colour, label=f"{name} ({int(mask.sum())})")
+    positive = history[np.isfinite(history) & (history > 0)]
+    if positive.size:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.25)
+    return fig
+
+
+def histogram_figure(final_loss: np.ndarray, solved: np.ndarray, bins: int = 30) -> Figure:
+    """The distribution of final losses on a log axis, solved and failed copies stacked."""
+    fig = Figure(figsize=(6.0, 3.0), dpi=100)
+    ax = fig.add_subplot()
+    finite = np.isfinite(final_loss) & (final_loss > 0)
+    if finite.any():
+        lo, hi = final_loss[finite].min(), final_loss[finite].max()
+        edges = np.geomspace(lo, max(hi, lo * 10), bins + 1)
+        data = [final_loss[finite & solved], final_loss[finite & ~solved]]
+        ax.hist(data, bins=edges, stacked=True, color=[BLUE, ORANGE], label=["solved", "failed"])
+        ax.set_xscale("log")
+        ax.legend(fontsize=8)
+    ax.set_xlabel("final loss")
+    ax.set_ylabel("copies")
+    ax.grid(alpha=0.25)
+    return fig

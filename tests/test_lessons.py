@@ -1,0 +1,224 @@
+"""Logic of the learning pages: the step-by-step numbers are the engine's, the labs' helpers behave."""
+
+import numpy as np
+import pytest
+
+from nnviz import lesson_activation as la
+from nnviz import lesson_backprop as bp
+from nnviz import lesson_inspector as insp
+from nnviz import lesson_perceptron as pc
+from nnviz import lesson_seedlab as sl
+from nnviz.core import ACTIVATIONS, LayerSpecNBF, Network, SpecError, Trainer
+
+SAMPLES = [([0.0, 1.0], [1.0]), ([1.0, 1.0], [0.0]), ([0.3, -0.7], [1.0])]
+NETWORKS = {
+    "2-2-1 tanh/sigmoid": lambda: Network.from_sizes([2, 2, 1], "tanh", "sigmoid", seed=3),
+    "2-3-3-1 relu": lambda: Network.from_sizes([2, 3, 3, 1], "relu", "sigmoid", seed=5),
+    "000 (no output bias)": lambda: Network(
+        2,
+        [LayerSpecNBF(2, True, "tanh"), LayerSpecNBF(2, True, "tanh"), LayerSpecNBF(1, False, "sigmoid")],
+        seed=1,
+    ),
+    "2-3-2 swish, 2 outputs": lambda: Network(2, [(3, True, "swish"), (2, True, "sigmoid")], seed=2),
+}
+
+
+def steps_of(walk, phase):
+    return [s for s in walk.steps if s.phase == phase]
+
+
+@pytest.mark.parametrize("make", NETWORKS.values(), ids=NETWORKS.keys())
+@pytest.mark.parametrize("loss", ["mse", "sse", "bce"])
+@pytest.mark.parametrize("x, y", SAMPLES)
+def test_step_numbers_are_the_engines_gradients_and_update(make, loss, x, y):
+    nn = make()
+    y = np.resize(np.asarray(y), nn.outputs)
+    before = [p.copy() for p in nn.parameters()]
+    walk = bp.walkthrough(nn, x, y, loss=loss, lr=0.3)
+    assert all(np.array_equal(p, q) for p, q in zip(before, nn.parameters())), "the network must not change"
+
+    X, Y = np.asarray([x]), np.asarray([y])
+    grads, cache = nn.backprop(X, Y, loss)
+    # Forward: every z and a shown is the engine's.
+    forward = steps_of(walk, "forward")
+    for i, (z, a) in enumerate(cache):
+        np.testing.assert_array_equal(forward[2 * i].values["z"], z[0])
+        np.testing.assert_array_equal(forward[2 * i + 1].values["a"], a[0])
+    # Backward: the gradients shown are Network.backprop's, and the deltas shown produce them.
+    shown = []
+    for step in reversed(steps_of(walk, "gradient")):  # shown from the output back; parameters() goes forward
+        shown.append(step.values["dW"])
+        if "db" in step.values:
+            shown.append(step.values["db"])
+    assert len(shown) == len(grads)
+    for mine, theirs in zip(shown, grads):
+        np.testing.assert_array_equal(mine, theirs)
+    inputs = [np.asarray(x)] + [a[0] for _, a in cache[:-1]]
+    for delta, a_prev, layer_step in zip(walk.deltas, inputs, reversed(steps_of(walk, "gradient"))):
+        np.testing.assert_allclose(np.outer(delta, a_prev), layer_step.values["dW"], rtol=1e-13, atol=1e-15)
+    # The update equals one Trainer step and one epoch of nn.train on this sample.
+    stepped = make()
+    Trainer(stepped, X, Y, loss=loss, lr=0.3, batch_size=1).step()
+    trained = make()
+    trained.train(X, Y, epochs=1, lr=0.3, loss=loss, verbose=False)
+    for mine, a, b in zip(walk.updated.parameters(), stepped.parameters(), trained.parameters()):
+        np.testing.assert_allclose(mine, a, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(mine, b, rtol=0, atol=1e-15)
+    updates = steps_of(walk, "update")
+    for layer, step in zip(walk.updated.layers, updates):
+        np.testing.assert_array_equal(step.values["W"], layer.weights)
+    assert walk.loss == pytest.approx(nn.loss(X, Y, loss), rel=1e-15)
+
+
+def test_step_order_and_latex():
+    nn = NETWORKS["2-2-1 tanh/sigmoid"]()
+    walk = bp.walkthrough(nn, [1, 0], [1], loss="bce", lr=0.5)
+    phases = [(s.phase, s.layer) for s in walk.steps]
+    assert phases == [
+        ("forward", 1), ("forward", 1), ("forward", 2), ("forward", 2), ("loss", 0),
+        ("backward", 2), ("gradient", 2), ("backward", 1), ("gradient", 1), ("update", 1), ("update", 2),
+    ]  # fmt: skip
+    assert walk.steps[5].formula.endswith("a^{[2]} - y")  # sigmoid + cross-entropy: the output delta is a - y
+    assert r"\begin{bmatrix}" in walk.steps[0].numbers
+    assert bp.matrix([[1, 2], [3, 4]]) == r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}"
+    assert bp.number(2.5e-6) == r"2.50 \cdot 10^{-6}"
+    svg = bp.diagram_svg(nn, walk.steps[6], bp.node_values(nn, [1, 0]))
+    assert svg.startswith("<svg") and "#d95f02" in svg
+
+
+def test_walkthrough_refuses_big_networks_and_bad_input():
+    with pytest.raises(SpecError, match="up to 3 layers"):
+        bp.check_small(Network.from_sizes([2, 8, 1], seed=0))
+    bp.check_small(Network.from_sizes([3, 3, 3, 1], seed=0))
+    nn = NETWORKS["2-2-1 tanh/sigmoid"]()
+    with pytest.raises(SpecError):
+        bp.walkthrough(nn, [1, 2, 3], [1])
+    with pytest.raises(SpecError):
+        bp.walkthrough(nn, [1, 2], [1], lr=-1)
+    with pytest.raises(SpecError):
+        bp.walkthrough(nn, [1, 2], [1], loss="hinge")
+
+
+# --- activation lab ---------------------------------------------------------------------------------
+
+
+def test_activation_regions():
+    x, f, df = la.sample(ACTIVATIONS["relu"], -5, 5)
+    found = la.regions(x, df)
+    assert [r.kind for r in found] == ["dead"]
+    assert found[0].start == -5 and found[0].end == 0  # the kink counts as dead (f'(0) = 0)
+    x, f, df = la.sample(ACTIVATIONS["sigmoid"], -10, 10)
+    kinds = [(r.kind, round(r.start), round(r.end)) for r in la.regions(x, df)]
+    assert kinds == [("vanishing", -10, -5), ("vanishing", 5, 10)]  # σ' < 0.01 beyond |x| ≈ 4.6
+    x, f, df = la.sample(ACTIVATIONS["linear"], -3, 3)
+    assert la.regions(x, df) == []
+    assert "Dead zone" in found[0].describe(0.01, 10)
+    assert la.summary(x, f, df)["f′(0)"] == "1"
+
+
+def test_activation_lab_validates_range_and_choice():
+    with pytest.raises(SpecError):
+        la.check_range(1, 1)
+    with pytest.raises(SpecError):
+        la.check_range(-1e9, 0)
+    with pytest.raises(SpecError):
+        la.resolve("   ")
+    with pytest.raises(SpecError):
+        la.regions(np.zeros(3), np.zeros(3), vanish=1, explode=0.5)
+    assert la.resolve("TANH") is ACTIVATIONS["tanh"]
+    assert la.send_value(" Tanh ") == "tanh" and la.send_value("x/(1+abs(x))") == "x/(1+abs(x))"
+    assert la.latex_pair(ACTIVATIONS["tanh"])[1].startswith("f'(x) = ")
+
+
+# --- perceptron --------------------------------------------------------------------------------------
+
+
+def test_no_line_separates_xor():
+    assert pc.best_line_score("AND") == 4
+    assert pc.best_line_score("OR") == 4
+    assert pc.best_line_score("XOR") == 3
+    assert pc.score("AND", 1, 1, -1.5) == 4 and pc.score("XOR", 1, 1, -0.5) == 3
+    assert pc.perceptron_rule("OR")[-1].mistakes == 0
+    assert all(e.mistakes > 0 for e in pc.perceptron_rule("XOR", epochs=50))
+    assert pc.line_segment(1, 1, -1.5) == ((1.5, 0.0), (0.0, 1.5))
+    assert pc.line_segment(0, 0, 1) is None
+    nn, history = pc.train_hidden("XOR", hidden=4, seed=0)
+    assert ((nn.predict(pc.POINTS)[:, 0] > 0.5) == pc.GATES["XOR"].astype(bool)).all()
+    assert history[-1] < history[0]
+    with pytest.raises(SpecError):
+        pc.labels("NAND")
+
+
+# --- inspector ---------------------------------------------------------------------------------------
+
+
+def test_inspector_helpers():
+    nn = Network.from_sizes([2, 3, 1], "tanh", "sigmoid", seed=0)
+    nn.metadata = {
+        "dataset": "circle",
+        "epoch": 3,
+        "loss_history": [0.7, 0.5, 0.4],
+        "training": {"features": ["x1", "x2"], "loss_epochs": [1, 2, 3]},
+    }
+    nn = insp.load(nn.to_bytes())
+    assert [r["parameters"] for r in insp.architecture(nn)] == [9, 4]
+    assert insp.activations(nn)[0][0] == "layer 1: tanh"
+    epochs, losses = insp.loss_history(nn)
+    assert epochs.tolist() == [1, 2, 3] and losses.tolist() == [0.7, 0.5, 0.4]
+    names, box = insp.input_setup(nn)
+    assert names == ["x1", "x2"] and box == (-6.0, 6.0, -6.0, 6.0)
+    rows = insp.default_inputs(nn)
+    np.testing.assert_allclose(insp.evaluate(nn, rows), nn.predict(pc.POINTS))
+    with pytest.raises(SpecError, match="row 2, column x2"):
+        insp.evaluate(nn, [{"x1": 0, "x2": 0}, {"x1": 1, "x2": "abc"}])
+    assert any(
+        r["field"] == "loss_history" and r["value"].startswith("3 values") for r in insp.metadata_rows(nn)
+    )
+    three = Network.from_sizes([3, 1], seed=0)
+    assert insp.input_setup(three)[0] is None and insp.input_columns(three) == ["in1", "in2", "in3"]
+
+
+# --- seed lab ----------------------------------------------------------------------------------------
+
+
+def test_seed_lab_runs_and_summarises():
+    config = sl.with_changes(sl.PRESETS["002"], epochs=300)
+    seen = []
+    result = sl.run_lab(config, copies=40, progress=seen.append, chunks=4)
+    assert seen == [0.25, 0.5, 0.75, 1.0]
+    report = result.report
+    assert len(report.verdict) == 40 and result.seeds == list(range(40))
+    assert sum(r["copies"] for r in sl.summary_rows(result)) == 40
+    failed = sl.failed_copies(result, limit=6)
+    assert len(failed) <= 6 and all(not report.solved[k] for k in failed)
+    if failed:
+        assert sl.boundary(result, failed[0], n=20).shape == (20, 20)
+    counts, edges = sl.loss_histogram(report.final_loss)
+    assert counts.sum() == 40 and len(edges) == len(counts) + 1
+    assert sl.downsample_curves(result.trainer.history, 10).shape[1] <= 10
+    # Copy k of the lab is the network Network(..., seed=k) trained alone.
+    k = 7
+    nn = Network(2, list(config.layers), init=config.init, seed=k)
+    Trainer(nn, pc.POINTS, pc.GATES["XOR"][:, None], loss=config.loss, lr=config.lr, batch_size=4).run(300)
+    np.testing.assert_allclose(
+        result.ensemble.network(k).predict(pc.POINTS), nn.predict(pc.POINTS), atol=1e-10
+    )
+
+
+def test_parse_hidden():
+    assert sl.parse_hidden("2, 2") == [2, 2] and sl.parse_hidden("4") == [4] and sl.parse_hidden("") == []
+    for bad in ("0", "x", "2,,99", "1 1 1 1 1"):
+        with pytest.raises(SpecError):
+            sl.parse_hidden(bad)
+
+
+def test_article_000_initialisation():
+    config = sl.PRESETS["000a"]
+    nn = sl.article_network(config, 5)
+    draw = np.random.default_rng(5).standard_normal((2, 3)) * np.sqrt(2 / 3)
+    np.testing.assert_array_equal(nn.layers[0].weights, draw[:, :2])
+    np.testing.assert_array_equal(nn.layers[0].bias, draw[:, 2])
+    assert nn.layers[2].bias is None
+    ens = sl.make_ensemble(config, [5, 6])
+    assert ens.seeds == (5, 6)
+    np.testing.assert_array_equal(ens.weights[0][0], nn.layers[0].weights)
