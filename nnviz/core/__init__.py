@@ -5,6 +5,7 @@
 """
 
 from .activations import ACTIVATIONS, Activation, activation_from
+from .ensemble import Ensemble, EnsembleTrainer
 from .errors import DivergedError, FormulaError, NNFormatError, NNVizError, SpecError
 from .formula import parse_activation
 from .init import INITIALISERS
@@ -16,7 +17,7 @@ from .trainer import Trainer
 
 __all__ = [
     "ACTIVATIONS", "INITIALISERS", "LOSSES", "OPTIMIZERS",
-    "Activation", "Adam", "DivergedError", "FormulaError", "Layer", "LayerSpec", "LayerSpecD",
+    "Activation", "Adam", "Ensemble", "EnsembleTrainer", "DivergedError", "FormulaError", "Layer", "LayerSpec", "LayerSpecD",
     "LayerSpecNB", "LayerSpecNBF", "Momentum", "NNFormatError", "NNVizError", "Network", "Optimizer",
     "SGD", "SpecError", "Trainer", "activation_from", "parse_activation",
 ]

@@ -10,26 +10,21 @@ name the offending token and its 1-based column.
 SymPy itself can hang or exhaust memory on tiny inputs (towers of powers, ``exp(exp(exp(...)))``
 compared inside ``Max``), and Streamlit runs scripts outside the main thread, where ``signal.alarm``
 is unavailable. So the SymPy work (building, differentiating, compiling, checking finiteness) is first
-done in a child process (``os.fork``, about 10 ms; a ``multiprocessing`` spawn process on macOS and
-Windows) that is killed after :data:`TIME_LIMIT` seconds and may use at most :data:`CHILD_MEMORY` more
-bytes; only if it succeeds is the same work repeated in this process. Results, including refusals, are
-cached per text, so a formula costs about 50 ms the first time and nothing after.
+done in a child process (:func:`nnviz.core.sandbox.run_in_child`: ``os.fork``, about 10 ms; a
+``multiprocessing`` spawn process on macOS and Windows) that is killed after :data:`TIME_LIMIT` seconds
+and may use at most :data:`CHILD_MEMORY` more bytes; only if it succeeds is the same work repeated in
+this process. Results, including refusals, are cached per text, so a formula costs about 50 ms the
+first time and nothing after.
 """
 
 from __future__ import annotations
 
 import ast
-import json
 import math
-import multiprocessing
-import os
-import signal
-import sys
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -38,6 +33,7 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 from sympy.printing.str import StrPrinter
 
 from . import activations as _act
+from . import sandbox
 from .activations import Activation, X, activation_from_expr, compile_expr
 from .errors import FormulaError
 
@@ -438,65 +434,10 @@ def _activation(text: str) -> Activation:
         raise
 
 
-# --- step 3: the guard: a child process with a hard time and memory limit ----------------------
+# --- step 3: the guard: the SymPy work first runs in a bounded child (see sandbox.py) ------------
 
-
-def _limit_resources(memory: int, seconds: float) -> None:
-    """Cap this (child) process's CPU time and, on Linux, its address space.
-
-    The CPU cap also ends a child whose parent died before it could kill it.
-    """
-    try:
-        import resource
-    except ImportError:  # Windows: the parent's kill is the only limit
-        return
-
-    def cap(which: int, soft: int) -> None:
-        _, hard = resource.getrlimit(which)
-        resource.setrlimit(which, (soft if hard == resource.RLIM_INFINITY else min(hard, soft), hard))
-
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    cap(resource.RLIMIT_CPU, math.ceil(usage.ru_utime + usage.ru_stime + seconds) + 1)
-    if memory and sys.platform.startswith("linux"):
-        with open("/proc/self/statm") as statm:
-            used = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        cap(resource.RLIMIT_AS, used + memory)
-
-
-def _child_main(conn, job: str, texts: Sequence[str], memory: int, seconds: float) -> None:
-    """Entry point of the checker process: report each text's outcome as one JSON message."""
-    try:
-        _limit_resources(memory, seconds)
-        conn.send_bytes(b"ready")
-        for text in texts:
-            try:
-                _activation(text) if job == "activation" else _expression(text)
-                outcome: list = ["ok"]
-            except FormulaError as exc:
-                outcome = ["error", _bare_message(exc)[:1000], exc.column]
-            except MemoryError:
-                outcome = ["error", "the formula needs too much memory to evaluate", None]
-            except Exception as exc:  # SymPy failed in some other way: refuse, but say how
-                outcome = [
-                    "error",
-                    f"SymPy cannot handle this formula ({type(exc).__name__}: {exc})"[:300],
-                    None,
-                ]
-            conn.send_bytes(json.dumps(outcome).encode())
-        conn.close()
-    finally:
-        os._exit(0)
-
-
-def _bare_message(exc: FormulaError) -> str:
-    message = str(exc)
-    suffix = f" (column {exc.column})"
-    return message[: -len(suffix)] if exc.column is not None and message.endswith(suffix) else message
-
-
-def _use_fork() -> bool:
-    """Fork where it is safe and available (not macOS, whose system libraries break after fork)."""
-    return hasattr(os, "fork") and sys.platform != "darwin"
+#: Whether the checker forks (else it spawns); a module attribute so tests can force the spawn path.
+_use_fork = sandbox.fork_is_safe
 
 
 @lru_cache(maxsize=1)
@@ -505,38 +446,26 @@ def _warm_up() -> None:
     activation_from_expr(X**3 / 7 + X)
 
 
-class _ChildProcess:
-    """The child: a plain ``os.fork`` where possible (cheap, and allowed inside multiprocessing's daemonic
-    pool workers), else a ``multiprocessing`` spawn process (which imports nnviz before it reports ready).
+def _bare_message(exc: FormulaError) -> str:
+    message = str(exc)
+    suffix = f" (column {exc.column})"
+    return message[: -len(suffix)] if exc.column is not None and message.endswith(suffix) else message
+
+
+def _outcome(job: str, text: str) -> list:
+    """Do the SymPy work for one text (in the child) and describe the outcome as JSON-ready data.
+
+    ``["ok"]``, or ``["error", message, column]`` for a refusal, memory exhaustion or a SymPy failure.
     """
-
-    def __init__(self, args: tuple) -> None:
-        self.pid, self.proc = 0, None
-        if _use_fork():
-            _warm_up()
-            self.pid = os.fork()
-            if self.pid == 0:
-                _child_main(*args)  # never returns: it ends with os._exit
-        else:
-            daemon = not multiprocessing.current_process().daemon
-            self.proc = multiprocessing.get_context("spawn").Process(
-                target=_child_main, args=args, daemon=daemon
-            )
-            self.proc.start()
-
-    def stop(self) -> None:
-        """Kill the child if it still runs, and reap it."""
-        if self.proc is not None:
-            self.proc.join(0.2)
-            if self.proc.is_alive():
-                self.proc.kill()
-                self.proc.join()
-            return
-        try:
-            os.kill(self.pid, signal.SIGKILL)  # it has said all it had to say, or ran out of time
-        except ProcessLookupError:
-            pass
-        os.waitpid(self.pid, 0)
+    try:
+        _activation(text) if job == "activation" else _expression(text)
+        return ["ok"]
+    except FormulaError as exc:
+        return ["error", _bare_message(exc)[:1000], exc.column]
+    except MemoryError:
+        return ["error", "the formula needs too much memory to evaluate", None]
+    except Exception as exc:  # SymPy failed in some other way: refuse, but say how
+        return ["error", f"SymPy cannot handle this formula ({type(exc).__name__}: {exc})"[:300], None]
 
 
 def _guarded(job: str, texts: Sequence[str], budget: float) -> list[FormulaError | None]:
@@ -545,37 +474,32 @@ def _guarded(job: str, texts: Sequence[str], budget: float) -> list[FormulaError
     The child gets ``budget`` seconds of wall-clock time in all; a text still running when it runs out
     is reported as too slow, and the texts after it are left out (unchecked).
     """
-    receiver, sender = multiprocessing.Pipe(duplex=False)
-    results: list[FormulaError | None] = []
-    child = None
     try:
-        try:
-            child = _ChildProcess((sender, job, tuple(texts), CHILD_MEMORY, budget))
-        except (OSError, AssertionError) as exc:  # no processes allowed, or too many
-            raise FormulaError(
-                f"cannot start the formula checker, so the formula was not checked: {exc}"
-            ) from None
-        finally:
-            sender.close()
-        try:
-            started = receiver.poll(STARTUP_LIMIT) and receiver.recv_bytes(16) == b"ready"
-        except (EOFError, OSError):
-            started = False
-        if not started:
-            raise FormulaError("the formula checker process could not start, so the formula was not checked")
-        deadline = time.monotonic() + budget
-        for _ in texts:
-            if not receiver.poll(max(0.0, deadline - time.monotonic())):
-                results.append(FormulaError(f"the formula takes too long to evaluate (over {budget:g} s)"))
-                break
-            outcome = json.loads(receiver.recv_bytes(8192))
+        outcomes = sandbox.run_in_child(
+            partial(_outcome, job),
+            texts,
+            seconds=budget,
+            memory=CHILD_MEMORY,
+            startup=STARTUP_LIMIT,
+            fork=_use_fork(),
+            prepare=_warm_up,
+        )
+    except sandbox.LaunchError as exc:
+        raise FormulaError(
+            f"cannot start the formula checker, so the formula was not checked: {exc}"
+        ) from None
+    except sandbox.StartupError:
+        raise FormulaError(
+            "the formula checker process could not start, so the formula was not checked"
+        ) from None
+    results: list[FormulaError | None] = []
+    for outcome in outcomes:
+        if isinstance(outcome, sandbox.TimeLimitError):
+            results.append(FormulaError(f"the formula takes too long to evaluate (over {budget:g} s)"))
+        elif isinstance(outcome, sandbox.ChildDiedError):  # out of memory or a crash inside SymPy
+            results.append(FormulaError("evaluating the formula ran out of memory or crashed"))
+        else:
             results.append(None if outcome[0] == "ok" else FormulaError(outcome[1], outcome[2]))
-    except (EOFError, OSError):  # the child died: out of memory or a crash inside SymPy
-        results.append(FormulaError("evaluating the formula ran out of memory or crashed"))
-    finally:
-        receiver.close()
-        if child is not None:
-            child.stop()
     return results
 
 
