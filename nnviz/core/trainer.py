@@ -185,6 +185,39 @@ class Trainer:
                     b -= step
                 delta = below
 
+    def _batch_sgd_epoch(self) -> None:
+        """One epoch of mini-batch plain SGD, each batch's backward pass fused with its update.
+
+        Exactly the operations of :meth:`Network.backprop` then ``SGD.update`` (the results are
+        bit-identical; a test checks it), without building the gradient list: the bookkeeping, not
+        the arithmetic, is most of a step's cost at playground sizes. Added for the app's play loop.
+        """
+        layers = [(la.weights, la.bias, la.activation.f, la.activation.derivative) for la in self.nn.layers]
+        loss, out_act, lr = self.loss, self.nn.layers[-1].activation, self.optimizer.lr
+        X, Y, size, top = self.X, self.Y, self.batch_size, len(layers) - 1
+        for start in range(0, len(X), size):
+            if self.shuffle:
+                idx = self._order[start : start + size]
+                a, yb = X[idx], Y[idx]
+            else:
+                a, yb = X[start : start + size], Y[start : start + size]
+            acts, zs = [a], []
+            for w, b, f, _ in layers:
+                z = a @ w.T
+                if b is not None:
+                    z += b
+                a = f(z)
+                zs.append(z)
+                acts.append(a)
+            delta = loss.delta(a, yb, z, out_act)
+            for k in range(top, -1, -1):
+                w, b, _, _ = layers[k]
+                below = (delta @ w) * layers[k - 1][3](zs[k - 1], acts[k]) if k else None
+                if b is not None:
+                    b -= lr * delta.sum(axis=0)
+                w -= lr * (delta.T @ acts[k])
+                delta = below
+
     def step(self) -> float:
         """Train on the next batch; returns that batch's loss (before the update)."""
         if self._position == 0:
@@ -203,6 +236,10 @@ class Trainer:
             self._start_epoch()
             if self._plain_per_sample_sgd():
                 self._per_sample_sgd_epoch()
+                self._finish_epoch()
+                return self.history[-1]
+            if type(self.optimizer) is SGD and not (self.l1 or self.l2) and self.clip is None:
+                self._batch_sgd_epoch()
                 self._finish_epoch()
                 return self.history[-1]
         while True:

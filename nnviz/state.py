@@ -1,0 +1,1018 @@
+"""Per-session playground state: the settings, the presets, and the network, trainer and data they build.
+
+Pure Python over :mod:`nnviz.core` (no Streamlit), so every rule here is unit-tested:
+
+- :class:`Settings` is the whole experiment; :data:`FIELDS` is the table that drives the sidebar,
+  the validation of settings read from files, and the rule of what a change resets (:data:`GROUPS`).
+- :data:`PRESETS` are named settings, each with what it is meant to show (a test trains them).
+- :class:`Playground` owns one session's dataset, network, trainer, loss logs and earlier runs.
+
+What a change resets: a change in the *data* or *architecture* groups rebuilds the network (the
+trained one is kept in :attr:`Playground.runs`); a change in the *training* group keeps the weights
+and the epoch count (the learning rate alone even keeps the optimizer's state); *speed* changes
+nothing but the pace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from nnviz import __version__
+from nnviz.core import ACTIVATIONS, INITIALISERS, LOSSES, OPTIMIZERS, Network, Trainer, activation_from
+from nnviz.core.datasets import DATASETS, FEATURES, Dataset, apply_features, make_dataset
+from nnviz.core.errors import DivergedError, NNVizError, SpecError
+from nnviz.core.grid import decision_grid, neuron_grids
+
+#: The activation choice that means "use the formula text".
+CUSTOM = "custom"
+#: Most hidden layers the sidebar offers.
+MAX_HIDDEN = 6
+#: Largest layer the sidebar offers (1–8 draw best).
+MAX_UNITS = 64
+#: Learning-rate and batch-size choices offered by the sidebar (a value read from a file is added).
+BATCH_CHOICES = (1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 256, 0)
+EPOCHS_PER_FRAME_CHOICES = (0, 1, 2, 5, 10, 20, 50, 100, 200, 500)
+REGULARIZATIONS = ("none", "l1", "l2")
+#: How many earlier (trained) runs a session keeps.
+MAX_RUNS = 5
+#: The background training stops when no frame was drawn for this long (the page is gone).
+WATCH_TIMEOUT = 2.0
+#: Training time between two chances for drawing or a click to take the lock.
+CHUNK_SECONDS = 0.01
+
+
+class SettingsError(SpecError):
+    """Invalid settings; ``errors`` maps each bad field's path (``"hidden.0.formula"``) to a message."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+@dataclass(frozen=True)
+class LayerSettings:
+    """One layer: its size, bias flag, and activation (a built-in name, or :data:`CUSTOM` + ``formula``)."""
+
+    size: int = 4
+    bias: bool = True
+    activation: str = "tanh"
+    formula: str = "x/(1+abs(x))"
+
+    @property
+    def fn(self) -> str:
+        """What :func:`nnviz.core.activation_from` gets: the built-in name or the formula text."""
+        return self.formula if self.activation == CUSTOM else self.activation
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that defines an experiment (the sidebar); immutable, changed with ``replace``."""
+
+    dataset: str = "xor"
+    noise: float = 0.0
+    points: int = 500
+    test_ratio: float = 0.5
+    data_seed: int = 0
+    features: tuple[str, ...] = ("x1", "x2")
+    hidden: tuple[LayerSettings, ...] = (LayerSettings(4), LayerSettings(2))
+    output: LayerSettings = LayerSettings(1, True, "sigmoid")
+    loss: str = "bce"
+    optimizer: str = "sgd"
+    lr: float = 0.03
+    batch_size: int = 10  # 0 = full batch
+    shuffle: bool = False
+    regularization: str = "none"
+    reg_rate: float = 0.0
+    init: str = "xavier"
+    weight_seed: int = 0
+    epochs_per_frame: int = 0  # 0 = as many as fit in a frame
+
+
+@dataclass(frozen=True)
+class Field:
+    """One scalar setting: its group (what changing it resets), its widget, and its allowed values.
+
+    ``kind`` is the widget: "select" (``options``), "slider" / "number" / "int" (``lo``..``hi``, ``step``),
+    "toggle", or "features" (a multi-select of :data:`FEATURES`).
+    """
+
+    group: str
+    label: str
+    kind: str
+    options: tuple = ()
+    lo: float | None = None
+    hi: float | None = None
+    step: float | None = None
+    help: str = ""
+
+
+#: The table that drives the sidebar, validation of settings from files, and what a change resets.
+FIELDS: dict[str, Field] = {
+    "dataset": Field("data", "Dataset", "select", tuple(DATASETS)),
+    "noise": Field("data", "Noise", "slider", lo=0.0, hi=1.0, step=0.05),
+    "points": Field("data", "Points", "slider", lo=20, hi=2000, step=10, help="Training plus test points"),
+    "test_ratio": Field("data", "Test share", "slider", lo=0.0, hi=0.9, step=0.1),
+    "data_seed": Field("data", "Data seed", "int", lo=0, hi=2**31 - 1, step=1),
+    "features": Field("architecture", "Input features", "features", tuple(FEATURES)),
+    "loss": Field("training", "Loss", "select", tuple(LOSSES)),
+    "optimizer": Field("training", "Optimizer", "select", tuple(OPTIMIZERS)),
+    "lr": Field("training", "Learning rate", "number", lo=1e-6, hi=10.0, step=0.01),
+    "batch_size": Field(
+        "training", "Batch size", "select", BATCH_CHOICES, help="1 = per sample (SGD); full = whole set"
+    ),
+    "shuffle": Field("training", "Shuffle every epoch", "toggle"),
+    "regularization": Field("training", "Regularization", "select", REGULARIZATIONS),
+    "reg_rate": Field("training", "Regularization rate", "number", lo=0.0, hi=1.0, step=0.001),
+    "init": Field("architecture", "Initialiser", "select", tuple(INITIALISERS)),
+    "weight_seed": Field("architecture", "Weight seed", "int", lo=0, hi=2**31 - 1, step=1),
+    "epochs_per_frame": Field(
+        "speed", "Epochs per frame", "select", EPOCHS_PER_FRAME_CHOICES, help="auto = as many as fit"
+    ),
+}
+#: Groups of settings, in the order of their effect: data and architecture rebuild the network.
+GROUPS = ("data", "architecture", "training", "speed")
+REBUILDS = frozenset({"data", "architecture"})
+
+
+def hidden_activations() -> list[str]:
+    """Activation choices of a layer: the built-ins, then :data:`CUSTOM`."""
+    return [*ACTIVATIONS, CUSTOM]
+
+
+def changed_groups(old: Settings, new: Settings) -> set[str]:
+    """Which groups differ between two settings (hidden and output layers count as architecture)."""
+    groups = {FIELDS[name].group for name in FIELDS if getattr(old, name) != getattr(new, name)}
+    if old.hidden != new.hidden or old.output != new.output:
+        groups.add("architecture")
+    return groups
+
+
+# --- settings as plain data (files, widgets) -------------------------------------------------------
+
+
+def settings_to_dict(settings: Settings) -> dict[str, Any]:
+    """Settings as JSON-ready data (tuples become lists)."""
+    d = dataclasses.asdict(settings)
+    d["features"] = list(settings.features)
+    d["hidden"] = [dataclasses.asdict(layer) for layer in settings.hidden]
+    return d
+
+
+def _valid_scalar(name: str, value: Any) -> bool:
+    spec = FIELDS[name]
+    default = getattr(Settings(), name)
+    if spec.kind == "toggle":
+        return isinstance(value, bool)
+    if spec.kind == "features":
+        return (
+            isinstance(value, (list, tuple))
+            and 0 < len(value) <= len(FEATURES)
+            and all(isinstance(v, str) and v in FEATURES for v in value)
+            and len(set(value)) == len(value)
+        )
+    if spec.kind == "select":
+        if name == "batch_size":
+            return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100_000
+        return isinstance(value, type(default)) and value in spec.options
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(default, int) and not isinstance(value, int):
+        return False
+    return math.isfinite(value) and spec.lo <= value <= spec.hi
+
+
+def _layer_from(data: Any, default: LayerSettings) -> LayerSettings:
+    if not isinstance(data, Mapping):
+        return default
+    size, bias = data.get("size"), data.get("bias")
+    act, formula = data.get("activation"), data.get("formula")
+    return LayerSettings(
+        size
+        if isinstance(size, int) and not isinstance(size, bool) and 1 <= size <= MAX_UNITS
+        else default.size,
+        bias if isinstance(bias, bool) else default.bias,
+        act if act in hidden_activations() else default.activation,
+        formula if isinstance(formula, str) and len(formula) <= 500 else default.formula,
+    )
+
+
+def settings_from_dict(data: Any, base: Settings | None = None) -> Settings:
+    """Settings from untrusted plain data (a file's metadata): valid fields taken, others from ``base``."""
+    base = base or Settings()
+    if not isinstance(data, Mapping):
+        return base
+    values: dict[str, Any] = {}
+    for name in FIELDS:
+        if name in data and _valid_scalar(name, data[name]):
+            value = data[name]
+            values[name] = tuple(value) if FIELDS[name].kind == "features" else value
+    hidden = data.get("hidden")
+    if isinstance(hidden, (list, tuple)) and len(hidden) <= MAX_HIDDEN:
+        values["hidden"] = tuple(_layer_from(h, LayerSettings()) for h in hidden)
+    if "output" in data:
+        values["output"] = replace(_layer_from(data["output"], base.output), size=1)
+    return replace(base, **values)
+
+
+def widget_key(name: str) -> str:
+    """The Streamlit key of a scalar setting's widget."""
+    return f"s.{name}"
+
+
+def layer_key(index: int | str, part: str) -> str:
+    """The key of a layer widget; ``index`` is the hidden layer's number or ``"out"``."""
+    return f"s.h{index}.{part}" if index != "out" else f"s.out.{part}"
+
+
+N_HIDDEN_KEY = "s.n_hidden"
+
+
+def to_widgets(settings: Settings) -> dict[str, Any]:
+    """Widget key → value for every sidebar widget (hidden layers beyond the count keep sensible values)."""
+    values: dict[str, Any] = {widget_key(name): getattr(settings, name) for name in FIELDS}
+    values[widget_key("features")] = list(settings.features)
+    values[N_HIDDEN_KEY] = len(settings.hidden)
+    for i, layer in enumerate(settings.hidden):
+        values.update(_layer_widgets(i, layer))
+    values.update(_layer_widgets("out", settings.output))
+    return values
+
+
+def _layer_widgets(index: int | str, layer: LayerSettings) -> dict[str, Any]:
+    parts = {"size": layer.size, "bias": layer.bias, "activation": layer.activation, "formula": layer.formula}
+    if index == "out":
+        del parts["size"]
+    return {layer_key(index, part): value for part, value in parts.items()}
+
+
+def default_layer(settings: Settings, index: int) -> LayerSettings:
+    """The layer a newly added hidden layer ``index`` starts as: like the last existing one."""
+    if index < len(settings.hidden):
+        return settings.hidden[index]
+    return settings.hidden[-1] if settings.hidden else LayerSettings()
+
+
+def from_widgets(values: Mapping[str, Any], base: Settings) -> Settings:
+    """Settings from widget values; a missing key keeps ``base``'s value."""
+    changes: dict[str, Any] = {}
+    for name in FIELDS:
+        key = widget_key(name)
+        if key in values:
+            value = values[key]
+            changes[name] = tuple(value) if FIELDS[name].kind == "features" else value
+    n_hidden = int(values.get(N_HIDDEN_KEY, len(base.hidden)))
+    hidden = []
+    for i in range(n_hidden):
+        d = default_layer(base, i)
+        hidden.append(
+            LayerSettings(
+                int(values.get(layer_key(i, "size"), d.size)),
+                bool(values.get(layer_key(i, "bias"), d.bias)),
+                values.get(layer_key(i, "activation"), d.activation),
+                values.get(layer_key(i, "formula"), d.formula),
+            )
+        )
+    out = base.output
+    output = LayerSettings(
+        1,
+        bool(values.get(layer_key("out", "bias"), out.bias)),
+        values.get(layer_key("out", "activation"), out.activation),
+        values.get(layer_key("out", "formula"), out.formula),
+    )
+    return replace(base, hidden=tuple(hidden), output=output, **changes)
+
+
+# --- presets -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Named settings, with what they are meant to show.
+
+    ``expect`` is "solves" (reaches ``accuracy`` within ``epochs`` epochs), "fails" (stays below it),
+    or "shows" (instructive, no promise); the preset tests hold each one to it.
+    """
+
+    settings: Settings
+    about: str
+    expect: str = "solves"
+    epochs: int = 2000
+    accuracy: float = 1.0
+
+
+def _tanh(n: int, bias: bool = True) -> LayerSettings:
+    return LayerSettings(n, bias, "tanh")
+
+
+PRESETS: dict[str, Preset] = {
+    "TensorFlow Playground default": Preset(
+        Settings(
+            dataset="circle",
+            hidden=(_tanh(4), _tanh(2)),
+            output=LayerSettings(1, True, "sigmoid"),
+            loss="bce",
+            lr=0.03,
+            batch_size=10,
+            init="xavier",
+            weight_seed=0,
+        ),
+        "Circle data, 4-2 tanh, learning rate 0.03, batch 10: TensorFlow Playground's start page, "
+        "with a sigmoid output and cross-entropy for 0/1 labels.",
+        epochs=300,
+        accuracy=0.98,
+    ),
+    "Article: tanh 2-2-1 (000)": Preset(
+        Settings(
+            dataset="xor_table",
+            hidden=(_tanh(2), _tanh(2)),
+            output=LayerSettings(1, False, "sigmoid"),
+            loss="mse",
+            lr=0.1,
+            batch_size=1,
+            init="he",
+            weight_seed=4,
+        ),
+        "The first article's network: 2-2-2-1 tanh, a sigmoid output without bias, per-sample SGD, "
+        "on the XOR truth table. Such a tiny net solves XOR from about 2 starts in 3: try New weights.",
+        epochs=3000,
+    ),
+    "Article: sigmoid 2-4-1 SSE (001)": Preset(
+        Settings(
+            dataset="xor_table",
+            hidden=(LayerSettings(4, True, "sigmoid"),),
+            output=LayerSettings(1, True, "sigmoid"),
+            loss="sse",
+            lr=0.05,
+            batch_size=1,
+            init="small_normal",
+            weight_seed=0,
+        ),
+        "The second article: 2-4-1 sigmoid, sum of squared errors, per-sample SGD at 0.05 from small "
+        "weights. Slow: a long plateau before XOR snaps into place.",
+        epochs=20000,
+    ),
+    "Article: ReLU 2-4-1 BCE (002)": Preset(
+        Settings(
+            dataset="xor_table",
+            hidden=(LayerSettings(4, True, "relu"),),
+            output=LayerSettings(1, True, "sigmoid"),
+            loss="bce",
+            lr=0.5,
+            batch_size=0,
+            init="he",
+            weight_seed=0,
+        ),
+        "The third article: 2-4-1 ReLU, sigmoid output, cross-entropy, full-batch gradient descent at "
+        "0.5 with He initialisation. Some starts leave ReLUs dead: try New weights.",
+        epochs=2000,
+    ),
+    "Single perceptron on XOR (fails)": Preset(
+        Settings(dataset="xor", hidden=(), lr=0.03, batch_size=10, init="xavier"),
+        "No hidden layer: one line cannot separate XOR, so accuracy stays near chance whatever you do.",
+        expect="fails",
+        epochs=300,
+        accuracy=0.8,
+    ),
+    "Perceptron + x1·x2 feature (solves XOR)": Preset(
+        Settings(dataset="xor", features=("x1", "x2", "x1*x2"), hidden=(), lr=0.03, batch_size=10),
+        "The same single unit, given the product x1·x2 as an input: XOR becomes linearly separable.",
+        epochs=200,
+        accuracy=0.97,
+    ),
+    "Deep narrow net (6×2 sigmoid)": Preset(
+        Settings(
+            dataset="circle",
+            hidden=tuple(LayerSettings(2, True, "sigmoid") for _ in range(6)),
+            lr=0.03,
+            batch_size=10,
+            init="xavier",
+        ),
+        "Six hidden layers of two sigmoid units: gradients fade on the way down and two units per layer "
+        "cannot bend a circle. Compare with the default preset.",
+        expect="fails",
+        epochs=300,
+        accuracy=0.9,
+    ),
+    "Spiral: 8-8-8 tanh, Adam": Preset(
+        Settings(
+            dataset="spiral",
+            features=("x1", "x2", "sin(x1)", "sin(x2)"),
+            hidden=(_tanh(8), _tanh(8), _tanh(8)),
+            optimizer="adam",
+            lr=0.01,
+            batch_size=10,
+            init="xavier",
+            weight_seed=0,
+        ),
+        "The hard one: two interleaved spirals. Three layers of 8 tanh units with Adam and sine features.",
+        epochs=600,
+        accuracy=0.95,
+    ),
+}
+
+
+# --- loss logs ---------------------------------------------------------------------------------
+
+
+class LossLog:
+    """A loss history of bounded size: exact while short, then thinned evenly (every 2nd, 4th, ... kept).
+
+    Playing for hours must not grow memory; a curve never needs more than a few thousand points.
+    The latest point is always kept exactly (:attr:`last`).
+    """
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.capacity = capacity
+        self.epochs: list[int] = []
+        self.values: list[float] = []
+        self.stride = 1
+        self.last: tuple[int, float] | None = None
+
+    def add(self, epoch: int, value: float) -> None:
+        self.last = (epoch, value)
+        if epoch % self.stride:
+            return
+        self.epochs.append(epoch)
+        self.values.append(value)
+        if len(self.epochs) > self.capacity:
+            self.stride *= 2
+            keep = [i for i, e in enumerate(self.epochs) if e % self.stride == 0]
+            self.epochs = [self.epochs[i] for i in keep]
+            self.values = [self.values[i] for i in keep]
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(epochs, values)`` including the latest point, as float arrays."""
+        epochs, values = list(self.epochs), list(self.values)
+        if self.last is not None and (not epochs or epochs[-1] != self.last[0]):
+            epochs.append(self.last[0])
+            values.append(self.last[1])
+        return np.asarray(epochs, dtype=float), np.asarray(values, dtype=float)
+
+    def to_dict(self) -> dict[str, list]:
+        epochs, values = self.arrays()
+        return {"epochs": [int(e) for e in epochs], "values": [float(v) for v in values]}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> LossLog:
+        """A log from untrusted data; anything malformed gives an empty log."""
+        log = cls()
+        if not isinstance(data, Mapping):
+            return log
+        epochs, values = data.get("epochs"), data.get("values")
+        if not isinstance(epochs, list) or not isinstance(values, list) or len(epochs) != len(values):
+            return log
+        for e, v in zip(epochs[-log.capacity :], values[-log.capacity :]):
+            if isinstance(e, int) and isinstance(v, (int, float)) and math.isfinite(v):
+                log.add(e, float(v))
+        return log
+
+    def copy(self) -> LossLog:
+        twin = LossLog(self.capacity)
+        twin.epochs, twin.values, twin.stride, twin.last = (
+            list(self.epochs),
+            list(self.values),
+            self.stride,
+            self.last,
+        )
+        return twin
+
+
+# --- the playground -----------------------------------------------------------------------------
+
+
+@dataclass
+class Metrics:
+    """What the status line shows. Accuracies are None for regression."""
+
+    epoch: int
+    batch: int
+    batches_per_epoch: int
+    train_loss: float
+    test_loss: float
+    train_accuracy: float | None
+    test_accuracy: float | None
+
+
+@dataclass
+class Run:
+    """An earlier run, kept when a rebuild replaced it."""
+
+    label: str
+    settings: Settings
+    nn: Network
+    initial: Network
+    epoch: int
+    train_log: LossLog
+    test_log: LossLog
+
+
+@dataclass
+class Frame:
+    """The arrays one drawn frame needs (renderers take these, not the network)."""
+
+    grid: np.ndarray
+    maps: list[np.ndarray]
+    weights: list[np.ndarray]
+    biases: list[np.ndarray | None]
+    metrics: Metrics
+    train_curve: tuple[np.ndarray, np.ndarray]
+    test_curve: tuple[np.ndarray, np.ndarray]
+
+
+DataMaker = Callable[..., Dataset]
+
+
+def accuracy(outputs: np.ndarray, targets: np.ndarray) -> float:
+    """Share of samples on the right side of 0.5 (labels are 0/1)."""
+    return float(np.mean((outputs[:, 0] > 0.5) == (targets[:, 0] > 0.5))) if len(targets) else float("nan")
+
+
+def describe(settings: Settings) -> str:
+    """A short label of an architecture: ``"xor · 2-4-2-1 tanh"``."""
+    sizes = [len(settings.features), *(layer.size for layer in settings.hidden), 1]
+    acts = sorted({layer.fn for layer in settings.hidden})
+    act = ", ".join(acts) if acts else "no hidden layer"
+    return f"{settings.dataset} · {'-'.join(map(str, sizes))} {act}"
+
+
+class Playground:
+    """One session's experiment: data, network, trainer, loss logs, play flag, earlier runs.
+
+    Attributes read by other pages: ``nn`` (the :class:`Network`), ``features`` (input feature names),
+    ``dataset`` (:class:`~nnviz.core.datasets.Dataset`) and ``settings``.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+    make_data : callable, default :func:`nnviz.core.datasets.make_dataset`
+        ``make_data(name, n, noise, test_ratio, seed) -> Dataset``; the app passes a cached one.
+    """
+
+    def __init__(self, settings: Settings | None = None, make_data: DataMaker = make_dataset) -> None:
+        self._make_data = make_data
+        self.lock = threading.RLock()  # the training thread vs. drawing, clicks and downloads
+        self.playing = False
+        self.watch_timeout = WATCH_TIMEOUT
+        self._seen = 0.0
+        self._thread: threading.Thread | None = None
+        self._readers = 0  # frames being drawn: the training thread waits for them
+        self.error: str | None = None  # why training stopped (divergence)
+        self.notice: str | None = None  # what the last change did
+        self.runs: list[Run] = []
+        self.epochs_per_second = 0.0
+        self._activations: dict[str, Any] = {}
+        settings = settings or Settings()
+        self.check(settings)
+        self.settings = settings
+        self._build_data()
+        self._build_network()
+
+    # -- building --------------------------------------------------------------------------------
+
+    @property
+    def features(self) -> list[str]:
+        return list(self.settings.features)
+
+    def activation(self, layer: LayerSettings):
+        """The layer's activation, parsed once per session per formula."""
+        key = layer.fn
+        if key not in self._activations:
+            self._activations[key] = activation_from(key)
+        return self._activations[key]
+
+    def check(self, settings: Settings) -> None:
+        """Raise :class:`SettingsError` naming every bad field (formulas are parsed here)."""
+        errors: dict[str, str] = {}
+        for name in FIELDS:
+            if not _valid_scalar(name, getattr(settings, name)):
+                errors[name] = f"{getattr(settings, name)!r} is not allowed for {FIELDS[name].label}"
+        if len(settings.hidden) > MAX_HIDDEN:
+            errors["hidden"] = f"at most {MAX_HIDDEN} hidden layers, got {len(settings.hidden)}"
+        for path, layer in [
+            *((f"hidden.{i}", h) for i, h in enumerate(settings.hidden)),
+            ("output", settings.output),
+        ]:
+            if not 1 <= layer.size <= MAX_UNITS:
+                errors[f"{path}.size"] = f"a layer has 1 to {MAX_UNITS} units, got {layer.size}"
+            if layer.activation not in hidden_activations():
+                errors[f"{path}.activation"] = f"unknown activation {layer.activation!r}"
+                continue
+            try:
+                self.activation(layer)
+            except NNVizError as exc:
+                errors[f"{path}.formula" if layer.activation == CUSTOM else f"{path}.activation"] = str(exc)
+        if errors:
+            raise SettingsError(errors)
+
+    def _build_data(self) -> None:
+        s = self.settings
+        self.dataset: Dataset = self._make_data(s.dataset, s.points, s.noise, s.test_ratio, s.data_seed)
+
+    def _featurise(self) -> None:
+        d, names = self.dataset, self.features
+        self.X_train, self.X_test = apply_features(d.X_train, names), apply_features(d.X_test, names)
+
+    def _make_network(self) -> Network:
+        s = self.settings
+        specs = [(h.size, h.bias, self.activation(h)) for h in s.hidden]
+        specs.append((1, s.output.bias, self.activation(s.output)))
+        return Network(len(s.features), specs, init=s.init, seed=s.weight_seed)
+
+    def _build_network(self, nn: Network | None = None) -> None:
+        self._featurise()
+        self.nn = nn if nn is not None else self._make_network()
+        self.initial = self.nn.copy()
+        self._start_fresh()
+
+    def _start_fresh(self) -> None:
+        self.epoch = 0
+        self.batch = 0
+        self.train_log, self.test_log = LossLog(), LossLog()
+        self.error = None
+        self._build_trainer()
+        self._record(train=True)
+
+    def _build_trainer(self) -> None:
+        s = self.settings
+        batch = s.batch_size if s.batch_size > 0 else len(self.X_train)
+        reg = {"l1": 0.0, "l2": 0.0}
+        if s.regularization in reg:
+            reg[s.regularization] = s.reg_rate
+        self.trainer = Trainer(
+            self.nn,
+            self.X_train,
+            self.dataset.y_train,
+            loss=s.loss,
+            optimizer=s.optimizer,
+            lr=s.lr,
+            batch_size=batch,
+            shuffle=s.shuffle,
+            seed=s.data_seed,
+            **reg,
+        )
+        self.batch = 0
+
+    # -- changing settings -----------------------------------------------------------------------
+
+    def apply(self, settings: Settings, *, rebuild: bool = False) -> str:
+        """Switch to ``settings``; returns what happened: "rebuilt", "trainer", "lr" or "none".
+
+        Raises :class:`SettingsError` (and changes nothing) for invalid settings.
+        """
+        self.check(settings)
+        groups = changed_groups(self.settings, settings)
+        with self.lock:
+            old = self.settings
+            if rebuild or groups & REBUILDS:
+                self._archive()
+                self.settings = settings
+                data_fields = [n for n, f in FIELDS.items() if f.group == "data"]
+                if rebuild or any(getattr(old, n) != getattr(settings, n) for n in data_fields):
+                    self._build_data()
+                self._build_network()
+                self.notice = f"New network: {describe(settings)}"
+                return "rebuilt"
+            self.settings = settings
+            if "training" not in groups:
+                return "none"
+            only_lr = all(
+                getattr(old, n) == getattr(settings, n)
+                for n, f in FIELDS.items()
+                if f.group == "training" and n != "lr"
+            )
+            if only_lr:
+                self.trainer.optimizer.lr = settings.lr
+                return "lr"
+            self._build_trainer()
+            self.notice = "Training settings changed; the weights and the epoch count are kept."
+            return "trainer"
+
+    def _archive(self) -> None:
+        if self.epoch == 0:
+            return
+        label = f"{describe(self.settings)} · epoch {self.epoch}"
+        if self.train_log.last:
+            label += f" · loss {self.train_log.last[1]:.4g}"
+        self.runs.insert(
+            0,
+            Run(label, self.settings, self.nn, self.initial, self.epoch, self.train_log, self.test_log),
+        )
+        del self.runs[MAX_RUNS:]
+
+    def restore(self, index: int) -> Settings:
+        """Bring back earlier run ``index`` (the current one is kept in its place); returns its settings."""
+        with self.lock:
+            run = self.runs.pop(index)
+            self._archive()
+            self.settings = run.settings
+            self._build_data()
+            self._featurise()
+            self.nn, self.initial = run.nn, run.initial
+            self.epoch, self.train_log, self.test_log = run.epoch, run.train_log, run.test_log
+            self.error = None
+            self._build_trainer()
+            self.notice = f"Restored {run.label}"
+            return run.settings
+
+    def reset(self) -> None:
+        """Back to the same initial weights, epoch 0 (runs stay comparable)."""
+        with self.lock:
+            self.nn = self.initial.copy()
+            self._start_fresh()
+
+    def new_weights(self) -> Settings:
+        """Fresh initial weights (the next weight seed); returns the new settings."""
+        settings = replace(self.settings, weight_seed=(self.settings.weight_seed + 1) % 2**31)
+        self.apply(settings)
+        return settings
+
+    # -- training --------------------------------------------------------------------------------
+
+    def _drain(self) -> None:
+        """Move the trainer's new epoch losses into the bounded log (the trainer's list is emptied)."""
+        history = self.trainer.history
+        for value in history:
+            self.epoch += 1
+            self.train_log.add(self.epoch, value)
+        if history:
+            self.batch = 0
+        del history[:]
+
+    def _record(self, train: bool = False) -> None:
+        loss = self.settings.loss
+        if train:
+            self.train_log.add(self.epoch, self.nn.loss(self.X_train, self.dataset.y_train, loss))
+        if len(self.X_test):
+            self.test_log.add(self.epoch, self.nn.loss(self.X_test, self.dataset.y_test, loss))
+
+    def _diverged(self, exc: DivergedError) -> None:
+        self.playing = False
+        self.batch = 0
+        self.error = (
+            f"Training diverged in epoch {self.epoch + 1}: a loss or weight became NaN or infinite. "
+            "The network is back at its last good weights; lower the learning rate or change the set-up."
+        )
+
+    def train(
+        self, epochs: int | None = None, seconds: float | None = None, until: Callable[[], bool] | None = None
+    ) -> int:
+        """Train ``epochs`` epochs, or whole epochs for ``seconds`` (at least one), whichever ends first;
+        ``until()`` is also asked after each epoch whether to stop.
+
+        Returns the number of epochs done. A divergence stops playing and sets :attr:`error`.
+        """
+        done = 0
+        with self.lock, np.errstate(all="ignore"):  # a divergence is caught below, not warned about
+            start = time.perf_counter()
+            deadline = start + seconds if seconds is not None else math.inf
+            limit = epochs if epochs is not None else math.inf
+            try:
+                while done < limit:
+                    self.trainer.epoch()
+                    done += 1
+                    if time.perf_counter() >= deadline or (until is not None and until()):
+                        break
+            except DivergedError as exc:
+                self._diverged(exc)
+            finally:
+                self._drain()
+                self._record()
+            elapsed = time.perf_counter() - start
+            if done and elapsed > 0:
+                self.epochs_per_second = done / elapsed
+        return done
+
+    def step_batch(self) -> None:
+        """Train on one batch (an epoch ends after the last batch)."""
+        with self.lock, np.errstate(all="ignore"):
+            try:
+                self.trainer.step()
+                self.batch += 1
+            except DivergedError as exc:
+                self._diverged(exc)
+            self._drain()
+            self._record()
+
+    # -- playing in the background --------------------------------------------------------------
+
+    def play(self) -> None:
+        """Start training in a background thread; it runs while :meth:`watched` keeps being called."""
+        self.error = None
+        self.playing = True
+        self.watched()
+
+    def pause(self) -> None:
+        """Stop the background training (it finishes its current chunk of about 10 ms)."""
+        self.playing = False
+
+    def watched(self) -> None:
+        """Someone is looking (a frame was drawn): keep training, and start the thread if needed.
+
+        A session whose page is gone draws no frames, so its thread stops after
+        :attr:`watch_timeout` seconds: nothing trains for a closed tab.
+        """
+        self._seen = time.monotonic()
+        if self.playing and (self._thread is None or not self._thread.is_alive()):
+            self._thread = threading.Thread(target=self._play_loop, name="nnviz-playground", daemon=True)
+            self._thread.start()
+
+    @property
+    def training_in_background(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _play_loop(self) -> None:
+        try:
+            self._play_chunks()
+        except Exception as exc:  # a thread's error would vanish: stop and say why instead
+            self.playing = False
+            self.error = f"Training stopped: {type(exc).__name__}: {exc}"
+
+    def _play_chunks(self) -> None:
+        while self.playing and time.monotonic() - self._seen < self.watch_timeout:
+            if self.settings.epochs_per_frame:  # fixed epochs per frame: the frames train, not this thread
+                time.sleep(0.01)
+                continue
+            self.train(seconds=CHUNK_SECONDS, until=self._someone_waits)
+            time.sleep(0.0002)  # let a click take the lock between chunks
+            while self._readers and self.playing:  # a frame is being drawn: leave it the CPU and GIL
+                time.sleep(0.0005)
+
+    @contextlib.contextmanager
+    def drawing(self):
+        """Hold back the training thread (its chunk ends at the next epoch) while a frame is drawn."""
+        self._readers += 1
+        try:
+            yield
+        finally:
+            self._readers -= 1
+
+    def _someone_waits(self) -> bool:
+        return self._readers > 0
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def metrics(self) -> Metrics:
+        """Current losses and accuracies on the training and test sets."""
+        with self.lock:
+            d, loss = self.dataset, self.settings.loss
+            train_out, test_out = self.nn.predict(self.X_train), self.nn.predict(self.X_test)
+            classify = d.kind == "classification"
+            return Metrics(
+                self.epoch,
+                self.batch,
+                self.trainer.batches_per_epoch,
+                self.nn.loss(self.X_train, d.y_train, loss),
+                self.nn.loss(self.X_test, d.y_test, loss) if len(d.y_test) else float("nan"),
+                accuracy(train_out, d.y_train) if classify else None,
+                accuracy(test_out, d.y_test) if classify and len(d.y_test) else None,
+            )
+
+    def frame(self, n: int = 100, map_n: int = 24) -> Frame:
+        """The arrays of one drawn frame: output grid ``(n, n)``, neuron maps, weights, metrics, curves."""
+        with self.drawing():
+            return self._frame(n, map_n)
+
+    def _frame(self, n: int, map_n: int) -> Frame:
+        with self.lock, np.errstate(all="ignore"):  # huge weights may overflow float32: drawn as mid
+            box, feats = self.dataset.box, self.features
+            return Frame(
+                decision_grid(self.nn, box, n, feats),
+                neuron_grids(self.nn, box, map_n, feats),
+                [layer.weights.copy() for layer in self.nn.layers],
+                [None if layer.bias is None else layer.bias.copy() for layer in self.nn.layers],
+                self.metrics(),
+                self.train_log.arrays(),
+                self.test_log.arrays(),
+            )
+
+    def set_weight(self, layer: int, neuron: int, source: int | None, value: float) -> None:
+        """Set one weight (``source`` = input index) or a bias (``source`` None) to ``value``."""
+        if not math.isfinite(value):
+            raise SpecError(f"a weight must be a finite number, got {value!r}")
+        with self.lock:
+            target = self.nn.layers[layer]
+            if source is None:
+                if target.bias is None:
+                    raise SpecError(f"layer {layer + 1} has no bias")
+                target.bias[neuron] = value
+            else:
+                target.weights[neuron, source] = value
+            self._record(train=True)
+
+    # -- files -----------------------------------------------------------------------------------
+
+    def model_bytes(self) -> bytes:
+        """The current network as ``.nn`` bytes, its metadata filled in (settings, data, epoch, losses)."""
+        with self.lock:
+            nn = self.nn.copy()
+            train = self.train_log.to_dict()
+            nn.metadata = {
+                "nnviz_version": __version__,
+                "dataset": self.settings.dataset,
+                "epoch": self.epoch,
+                "loss_history": train["values"],
+                "training": {
+                    "app": "nnviz playground",
+                    "settings": settings_to_dict(self.settings),
+                    "features": self.features,
+                    "loss_epochs": train["epochs"],
+                    "test_loss": self.test_log.to_dict(),
+                },
+            }
+        return nn.to_bytes()
+
+    def load_model(self, data: bytes) -> Settings:
+        """Continue from an uploaded ``.nn`` file; returns the settings it implies.
+
+        Raises :class:`~nnviz.core.errors.NNVizError` (``NNFormatError`` for a bad file, ``SpecError``
+        for a network this page cannot train) and changes nothing then.
+        """
+        nn = Network.from_bytes(bytes(data))
+        settings = settings_from_network(nn, self.settings)
+        self.check(settings)
+        with self.lock:
+            self._archive()
+            self.settings = settings
+            self._build_data()
+            self._build_network(nn)
+            meta = nn.metadata if isinstance(nn.metadata, Mapping) else {}
+            training = meta.get("training") if isinstance(meta.get("training"), Mapping) else {}
+            epoch = meta.get("epoch")
+            if isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 0:
+                self.epoch = epoch
+                losses = {"epochs": training.get("loss_epochs"), "values": meta.get("loss_history")}
+                self.train_log = LossLog.from_dict(losses)
+                self.test_log = LossLog.from_dict(training.get("test_loss"))
+                self._record(train=True)
+            self.notice = f"Loaded a model: {describe(settings)}, epoch {self.epoch}."
+        return settings
+
+
+def settings_from_network(nn: Network, base: Settings) -> Settings:
+    """Settings that describe ``nn`` (its metadata's settings where valid, else ``base``'s).
+
+    Raises :class:`SpecError` for a network this page cannot show (too deep, too wide, several outputs).
+    """
+    meta = nn.metadata if isinstance(nn.metadata, Mapping) else {}
+    training = meta.get("training") if isinstance(meta.get("training"), Mapping) else {}
+    settings = settings_from_dict(training.get("settings"), base)
+    if nn.outputs != 1:
+        raise SpecError(f"the playground trains networks with 1 output; this one has {nn.outputs}")
+    if len(nn.layers) - 1 > MAX_HIDDEN:
+        raise SpecError(
+            f"the playground shows up to {MAX_HIDDEN} hidden layers; this network has {len(nn.layers) - 1}"
+        )
+    layers = []
+    for i, layer in enumerate(nn.layers):
+        if layer.n_out > MAX_UNITS:
+            raise SpecError(f"layer {i + 1} has {layer.n_out} units; the playground shows up to {MAX_UNITS}")
+        act = layer.activation
+        if act.name in ACTIVATIONS and (act.text is None or act.text.strip().lower() == act.name):
+            layers.append(LayerSettings(layer.n_out, layer.has_bias, act.name))
+        elif act.text:
+            layers.append(LayerSettings(layer.n_out, layer.has_bias, CUSTOM, act.text))
+        elif act.name in ACTIVATIONS:
+            layers.append(LayerSettings(layer.n_out, layer.has_bias, act.name))
+        else:
+            raise SpecError(f"layer {i + 1}'s activation cannot be written as a formula")
+    features = settings.features
+    if len(features) != nn.inputs:
+        if nn.inputs > len(FEATURES):
+            raise SpecError(
+                f"the network takes {nn.inputs} inputs; the playground has {len(FEATURES)} features"
+            )
+        features = tuple(FEATURES)[: nn.inputs]
+    return replace(settings, features=features, hidden=tuple(layers[:-1]), output=layers[-1])
+
+
+__all__ = [
+    "CUSTOM",
+    "FIELDS",
+    "GROUPS",
+    "PRESETS",
+    "Field",
+    "Frame",
+    "LayerSettings",
+    "LossLog",
+    "Metrics",
+    "Playground",
+    "Preset",
+    "Run",
+    "Settings",
+    "SettingsError",
+    "changed_groups",
+    "from_widgets",
+    "settings_from_dict",
+    "settings_from_network",
+    "settings_to_dict",
+    "to_widgets",
+]

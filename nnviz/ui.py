@@ -1,0 +1,543 @@
+"""Streamlit widgets and the live view of the playground (the only non-page module importing Streamlit).
+
+The live-update pattern (measured in ``docs/app-design.md``): the session's :class:`~nnviz.state.Playground`
+trains in a background thread while playing, and the live view is a fragment that the browser reruns on
+a timer (``run_every``), drawing the current state as one SVG data URI (never an array, which would pile
+up media files). The browser asks for each frame, so frames cannot queue up ahead of what it shows; a
+page that stops asking (closed tab) stops the training. Play and Pause are callbacks outside the fragment.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import streamlit as st
+
+from nnviz import render
+from nnviz import state as S  # noqa: N812
+from nnviz.core import ACTIVATIONS
+from nnviz.core.datasets import DATASETS, FEATURES, make_dataset
+from nnviz.core.errors import NNVizError
+from nnviz.core.grid import decision_grid
+
+PG_KEY = "playground"
+#: Seconds between frames asked for by the browser while playing (at most ~22 frames a second).
+TICK = 0.045
+#: Longest uninterruptible training stretch of one frame (a click waits for it).
+MAX_TRAIN_SECONDS = 0.25
+GRID_N = 100  # boundary grid (the browser scales it smoothly)
+MAP_N = 20  # each neuron's small map
+NO_PRESET = "Choose a preset…"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_dataset(name: str, n: int, noise: float, test_ratio: float, seed: int):
+    """Datasets are constant per setting: generated once per process, shared by all sessions."""
+    return make_dataset(name, n, noise, test_ratio, seed)
+
+
+def playground() -> S.Playground:
+    """This session's playground, created on first use."""
+    pg = st.session_state.get(PG_KEY)
+    if not isinstance(pg, S.Playground):
+        pg = S.Playground(make_data=cached_dataset)
+        st.session_state[PG_KEY] = pg
+        write_widgets(pg.settings)
+    return pg
+
+
+def restore_widgets(pg: S.Playground) -> None:
+    """Give back widget values Streamlit dropped (it forgets a page's widgets while another page runs)."""
+    for key, value in S.to_widgets(pg.settings).items():
+        st.session_state.setdefault(key, value)
+
+
+def write_widgets(settings: S.Settings) -> None:
+    """Put settings into the sidebar widgets (call before they are drawn, or from a callback)."""
+    st.session_state.update(S.to_widgets(settings))
+
+
+def take_sent_activation(pg: S.Playground) -> None:
+    """Apply an activation sent by the activation lab (``st.session_state["send_activation"]``)."""
+    text = st.session_state.pop("send_activation", None)
+    if not isinstance(text, str) or not text.strip():
+        return
+    text = text.strip()
+    builtin = text.lower() in ACTIVATIONS
+    hidden = pg.settings.hidden or (S.LayerSettings(4),)
+    hidden = tuple(
+        replace(h, activation=text.lower()) if builtin else replace(h, activation=S.CUSTOM, formula=text)
+        for h in hidden
+    )
+    settings = replace(pg.settings, hidden=hidden)
+    try:
+        pg.apply(settings, rebuild=True)
+    except S.SettingsError as exc:
+        pg.notice = f"Could not use the activation {text!r}: {exc}"
+        return
+    write_widgets(settings)
+    pg.notice = f"Hidden layers now use {text}."
+
+
+def take_preset_from_url(pg: S.Playground) -> None:
+    """``?preset=NAME`` in the address applies that preset once per session (links to set-ups)."""
+    name = st.query_params.get("preset")
+    if name and name in S.PRESETS and not st.session_state.get("url.preset.done"):
+        st.session_state["url.preset.done"] = True
+        settings = S.PRESETS[name].settings
+        pg.apply(settings, rebuild=True)
+        write_widgets(settings)
+        pg.notice = f"Preset: {name}. {S.PRESETS[name].about}"
+
+
+# --- sidebar ------------------------------------------------------------------------------------
+
+
+def _format(name: str):
+    if name == "dataset":
+        return lambda v: DATASETS[v].label
+    if name == "batch_size":
+        return lambda v: "full batch" if v == 0 else str(v)
+    if name == "epochs_per_frame":
+        return lambda v: "auto (fast)" if v == 0 else str(v)
+    if name == "init":
+        return lambda v: {"he": "He", "xavier": "Xavier / Glorot", "small_normal": "small normal (×0.1)"}.get(
+            v, v
+        )
+    return str
+
+
+def field_widget(container: Any, name: str, disabled: bool = False) -> None:
+    """The widget of one scalar setting, from :data:`nnviz.state.FIELDS`."""
+    f, key = S.FIELDS[name], S.widget_key(name)
+    common: dict[str, Any] = {"key": key, "help": f.help or None, "disabled": disabled}
+    if f.kind == "select":
+        options = list(f.options)
+        if st.session_state.get(key) not in options:
+            options.append(st.session_state.get(key, options[0]))
+        container.selectbox(f.label, options, format_func=_format(name), **common)
+    elif f.kind == "slider":
+        container.slider(f.label, min_value=f.lo, max_value=f.hi, step=f.step, **common)
+    elif f.kind == "number":
+        container.number_input(f.label, min_value=f.lo, max_value=f.hi, step=f.step, format="%g", **common)
+    elif f.kind == "int":
+        container.number_input(f.label, min_value=int(f.lo), max_value=int(f.hi), step=1, **common)
+    elif f.kind == "toggle":
+        container.toggle(f.label, **common)
+    elif f.kind == "features":
+        container.multiselect(f.label, list(FEATURES), format_func=lambda v: FEATURES[v][0], **common)
+
+
+def _activation_preview(container: Any, pg: S.Playground, layer: S.LayerSettings, where: str) -> bool:
+    """Show a custom formula's f and f' as LaTeX, or its error inline; True when it is valid."""
+    if layer.activation != S.CUSTOM:
+        return True
+    try:
+        f_tex, df_tex = pg.activation(layer).latex()
+    except NNVizError as exc:
+        container.error(f"{where}: {exc}", icon=":material/error:")
+        return False
+    container.latex(rf"f(x) = {f_tex}")
+    container.latex(rf"f'(x) = {df_tex}")
+    return True
+
+
+def _layer_widgets(container: Any, pg: S.Playground, index: int | str, title: str) -> bool:
+    d = S.default_layer(pg.settings, index) if index != "out" else pg.settings.output
+    for part in ("size", "bias", "activation", "formula"):
+        key = S.layer_key(index, part)
+        if key not in st.session_state and not (index == "out" and part == "size"):
+            st.session_state[key] = getattr(d, part)
+    cols = container.columns([1.0, 1.5, 0.75], vertical_alignment="bottom")
+    if index == "out":
+        cols[0].markdown(f"**{title}**")
+    else:
+        cols[0].number_input(title, 1, S.MAX_UNITS, step=1, key=S.layer_key(index, "size"))
+    cols[1].selectbox("activation", S.hidden_activations(), key=S.layer_key(index, "activation"))
+    cols[2].checkbox("bias", key=S.layer_key(index, "bias"))
+    if st.session_state[S.layer_key(index, "activation")] != S.CUSTOM:
+        return True
+    container.text_input(
+        "formula in x",
+        key=S.layer_key(index, "formula"),
+        help="e.g. x/(1+abs(x)), max(0, x), where(x > 0, x, 0.01*x), x*tanh(log(1+exp(x)))",
+    )
+    layer = S.LayerSettings(1, True, S.CUSTOM, st.session_state[S.layer_key(index, "formula")])
+    return _activation_preview(container, pg, layer, title)
+
+
+def _on_preset() -> None:
+    name = st.session_state.get("preset")
+    pg = playground()
+    if name in S.PRESETS:
+        settings = S.PRESETS[name].settings
+        pg.apply(settings, rebuild=True)
+        write_widgets(settings)
+        pg.notice = f"Preset: {name}. {S.PRESETS[name].about}"
+    st.session_state["preset"] = NO_PRESET
+
+
+#: A wider sidebar, so that a layer's size, activation and bias fit on one row.
+STYLE = """<style>
+section[data-testid="stSidebar"] { width: 380px !important; }
+.block-container { padding-top: 2rem; }
+</style>"""
+
+
+def sidebar(pg: S.Playground) -> None:
+    """Draw the settings and apply them; an invalid formula leaves the network as it was."""
+    sb = st.sidebar
+    st.markdown(STYLE, unsafe_allow_html=True)
+    sb.selectbox(
+        "Preset",
+        [NO_PRESET, *S.PRESETS],
+        key="preset",
+        on_change=_on_preset,
+        help="Sets everything in one click",
+    )
+    ok = True
+    with sb.expander("Data", expanded=True):
+        for name in ("dataset", "noise", "points", "test_ratio", "data_seed", "features"):
+            field_widget(st, name)
+    with sb.expander("Network", expanded=True):
+        st.slider("Hidden layers", 0, S.MAX_HIDDEN, key=S.N_HIDDEN_KEY)
+        for i in range(st.session_state[S.N_HIDDEN_KEY]):
+            ok &= _layer_widgets(st, pg, i, f"Layer {i + 1}")
+        ok &= _layer_widgets(st, pg, "out", "Output")
+        field_widget(st, "init")
+        field_widget(st, "weight_seed")
+    with sb.expander("Training", expanded=True):
+        for name in ("loss", "optimizer", "lr", "batch_size", "shuffle", "regularization"):
+            field_widget(st, name)
+        field_widget(st, "reg_rate", disabled=st.session_state.get(S.widget_key("regularization")) == "none")
+        field_widget(st, "epochs_per_frame")
+    settings = S.from_widgets(st.session_state, pg.settings)
+    if DATASETS[settings.dataset].kind == "regression" and settings.output.activation in ("sigmoid", "relu"):
+        sb.info("Regression targets run from -1 to 1: a tanh or linear output with mse loss suits them.")
+    if not ok:
+        sb.warning("Fix the formula above: the network keeps its previous activations until then.")
+        return
+    try:
+        pg.apply(settings)
+    except S.SettingsError as exc:
+        for field, message in exc.errors.items():
+            sb.error(f"{field}: {message}")
+
+
+# --- buttons ------------------------------------------------------------------------------------
+
+
+def _play() -> None:
+    playground().play()
+
+
+def _pause() -> None:
+    playground().pause()
+
+
+def _step() -> None:
+    pg = playground()
+    pg.pause()
+    pg.train(epochs=1)
+
+
+def _step_batch() -> None:
+    pg = playground()
+    pg.pause()
+    pg.step_batch()
+
+
+def _reset() -> None:
+    playground().reset()
+
+
+def _new_weights() -> None:
+    pg = playground()
+    write_widgets(pg.new_weights())
+
+
+def controls(pg: S.Playground) -> None:
+    cols = st.columns(6)
+    cols[0].button(
+        "Play", key="play", icon=":material/play_arrow:", type="primary", on_click=_play, disabled=pg.playing
+    )
+    cols[1].button("Pause", key="pause", icon=":material/pause:", on_click=_pause, disabled=not pg.playing)
+    cols[2].button("Step", key="step", icon=":material/skip_next:", on_click=_step, help="Train one epoch")
+    cols[3].button("Step batch", key="step_batch", on_click=_step_batch, help="Train on one batch")
+    cols[4].button(
+        "Reset", key="reset", icon=":material/replay:", on_click=_reset, help="Same initial weights"
+    )
+    cols[5].button("New weights", key="new_weights", icon=":material/casino:", on_click=_new_weights)
+
+
+# --- the view -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ViewOptions:
+    """The view toggles and the inspected neuron, read from their widgets."""
+
+    show_test: bool = False
+    discretize: bool = False
+    log_scale: bool = False
+    selected: tuple[int, int] | None = None
+
+
+def output_range(pg: S.Playground) -> tuple[float, float]:
+    return (0.0, 1.0) if pg.dataset.kind == "classification" else (-1.0, 1.0)
+
+
+def layer_labels(pg: S.Playground) -> list[str]:
+    return [
+        f"{'Output' if i == len(pg.nn.layers) - 1 else f'Hidden {i + 1}'} · {layer.activation.label}"
+        for i, layer in enumerate(pg.nn.layers)
+    ]
+
+
+def status_html(m: S.Metrics, fps: float | None = None, rate: float | None = None) -> str:
+    parts = [f"<b>Epoch</b> <span class='nnviz-epoch'>{m.epoch:,}</span>"]
+    if m.batch:
+        parts[0] += f" + {m.batch}/{m.batches_per_epoch} batches"
+    parts.append(f"train loss <b>{m.train_loss:.4g}</b>")
+    parts.append(f"test loss <b>{m.test_loss:.4g}</b>")
+    if m.train_accuracy is not None:
+        parts.append(f"accuracy <b>{m.train_accuracy:.1%}</b> train")
+        if m.test_accuracy is not None:
+            parts[-1] += f", <b>{m.test_accuracy:.1%}</b> test"
+    if fps is not None and rate is not None:
+        parts.append(f"{rate:,.0f} epochs/s · {fps:.0f} fps")
+    stamp = f"<span class='nnviz-frame' data-t='{time.time():.3f}' data-epoch='{m.epoch}'></span>"
+    return "<div style='font-size:1.05rem'>" + " &nbsp;·&nbsp; ".join(parts) + stamp + "</div>"
+
+
+def overlay(pg: S.Playground, show_test: bool) -> str:
+    """The boundary picture's static part (points, axes), made once per dataset and toggle."""
+    d, s = pg.dataset, pg.settings
+    key = (s.dataset, s.points, s.noise, s.test_ratio, s.data_seed, show_test)
+    cached = st.session_state.get("view.overlay")
+    if cached is None or cached[0] != key:
+        svg = render.boundary_overlay(
+            d.box,
+            *output_range(pg),
+            train=(d.X_train, d.y_train),
+            test=(d.X_test, d.y_test) if show_test else None,
+            labels=AXES,
+        )
+        cached = (key, svg)
+        st.session_state["view.overlay"] = cached
+    return cached[1]
+
+
+AXES = (FEATURES["x1"][0], FEATURES["x2"][0])
+
+
+def draw(pg: S.Playground, opts: ViewOptions, fps: float | None = None, rate: float | None = None) -> None:
+    """Draw one frame: the status line, one picture, and the inspected neuron if any."""
+    frame = pg.frame(GRID_N, MAP_N)
+    d, lo_hi = pg.dataset, output_range(pg)
+    boundary = render.boundary_svg(
+        frame.grid, d.box, *lo_hi, discretize=opts.discretize, overlay=overlay(pg, opts.show_test)
+    )
+    curve = render.loss_curve_svg(frame.train_curve, frame.test_curve, log=opts.log_scale, height=414)
+    diagram = render.network_svg(
+        frame.weights,
+        frame.biases,
+        frame.maps,
+        input_labels=[FEATURES[n][0] for n in pg.features],
+        layer_labels=layer_labels(pg),
+        output_range=lo_hi,
+        selected=opts.selected,
+    )
+    st.markdown(status_html(frame.metrics, fps, rate), unsafe_allow_html=True)
+    st.image(render.svg_data_uri(render.dashboard_svg(boundary, curve, diagram)), width="stretch")
+    if opts.selected is not None:
+        neuron_detail(pg, frame, opts.selected)
+
+
+def neuron_detail(pg: S.Playground, frame: S.Frame, selected: tuple[int, int]) -> None:
+    """The selected neuron's map, large, and its incoming weights."""
+    column, k = selected
+    d, lo_hi = pg.dataset, output_range(pg)
+    maps = frame.maps[column]
+    lo, hi = lo_hi if column == len(frame.maps) - 1 else render.map_range(maps)
+    big = render.boundary_svg(maps[k], d.box, lo, hi, train=(d.X_train, d.y_train), size=320, labels=AXES)
+    left, right = st.columns([1, 1])
+    name = next(n for n, c in neuron_choices(pg).items() if c == selected)
+    left.image(render.svg_data_uri(big), caption=name, width="content")
+    if column == 0:
+        right.markdown(f"**{name}** is an input: the feature itself over the box.")
+        return
+    w, b = frame.weights[column - 1][k], frame.biases[column - 1]
+    sources = (
+        [FEATURES[f][0] for f in pg.features] if column == 1 else [f"neuron {i + 1}" for i in range(len(w))]
+    )
+    rows = [f"| {src} | {v:+.4f} |" for src, v in zip(sources, w)]
+    if b is not None:
+        rows.append(f"| bias | {b[k]:+.4f} |")
+    right.markdown(f"**{name}**, incoming weights\n\n| from | weight |\n|---|---|\n" + "\n".join(rows))
+
+
+def live_view(pg: S.Playground, opts: ViewOptions) -> None:
+    """One frame of the live view; while playing, the browser asks for one every :data:`TICK` seconds.
+
+    Frames are asked for by the browser's timer, so they never queue up ahead of what the browser can
+    show (a ``while`` loop pushing frames had no backpressure and fell minutes behind; see
+    ``docs/app-design.md``). Training runs meanwhile in the session's background thread, which stops
+    when frames stop being asked for; with a fixed number of epochs per frame, each frame trains them.
+    """
+    stats = st.session_state.setdefault("live.stats", {"fps": None, "rate": None, "last": None})
+    now = time.perf_counter()
+    fps, was_playing = None, stats["last"] is not None
+    if pg.playing:
+        pg.watched()
+        if pg.settings.epochs_per_frame:  # a fixed count, but never so long that a click waits
+            pg.train(epochs=pg.settings.epochs_per_frame, seconds=MAX_TRAIN_SECONDS)
+        if stats["last"] is not None:
+            dt = max(1e-3, now - stats["last"][0])
+            fps_now, rate_now = 1.0 / dt, (pg.epoch - stats["last"][1]) / dt
+            stats["fps"] = fps_now if stats["fps"] is None else 0.85 * stats["fps"] + 0.15 * fps_now
+            stats["rate"] = rate_now if stats["rate"] is None else 0.85 * stats["rate"] + 0.15 * rate_now
+        stats["last"], fps = (now, pg.epoch), stats["fps"]
+    else:
+        stats.update(fps=None, rate=None, last=None)
+    with pg.drawing():
+        draw(pg, opts, fps, stats["rate"])
+    if was_playing and not pg.playing and pg.error:
+        st.rerun()  # training stopped by itself (divergence): redraw the page with its message and buttons
+
+
+def show_live(pg: S.Playground, opts: ViewOptions) -> None:
+    """The live view as a fragment that reruns itself every tick while playing."""
+    st.fragment(live_view, run_every=TICK if pg.playing else None)(pg, opts)
+
+
+def neuron_choices(pg: S.Playground) -> dict[str, tuple[int, int] | None]:
+    choices: dict[str, tuple[int, int] | None] = {"none": None}
+    names = ["Input"] + layer_labels(pg)
+    for c, count in enumerate(pg.nn.sizes):
+        for k in range(count):
+            label = FEATURES[pg.features[k]][0] if c == 0 else f"neuron {k + 1}"
+            choices[f"{names[c].split(' · ')[0]} · {label}"] = (c, k)
+    return choices
+
+
+def neuron_picker(pg: S.Playground) -> tuple[int, int] | None:
+    """Which neuron to show large (its map and weights appear under the picture)."""
+    choices = neuron_choices(pg)
+    if st.session_state.get("inspect.neuron") not in choices:
+        st.session_state["inspect.neuron"] = "none"
+    name = st.selectbox("Show a neuron's map and weights", list(choices), key="inspect.neuron")
+    return choices[name]
+
+
+def weight_editor(pg: S.Playground) -> None:
+    layers = layer_labels(pg)
+    if st.session_state.get("edit.layer") not in range(len(layers)):
+        st.session_state["edit.layer"] = 0
+    li = st.selectbox("layer", range(len(layers)), format_func=lambda i: layers[i], key="edit.layer")
+    layer = pg.nn.layers[li]
+    if not 1 <= st.session_state.get("edit.neuron", 1) <= layer.n_out:
+        st.session_state["edit.neuron"] = 1
+    neuron = st.number_input("neuron", 1, layer.n_out, step=1, key="edit.neuron") - 1
+    sources = (
+        [FEATURES[f][0] for f in pg.features] if li == 0 else [f"neuron {i + 1}" for i in range(layer.n_in)]
+    )
+    sources = [f"from {s}" for s in sources] + (["bias"] if layer.has_bias else [])
+    if st.session_state.get("edit.source") not in range(len(sources)):
+        st.session_state["edit.source"] = 0
+    si = st.selectbox("weight", range(len(sources)), format_func=lambda i: sources[i], key="edit.source")
+    source = None if sources[si] == "bias" else si
+    current = float(layer.bias[neuron] if source is None else layer.weights[neuron, source])
+    target = (id(pg.nn), li, neuron, source)
+    if st.session_state.get("edit.target") != target:
+        st.session_state["edit.target"] = target
+        st.session_state["edit.value"] = current
+    st.number_input("value", step=0.1, format="%.4f", key="edit.value")
+    st.button("Set weight", key="edit.set", on_click=_set_weight, args=(li, neuron, source))
+
+
+def _set_weight(layer: int, neuron: int, source: int | None) -> None:
+    pg = playground()
+    try:
+        pg.set_weight(layer, neuron, source, float(st.session_state["edit.value"]))
+        pg.notice = "Weight set."
+    except (NNVizError, IndexError) as exc:
+        pg.notice = f"Could not set the weight: {exc}"
+
+
+def _on_upload() -> None:
+    uploaded = st.session_state.get("upload")
+    if uploaded is None:
+        return
+    pg = playground()
+    try:
+        settings = pg.load_model(uploaded.getvalue())
+    except NNVizError as exc:
+        st.session_state["upload.error"] = f"Could not load {uploaded.name}: {exc}"
+        return
+    except Exception as exc:  # a file must never crash the page, whatever is wrong with it
+        st.session_state["upload.error"] = (
+            f"Could not load {uploaded.name}: unexpected {type(exc).__name__}: {exc}"
+        )
+        return
+    st.session_state.pop("upload.error", None)
+    write_widgets(settings)
+
+
+def boundary_png(pg: S.Playground, show_test: bool, discretize: bool) -> bytes:
+    """The downloadable boundary picture (Matplotlib), made when the button is clicked."""
+    with pg.lock:
+        d = pg.dataset
+        grid = decision_grid(pg.nn, d.box, 300, pg.features)
+        title = f"{S.describe(pg.settings)} · epoch {pg.epoch}"
+    return render.boundary_png(
+        grid,
+        d.box,
+        *output_range(pg),
+        train=(d.X_train, d.y_train),
+        test=(d.X_test, d.y_test) if show_test else None,
+        discretize=discretize,
+        title=title,
+    )
+
+
+def files(pg: S.Playground, view: ViewOptions) -> None:
+    cols = st.columns([1, 1, 2])
+    cols[0].download_button(
+        "Download .nn",
+        data=pg.model_bytes,
+        file_name=f"nnviz-{pg.settings.dataset}.nn",
+        mime="application/octet-stream",
+        key="download_nn",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    cols[1].download_button(
+        "Download boundary PNG",
+        data=lambda: boundary_png(pg, view.show_test, view.discretize),
+        file_name=f"nnviz-{pg.settings.dataset}-boundary.png",
+        mime="image/png",
+        key="download_png",
+        on_click="ignore",
+        icon=":material/image:",
+    )
+    cols[2].file_uploader("Upload a .nn model", type=None, key="upload", on_change=_on_upload)
+    if st.session_state.get("upload.error"):
+        cols[2].error(st.session_state["upload.error"])
+
+
+def _restore(index: int) -> None:
+    pg = playground()
+    write_widgets(pg.restore(index))
+
+
+def earlier_runs(pg: S.Playground) -> None:
+    if not pg.runs:
+        return
+    with st.expander(f"Earlier runs ({len(pg.runs)}), kept when the set-up changed"):
+        for i, run in enumerate(pg.runs):
+            c1, c2 = st.columns([5, 1])
+            c1.write(run.label)
+            c2.button("Restore", key=f"restore.{i}", on_click=_restore, args=(i,))

@@ -1,0 +1,251 @@
+"""The playground page driven through Streamlit's AppTest: every sidebar control, presets, steps, errors."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nnviz import state as S  # noqa: N812
+from nnviz.core import Network
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture
+def at() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception
+    return app
+
+
+def pg(at: AppTest) -> S.Playground:
+    return at.session_state["playground"]
+
+
+def status(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "nnviz-epoch" in m.value)
+
+
+def epoch(at: AppTest) -> int:
+    return int(re.search(r"nnviz-epoch'>([\d,]+)<", status(at)).group(1).replace(",", ""))
+
+
+def train_loss(at: AppTest) -> float:
+    return float(re.search(r"train loss <b>([^<]+)</b>", status(at)).group(1))
+
+
+def picture(at: AppTest) -> str:
+    """The SVG text of the page's main picture (boundary, loss curve and network)."""
+    url = at.image[0].proto.imgs[0].url
+    assert url.startswith("data:image/svg+xml;base64,")
+    return base64.b64decode(url.split(",", 1)[1]).decode()
+
+
+def errors(at: AppTest) -> str:
+    return " ".join(e.value for e in at.error)
+
+
+def test_page_loads_with_the_playground_contract(at):
+    p = pg(at)
+    assert isinstance(p.nn, Network) and p.features == ["x1", "x2"]
+    assert p.dataset.name == "xor" and p.settings == S.Settings()
+    assert epoch(at) == 0
+    assert len(at.image) == 1  # boundary, loss curve and network diagram in one picture
+    svg = picture(at)
+    assert "clipPath id='plot'" in svg and "<polyline" in svg and "<use href='#sp'/>" in svg
+    labels = {b.label for b in at.button}
+    assert {"Play", "Pause", "Step", "Step batch", "Reset", "New weights"} <= labels
+    assert {"Download .nn", "Download boundary PNG"} <= {b.label for b in at.get("download_button")}
+
+
+def test_step_changes_epoch_and_loss(at):
+    before = train_loss(at)
+    for n in range(1, 4):
+        at.button(key="step").click().run()
+        assert epoch(at) == n
+    assert train_loss(at) != before
+    at.button(key="step_batch").click().run()
+    assert "1/25 batches" in status(at)
+    assert not at.exception
+
+
+def test_reset_and_new_weights(at):
+    first = [p.copy() for p in pg(at).nn.parameters()]
+    at.button(key="step").click().run()
+    at.button(key="reset").click().run()
+    assert epoch(at) == 0
+    assert all(np.array_equal(a, b) for a, b in zip(first, pg(at).nn.parameters()))
+    at.button(key="new_weights").click().run()
+    assert at.number_input(key="s.weight_seed").value == 1 and pg(at).settings.weight_seed == 1
+    assert not all(np.array_equal(a, b) for a, b in zip(first, pg(at).nn.parameters()))
+
+
+def _other(name: str, value):
+    field = S.FIELDS[name]
+    if field.kind == "select":
+        return next(o for o in field.options if o != value)
+    if field.kind == "toggle":
+        return not value
+    if field.kind == "features":
+        return ["x1", "x2", "x1*x2"]
+    if isinstance(value, int):
+        return value + int(field.step or 1) * 2
+    return round(min(field.hi, value + (field.step or 0.1) * 2), 6)
+
+
+WIDGET = {"select": "selectbox", "slider": "slider", "number": "number_input", "int": "number_input"}
+
+
+@pytest.mark.parametrize("name", list(S.FIELDS))
+def test_every_scalar_sidebar_control(at, name):
+    field, key = S.FIELDS[name], S.widget_key(name)
+    if name == "reg_rate":
+        at.selectbox(key=S.widget_key("regularization")).set_value("l2").run()
+    getter = {"toggle": at.toggle, "features": at.multiselect}.get(field.kind) or getattr(
+        at, WIDGET[field.kind]
+    )
+    widget = getter(key=key)
+    new = _other(name, widget.value)
+    widget.set_value(new).run()
+    assert not at.exception, at.exception
+    got = getattr(pg(at).settings, name)
+    assert got == (tuple(new) if field.kind == "features" else new)
+    at.button(key="step").click().run()
+    assert not at.exception and epoch(at) >= 1
+
+
+def test_layer_controls(at):
+    at.slider(key=S.N_HIDDEN_KEY).set_value(3).run()
+    assert [h.size for h in pg(at).settings.hidden] == [4, 2, 2]
+    at.number_input(key=S.layer_key(2, "size")).set_value(5).run()
+    at.checkbox(key=S.layer_key(1, "bias")).set_value(False).run()
+    at.selectbox(key=S.layer_key(0, "activation")).set_value("relu").run()
+    at.selectbox(key=S.layer_key("out", "activation")).set_value("tanh").run()
+    at.checkbox(key=S.layer_key("out", "bias")).set_value(False).run()
+    nn = pg(at).nn
+    assert nn.sizes == [2, 4, 2, 5, 1]
+    assert nn.layers[1].bias is None and nn.layers[-1].bias is None
+    assert nn.layers[0].activation.name == "relu" and nn.layers[-1].activation.name == "tanh"
+    at.slider(key=S.N_HIDDEN_KEY).set_value(0).run()
+    assert pg(at).nn.sizes == [2, 1]
+    assert not at.exception
+
+
+def test_custom_formula_shows_latex_and_a_bad_one_an_inline_error(at):
+    at.selectbox(key=S.layer_key(0, "activation")).set_value(S.CUSTOM).run()
+    at.text_input(key=S.layer_key(0, "formula")).set_value("x/(1+abs(x))").run()
+    assert not at.exception and not at.error
+    assert any("f'(x)" in latex.value for latex in at.latex)
+    good = pg(at).nn
+    at.text_input(key=S.layer_key(0, "formula")).set_value("x +* 2").run()
+    assert not at.exception
+    assert "Layer 1" in errors(at)
+    assert pg(at).nn is good  # the network keeps its previous activations
+    at.text_input(key=S.layer_key(0, "formula")).set_value("__import__('os').system('true')").run()
+    assert not at.exception and "Layer 1" in errors(at)
+
+
+@pytest.mark.parametrize("name", list(S.PRESETS))
+def test_every_preset_applies_in_one_click(at, name):
+    at.selectbox(key="preset").set_value(name).run()
+    assert not at.exception
+    assert pg(at).settings == S.PRESETS[name].settings
+    assert at.selectbox(key="preset").value == "Choose a preset…"
+    assert at.slider(key=S.N_HIDDEN_KEY).value == len(S.PRESETS[name].settings.hidden)
+    at.button(key="step").click().run()
+    assert epoch(at) == 1 and not at.exception
+
+
+def test_corrupt_upload_shows_a_clear_error(at):
+    at.button(key="step").click().run()
+    nn = pg(at).nn
+    at.file_uploader(key="upload").set_value(
+        ("broken.nn", b"this is not a model", "application/octet-stream")
+    ).run()
+    assert not at.exception
+    assert "Could not load broken.nn" in errors(at)
+    assert pg(at).nn is nn and epoch(at) == 1
+
+
+def test_upload_a_model_continues_training(at):
+    source = S.Playground(S.PRESETS["Article: ReLU 2-4-1 BCE (002)"].settings)
+    source.train(epochs=12)
+    at.file_uploader(key="upload").set_value(
+        ("xor.nn", source.model_bytes(), "application/octet-stream")
+    ).run()
+    assert not at.exception and not at.error
+    assert epoch(at) == 12 and pg(at).settings == source.settings
+    assert at.selectbox(key=S.layer_key(0, "activation")).value == "relu"
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    assert np.array_equal(pg(at).nn.predict(X), source.nn.predict(X))
+    at.button(key="step").click().run()
+    assert epoch(at) == 13
+
+
+def test_activation_sent_by_the_activation_lab(at):
+    at.session_state["send_activation"] = "gelu"
+    at.run()
+    assert "send_activation" not in at.session_state
+    assert {layer.activation.name for layer in pg(at).nn.layers[:-1]} == {"gelu"}
+    assert at.selectbox(key=S.layer_key(1, "activation")).value == "gelu"
+    at.session_state["send_activation"] = "x*tanh(log(1+exp(x)))"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key=S.layer_key(0, "activation")).value == S.CUSTOM
+    assert pg(at).nn.layers[0].activation.text == "x*tanh(log(1+exp(x)))"
+
+
+def test_view_toggles_inspector_and_weight_editor(at):
+    for key in ("view.test", "view.discretize", "view.log"):
+        before = picture(at)
+        at.toggle(key=key).set_value(True).run()
+        assert not at.exception and picture(at) != before
+    images = len(at.image)
+    at.selectbox(key="inspect.neuron").set_value("Hidden 1 · neuron 2").run()
+    assert len(at.image) == images + 1
+    assert any("incoming weights" in m.value for m in at.markdown)
+    at.number_input(key="edit.neuron").set_value(2).run()
+    at.selectbox(key="edit.source").set_value(1).run()
+    at.number_input(key="edit.value").set_value(3.25).run()
+    at.button(key="edit.set").click().run()
+    assert pg(at).nn.layers[0].weights[1, 1] == 3.25
+    assert not at.exception
+
+
+def test_changing_the_data_keeps_the_trained_run(at):
+    at.button(key="step").click().run()
+    at.selectbox(key=S.widget_key("dataset")).set_value("circle").run()
+    assert epoch(at) == 0 and len(pg(at).runs) == 1
+    at.button(key="restore.0").click().run()
+    assert epoch(at) == 1 and at.selectbox(key=S.widget_key("dataset")).value == "xor"
+    assert not at.exception
+
+
+def test_divergence_shows_a_message(at):
+    at.selectbox(key=S.widget_key("dataset")).set_value("plane").run()
+    at.selectbox(key=S.layer_key("out", "activation")).set_value("linear").run()
+    at.selectbox(key=S.widget_key("loss")).set_value("mse").run()
+    at.number_input(key=S.widget_key("lr")).set_value(10.0).run()
+    for _ in range(30):
+        at.button(key="step").click().run()
+        if at.error:
+            break
+    assert "diverged" in errors(at) and not at.exception
+
+
+def test_settings_survive_a_visit_to_another_page(at):
+    at.selectbox(key=S.widget_key("dataset")).set_value("moons").run()
+    at.slider(key=S.N_HIDDEN_KEY).set_value(1).run()
+    at.button(key="step").click().run()
+    other = sorted(p.name for p in (Path(APP).parent / "pages").glob("*.py"))
+    if not other:
+        pytest.skip("no other page to visit")
+    at.switch_page(f"pages/{other[0]}").run()  # Streamlit forgets app.py's widgets while it runs
+    at.switch_page("app.py").run()
+    assert not at.exception
+    assert pg(at).settings.dataset == "moons" and len(pg(at).settings.hidden) == 1 and epoch(at) == 1

@@ -1,0 +1,469 @@
+"""The playground's state: settings tables, presets, what resets what, stepping, files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from nnviz.core import Network, parse_activation
+from nnviz.core.errors import FormulaError, NNVizError
+from nnviz.state import (
+    CUSTOM,
+    FIELDS,
+    PRESETS,
+    LayerSettings,
+    LossLog,
+    Playground,
+    Settings,
+    SettingsError,
+    changed_groups,
+    from_widgets,
+    settings_from_dict,
+    settings_from_network,
+    settings_to_dict,
+    to_widgets,
+)
+
+
+def _has_formulas() -> bool:
+    try:
+        parse_activation("x/(1+abs(x))")
+    except FormulaError:
+        return False
+    return True
+
+
+def _has_nn_format() -> bool:
+    try:
+        Network.from_sizes([2, 1], seed=0).to_bytes()
+    except ImportError:
+        return False
+    return True
+
+
+needs_formulas = pytest.mark.skipif(not _has_formulas(), reason="formula parser (issue 4) not landed yet")
+needs_nn_format = pytest.mark.skipif(not _has_nn_format(), reason=".nn format (issue 4) not landed yet")
+
+
+def weights(nn: Network) -> list[np.ndarray]:
+    return [p.copy() for p in nn.parameters()]
+
+
+def same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+# --- settings tables ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_settings_round_trip_through_dict_and_widgets(name):
+    s = PRESETS[name].settings
+    assert settings_from_dict(settings_to_dict(s)) == s
+    assert from_widgets(to_widgets(s), Settings()) == s
+
+
+def test_every_field_default_is_valid_and_in_the_table():
+    Playground().check(Settings())  # no error
+    for name, field in FIELDS.items():
+        assert field.group in {"data", "architecture", "training", "speed"}
+        assert hasattr(Settings(), name)
+
+
+def test_settings_from_untrusted_dict_keeps_only_valid_fields():
+    base = Settings()
+    bad = {
+        "dataset": "nope",
+        "noise": 7,
+        "points": True,  # a bool is not an int
+        "lr": float("nan"),
+        "features": ["x1", "rm -rf"],
+        "hidden": [{"size": 3, "bias": "yes", "activation": "relu"}, "junk"],
+        "batch_size": 7,
+        "weight_seed": 3.5,
+    }
+    s = settings_from_dict(bad, base)
+    assert (s.dataset, s.noise, s.points, s.lr, s.features) == (
+        base.dataset,
+        base.noise,
+        base.points,
+        base.lr,
+        base.features,
+    )
+    assert s.hidden == (LayerSettings(3, True, "relu"), LayerSettings())
+    assert s.batch_size == 7 and s.weight_seed == base.weight_seed
+    assert settings_from_dict("not a dict", base) == base
+
+
+def test_changed_groups():
+    s = Settings()
+    assert changed_groups(s, replace(s, lr=0.1)) == {"training"}
+    assert changed_groups(s, replace(s, dataset="circle")) == {"data"}
+    assert changed_groups(s, replace(s, hidden=(LayerSettings(3),))) == {"architecture"}
+    assert changed_groups(s, replace(s, output=LayerSettings(1, False, "sigmoid"))) == {"architecture"}
+    assert changed_groups(s, replace(s, epochs_per_frame=5)) == {"speed"}
+    assert changed_groups(s, s) == set()
+
+
+def test_invalid_settings_name_the_field_and_change_nothing():
+    pg = Playground()
+    before = weights(pg.nn)
+    with pytest.raises(SettingsError) as info:
+        pg.apply(replace(pg.settings, features=(), hidden=(LayerSettings(0),)))
+    assert set(info.value.errors) >= {"features", "hidden.0.size"}
+    with pytest.raises(SettingsError) as info:
+        pg.apply(replace(pg.settings, hidden=(LayerSettings(2, True, CUSTOM, "x +* 2"),)))
+    assert "hidden.0.formula" in info.value.errors
+    assert same(before, weights(pg.nn)) and pg.settings == Settings()
+
+
+# --- what resets what ------------------------------------------------------------------------------
+
+
+def test_learning_rate_keeps_weights_epochs_and_optimizer_state():
+    pg = Playground(replace(Settings(), optimizer="adam", lr=0.01))
+    pg.train(epochs=3)
+    optimizer, w = pg.trainer.optimizer, weights(pg.nn)
+    assert pg.apply(replace(pg.settings, lr=0.05)) == "lr"
+    assert pg.trainer.optimizer is optimizer and optimizer.lr == 0.05
+    assert pg.epoch == 3 and same(w, weights(pg.nn)) and not pg.runs
+
+
+def test_training_changes_keep_weights_and_epochs():
+    pg = Playground()
+    pg.train(epochs=2)
+    w = weights(pg.nn)
+    for change in ({"optimizer": "momentum"}, {"loss": "mse"}, {"batch_size": 0}, {"regularization": "l2"}):
+        assert pg.apply(replace(pg.settings, **change)) == "trainer"
+        assert pg.epoch == 2 and same(w, weights(pg.nn))
+    pg.train(epochs=1)
+    assert pg.epoch == 3
+
+
+def test_data_or_architecture_change_rebuilds_and_keeps_the_trained_run():
+    pg = Playground()
+    pg.train(epochs=4)
+    trained = pg.nn
+    assert pg.apply(replace(pg.settings, dataset="circle")) == "rebuilt"
+    assert pg.epoch == 0 and pg.dataset.name == "circle" and pg.nn is not trained
+    assert pg.runs[0].nn is trained and pg.runs[0].epoch == 4
+    assert pg.apply(replace(pg.settings, hidden=(LayerSettings(3, False, "relu"),))) == "rebuilt"
+    assert pg.nn.sizes == [2, 3, 1] and pg.nn.layers[0].bias is None
+    assert len(pg.runs) == 1  # an untrained network is not worth keeping
+    settings = pg.restore(0)
+    assert settings.dataset == "xor" and pg.nn is trained and pg.epoch == 4 and pg.dataset.name == "xor"
+
+
+def test_speed_changes_nothing():
+    pg = Playground()
+    pg.train(epochs=1)
+    assert pg.apply(replace(pg.settings, epochs_per_frame=10)) == "none"
+    assert pg.epoch == 1
+
+
+def test_reset_restores_the_same_initial_weights_and_new_weights_differ():
+    pg = Playground()
+    first = weights(pg.nn)
+    pg.train(epochs=5)
+    assert not same(first, weights(pg.nn))
+    pg.reset()
+    assert same(first, weights(pg.nn)) and pg.epoch == 0
+    settings = pg.new_weights()
+    assert settings.weight_seed == 1 and not same(first, weights(pg.nn))
+
+
+def test_same_settings_give_the_same_run_in_two_sessions():
+    a, b = Playground(), Playground()
+    a.train(epochs=3)
+    b.train(epochs=3)
+    assert same(weights(a.nn), weights(b.nn))
+
+
+def test_sessions_do_not_touch_numpys_global_generator():
+    np.random.seed(123)
+    state = np.random.get_state()[1].copy()
+    pg = Playground(replace(Settings(), shuffle=True))
+    pg.train(epochs=2)
+    pg.new_weights()
+    assert np.array_equal(state, np.random.get_state()[1])
+
+
+# --- stepping ----------------------------------------------------------------------------------------
+
+
+def test_step_batch_counts_batches_then_an_epoch():
+    pg = Playground(replace(Settings(), points=100, test_ratio=0.5, batch_size=10))
+    per_epoch = pg.trainer.batches_per_epoch
+    assert per_epoch == 5
+    for k in range(1, per_epoch):
+        pg.step_batch()
+        assert (pg.epoch, pg.batch) == (0, k)
+    pg.step_batch()
+    assert (pg.epoch, pg.batch) == (1, 0)
+    pg.train(epochs=1)
+    m = pg.metrics()
+    assert m.epoch == 2 and 0 <= m.train_accuracy <= 1 and np.isfinite(m.test_loss)
+
+
+def test_train_for_a_time_does_at_least_one_epoch():
+    pg = Playground()
+    assert pg.train(seconds=0.0) >= 1
+    assert pg.epochs_per_second > 0
+
+
+def test_divergence_stops_play_keeps_last_good_weights():
+    pg = Playground(replace(Settings(), dataset="plane", loss="mse", lr=10.0, batch_size=1))
+    pg.apply(
+        replace(
+            pg.settings, hidden=(LayerSettings(8, True, "relu"),) * 3, output=LayerSettings(1, True, "linear")
+        )
+    )
+    pg.playing = True
+    for _ in range(50):
+        pg.train(epochs=5)
+        if pg.error:
+            break
+    assert pg.error and "diverged" in pg.error and not pg.playing
+    assert all(np.all(np.isfinite(p)) for p in pg.nn.parameters())
+    frame = pg.frame(20, 8)
+    assert np.all(np.isfinite(frame.grid))
+
+
+def test_frame_has_the_arrays_renderers_need():
+    pg = Playground()
+    f = pg.frame(30, 10)
+    assert f.grid.shape == (30, 30)
+    assert [m.shape[0] for m in f.maps] == pg.nn.sizes
+    assert [w.shape for w in f.weights] == [layer.weights.shape for layer in pg.nn.layers]
+    assert len(f.train_curve[0]) == 1 and f.metrics.epoch == 0
+
+
+def test_set_weight_edits_the_network():
+    pg = Playground()
+    pg.set_weight(0, 1, 0, 2.5)
+    pg.set_weight(0, 1, None, -1.25)
+    assert pg.nn.layers[0].weights[1, 0] == 2.5 and pg.nn.layers[0].bias[1] == -1.25
+    with pytest.raises(NNVizError):
+        pg.set_weight(0, 0, 0, float("inf"))
+    pg.apply(replace(pg.settings, output=LayerSettings(1, False, "sigmoid")))
+    with pytest.raises(NNVizError):
+        pg.set_weight(len(pg.nn.layers) - 1, 0, None, 1.0)
+
+
+def test_loss_log_is_bounded_and_keeps_the_latest_point():
+    log = LossLog(capacity=1000)
+    for e in range(1, 200_001):
+        log.add(e, 1.0 / e)
+    epochs, values = log.arrays()
+    assert len(log.epochs) <= 1000 and epochs[-1] == 200_000 and values[-1] == 1.0 / 200_000
+    assert np.all(np.diff(epochs) > 0)
+    assert LossLog.from_dict(log.to_dict()).arrays()[0][-1] == 200_000
+    assert LossLog.from_dict({"epochs": [1, "x"], "values": [1.0]}).arrays()[0].size == 0
+
+
+def test_playground_memory_stays_bounded_while_training_long():
+    pg = Playground(replace(Settings(), dataset="xor_table", batch_size=0, hidden=(LayerSettings(2),)))
+    pg.train(epochs=20_000)
+    assert pg.epoch == 20_000 and not pg.trainer.history
+    assert len(pg.train_log.epochs) <= pg.train_log.capacity
+
+
+# --- presets ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_presets_do_what_they_promise(name):
+    preset = PRESETS[name]
+    pg = Playground(preset.settings)
+    best = 0.0
+    while pg.epoch < preset.epochs:
+        pg.train(epochs=min(200, preset.epochs - pg.epoch))
+        m = pg.metrics()
+        best = max(best, m.train_accuracy)
+        if preset.expect == "solves" and m.train_accuracy >= preset.accuracy:
+            break
+    assert pg.error is None
+    if preset.expect == "solves":
+        assert m.train_accuracy >= preset.accuracy, f"{name} reached only {m.train_accuracy:.3f}"
+    elif preset.expect == "fails":
+        assert best < preset.accuracy, f"{name} was meant to fail but reached {best:.3f}"
+
+
+def test_the_article_presets_match_the_articles():
+    s000 = PRESETS["Article: tanh 2-2-1 (000)"].settings
+    assert [h.size for h in s000.hidden] == [2, 2] and {h.activation for h in s000.hidden} == {"tanh"}
+    assert s000.output == LayerSettings(1, False, "sigmoid") and (s000.loss, s000.batch_size) == ("mse", 1)
+    s001 = PRESETS["Article: sigmoid 2-4-1 SSE (001)"].settings
+    assert (s001.loss, s001.lr, s001.init, s001.batch_size) == ("sse", 0.05, "small_normal", 1)
+    s002 = PRESETS["Article: ReLU 2-4-1 BCE (002)"].settings
+    assert (s002.loss, s002.lr, s002.init, s002.batch_size) == ("bce", 0.5, "he", 0)
+    assert all(p.settings.dataset == "xor_table" for n, p in PRESETS.items() if n.startswith("Article"))
+
+
+# --- formulas and files ----------------------------------------------------------------------------
+
+
+@needs_formulas
+def test_custom_formula_layers_train():
+    layer = LayerSettings(4, True, CUSTOM, "x/(1+abs(x))")
+    pg = Playground(replace(Settings(), hidden=(layer,)))
+    pg.train(epochs=2)
+    assert pg.nn.layers[0].activation.text == "x/(1+abs(x))"
+
+
+@needs_nn_format
+def test_download_bytes_load_back_with_identical_predictions_and_metadata():
+    pg = Playground(PRESETS["TensorFlow Playground default"].settings)
+    pg.train(epochs=7)
+    data = pg.model_bytes()
+    nn = Network.from_bytes(data)
+    grid = np.random.default_rng(0).uniform(-6, 6, size=(500, 2))
+    assert np.array_equal(nn.predict(grid), pg.nn.predict(grid))
+    assert nn.metadata["epoch"] == 7 and nn.metadata["dataset"] == "circle"
+    assert len(nn.metadata["loss_history"]) == 8  # epoch 0 and 1..7
+    assert nn.metadata["training"]["loss_epochs"][-1] == 7
+
+    other = Playground()
+    settings = other.load_model(data)
+    assert settings == pg.settings and other.epoch == 7
+    assert np.array_equal(other.nn.predict(grid), pg.nn.predict(grid))
+    other.train(epochs=1)
+    assert other.epoch == 8
+
+
+@needs_nn_format
+def test_settings_from_a_network_without_metadata():
+    nn = Network(3, [(5, True, "relu"), (1, False, "sigmoid")], seed=0)
+    s = settings_from_network(Network.from_bytes(nn.to_bytes()), Settings())
+    assert s.features == ("x1", "x2", "x1^2") and s.hidden == (LayerSettings(5, True, "relu"),)
+    assert s.output.bias is False
+
+
+def test_networks_the_page_cannot_show_are_refused():
+    with pytest.raises(NNVizError, match="1 output"):
+        settings_from_network(Network(2, [(2, True, "tanh")], seed=0), Settings())
+    with pytest.raises(NNVizError, match="hidden layers"):
+        settings_from_network(
+            Network(2, [(2, True, "tanh")] * 7 + [(1, True, "sigmoid")], seed=0), Settings()
+        )
+
+
+def test_corrupt_upload_raises_a_clear_error_and_changes_nothing():
+    pg = Playground()
+    pg.train(epochs=2)
+    before = weights(pg.nn)
+    for junk in (b"", b"not a model", bytes(range(256)) * 4):
+        try:
+            pg.load_model(junk)
+        except NNVizError:
+            pass
+        except ImportError:
+            pytest.skip(".nn format (issue 4) not landed yet")
+        else:
+            raise AssertionError("junk was accepted")
+    assert same(before, weights(pg.nn)) and pg.epoch == 2
+
+
+def test_state_and_render_do_not_import_streamlit():
+    code = (
+        "import sys, nnviz.state, nnviz.render; "
+        "print('streamlit' in sys.modules, 'matplotlib' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("batch", [7, 0])
+def test_fused_batch_sgd_epoch_is_bit_identical_to_stepping(shuffle, batch):
+    """The trainer's fused mini-batch SGD epoch (added for the play loop) equals the generic steps."""
+    settings = replace(
+        Settings(), points=60, batch_size=batch, shuffle=shuffle, hidden=(LayerSettings(3),) * 2
+    )
+    fused, stepped = Playground(settings), Playground(settings)
+    fused.train(epochs=3)
+    for _ in range(3 * stepped.trainer.batches_per_epoch):
+        stepped.step_batch()
+    assert fused.epoch == stepped.epoch == 3
+    assert all(np.array_equal(a, b) for a, b in zip(fused.nn.parameters(), stepped.nn.parameters()))
+
+
+def test_train_stops_at_the_epoch_count_or_the_time_limit():
+    pg = Playground()
+    assert pg.train(epochs=3, seconds=60.0) == 3
+    assert pg.train(epochs=10**9, seconds=0.0) == 1
+    assert pg.epoch == 4
+
+
+def test_play_trains_in_the_background_until_paused():
+    pg = Playground()
+    pg.play()
+    deadline = time.monotonic() + 30
+    while pg.epoch < 5 and time.monotonic() < deadline:
+        pg.watched()
+        time.sleep(0.02)
+    assert pg.epoch >= 5 and pg.training_in_background
+    pg.pause()
+    pg._thread.join(10)
+    assert not pg.training_in_background
+    stopped = pg.epoch
+    time.sleep(0.1)
+    assert pg.epoch == stopped
+
+
+def test_background_training_stops_when_nobody_watches():
+    pg = Playground()
+    pg.watch_timeout = 0.2
+    pg.play()  # counts as watched once
+    pg._thread.join(30)
+    assert not pg.training_in_background and pg.playing  # still "playing": a new frame restarts it
+    before = pg.epoch
+    pg.watched()
+    deadline = time.monotonic() + 30
+    while pg.epoch == before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert pg.epoch > before
+    pg.pause()
+
+
+def test_frames_and_clicks_are_safe_while_training_in_the_background():
+    pg = Playground()
+    pg.play()
+    for _ in range(20):
+        pg.watched()
+        frame = pg.frame(20, 6)
+        assert np.all(np.isfinite(frame.grid))
+        pg.set_weight(0, 0, 0, 0.5)
+        if _has_nn_format():
+            Network.from_bytes(pg.model_bytes())
+    pg.apply(replace(pg.settings, dataset="circle"))  # rebuilds under the lock while playing
+    pg.watched()
+    time.sleep(0.05)
+    pg.pause()
+    pg._thread.join(10)
+    assert pg.dataset.name == "circle" and pg.error is None
+
+
+def test_divergence_in_the_background_stops_play_with_a_message():
+    settings = replace(
+        Settings(),
+        dataset="plane",
+        loss="mse",
+        lr=10.0,
+        batch_size=1,
+        hidden=(LayerSettings(8, True, "relu"),) * 3,
+        output=LayerSettings(1, True, "linear"),
+    )
+    pg = Playground(settings)
+    pg.play()
+    deadline = time.monotonic() + 60
+    while pg.playing and time.monotonic() < deadline:
+        pg.watched()
+        time.sleep(0.01)
+    assert not pg.playing and "diverged" in pg.error
+    assert all(np.all(np.isfinite(p)) for p in pg.nn.parameters())
