@@ -1,7 +1,8 @@
 """nnviz playground: train a network step by step in the browser and watch it learn.
 
-Run with ``streamlit run app.py``. This page only wires widgets to :mod:`nnviz.state` (the session's
-experiment), :mod:`nnviz.render` (pictures) and :mod:`nnviz.ui` (widgets and the live loop).
+Run with ``streamlit run app.py``. This page only wires widgets to :mod:`nnviz.settings` and
+:mod:`nnviz.presets` (the experiment), :mod:`nnviz.state` (the session's playground), :mod:`nnviz.render`
+(pictures) and :mod:`nnviz.ui` (widgets and the live loop).
 """
 
 import os

@@ -1,11 +1,8 @@
-"""Per-session playground state: the settings, the presets, and the network, trainer and data they build.
+"""Per-session playground state: the network, trainer and data that the settings build.
 
 Pure Python over :mod:`nnviz.core` (no Streamlit), so every rule here is unit-tested:
-
-- :class:`Settings` is the whole experiment; :data:`FIELDS` is the table that drives the sidebar,
-  the validation of settings read from files, and the rule of what a change resets (:data:`GROUPS`).
-- :data:`PRESETS` are named settings, each with what it is meant to show (a test trains them).
-- :class:`Playground` owns one session's dataset, network, trainer, loss logs and earlier runs.
+:class:`Playground` owns one session's dataset, network, trainer, loss logs and earlier runs.
+The settings it applies are in :mod:`nnviz.settings`, the presets in :mod:`nnviz.presets`.
 
 What a change resets: a change in the *data* or *architecture* groups rebuilds the network (the
 trained one is kept in :attr:`Playground.runs`); a change in the *training* group keeps the weights
@@ -16,7 +13,6 @@ nothing but the pace.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import math
 import threading
 import time
@@ -27,397 +23,33 @@ from typing import Any
 import numpy as np
 
 from nnviz import __version__
-from nnviz.core import ACTIVATIONS, INITIALISERS, LOSSES, OPTIMIZERS, Network, Trainer, activation_from
-from nnviz.core.datasets import DATASETS, FEATURES, Dataset, apply_features, make_dataset
+from nnviz.core import Network, Trainer, activation_from
+from nnviz.core.datasets import Dataset, apply_features, make_dataset
 from nnviz.core.errors import DivergedError, NNVizError, SpecError
 from nnviz.core.grid import decision_grid, neuron_grids
+from nnviz.settings import (
+    CUSTOM,
+    FIELDS,
+    MAX_HIDDEN,
+    MAX_UNITS,
+    REBUILDS,
+    LayerSettings,
+    Settings,
+    SettingsError,
+    _valid_scalar,
+    changed_groups,
+    describe,
+    hidden_activations,
+    settings_from_network,
+    settings_to_dict,
+)
 
-#: The activation choice that means "use the formula text".
-CUSTOM = "custom"
-#: Most hidden layers the sidebar offers.
-MAX_HIDDEN = 6
-#: Largest layer the sidebar offers (1–8 draw best).
-MAX_UNITS = 64
-#: Learning-rate and batch-size choices offered by the sidebar (a value read from a file is added).
-BATCH_CHOICES = (1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 256, 0)
-EPOCHS_PER_FRAME_CHOICES = (0, 1, 2, 5, 10, 20, 50, 100, 200, 500)
-REGULARIZATIONS = ("none", "l1", "l2")
 #: How many earlier (trained) runs a session keeps.
 MAX_RUNS = 5
 #: The background training stops when no frame was drawn for this long (the page is gone).
 WATCH_TIMEOUT = 2.0
 #: Training time between two chances for drawing or a click to take the lock.
 CHUNK_SECONDS = 0.01
-
-
-class SettingsError(SpecError):
-    """Invalid settings; ``errors`` maps each bad field's path (``"hidden.0.formula"``) to a message."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        self.errors = dict(errors)
-        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
-
-
-@dataclass(frozen=True)
-class LayerSettings:
-    """One layer: its size, bias flag, and activation (a built-in name, or :data:`CUSTOM` + ``formula``)."""
-
-    size: int = 4
-    bias: bool = True
-    activation: str = "tanh"
-    formula: str = "x/(1+abs(x))"
-
-    @property
-    def fn(self) -> str:
-        """What :func:`nnviz.core.activation_from` gets: the built-in name or the formula text."""
-        return self.formula if self.activation == CUSTOM else self.activation
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything that defines an experiment (the sidebar); immutable, changed with ``replace``."""
-
-    dataset: str = "xor"
-    noise: float = 0.0
-    points: int = 500
-    test_ratio: float = 0.5
-    data_seed: int = 0
-    features: tuple[str, ...] = ("x1", "x2")
-    hidden: tuple[LayerSettings, ...] = (LayerSettings(4), LayerSettings(2))
-    output: LayerSettings = LayerSettings(1, True, "sigmoid")
-    loss: str = "bce"
-    optimizer: str = "sgd"
-    lr: float = 0.03
-    batch_size: int = 10  # 0 = full batch
-    shuffle: bool = False
-    regularization: str = "none"
-    reg_rate: float = 0.0
-    init: str = "xavier"
-    weight_seed: int = 0
-    epochs_per_frame: int = 0  # 0 = as many as fit in a frame
-
-
-@dataclass(frozen=True)
-class Field:
-    """One scalar setting: its group (what changing it resets), its widget, and its allowed values.
-
-    ``kind`` is the widget: "select" (``options``), "slider" / "number" / "int" (``lo``..``hi``, ``step``),
-    "toggle", or "features" (a multi-select of :data:`FEATURES`).
-    """
-
-    group: str
-    label: str
-    kind: str
-    options: tuple = ()
-    lo: float | None = None
-    hi: float | None = None
-    step: float | None = None
-    help: str = ""
-
-
-#: The table that drives the sidebar, validation of settings from files, and what a change resets.
-FIELDS: dict[str, Field] = {
-    "dataset": Field("data", "Dataset", "select", tuple(DATASETS)),
-    "noise": Field("data", "Noise", "slider", lo=0.0, hi=1.0, step=0.05),
-    "points": Field("data", "Points", "slider", lo=20, hi=2000, step=10, help="Training plus test points"),
-    "test_ratio": Field("data", "Test share", "slider", lo=0.0, hi=0.9, step=0.1),
-    "data_seed": Field("data", "Data seed", "int", lo=0, hi=2**31 - 1, step=1),
-    "features": Field("architecture", "Input features", "features", tuple(FEATURES)),
-    "loss": Field("training", "Loss", "select", tuple(LOSSES)),
-    "optimizer": Field("training", "Optimizer", "select", tuple(OPTIMIZERS)),
-    "lr": Field("training", "Learning rate", "number", lo=1e-6, hi=10.0, step=0.01),
-    "batch_size": Field(
-        "training", "Batch size", "select", BATCH_CHOICES, help="1 = per sample (SGD); full = whole set"
-    ),
-    "shuffle": Field("training", "Shuffle every epoch", "toggle"),
-    "regularization": Field("training", "Regularization", "select", REGULARIZATIONS),
-    "reg_rate": Field("training", "Regularization rate", "number", lo=0.0, hi=1.0, step=0.001),
-    "init": Field("architecture", "Initialiser", "select", tuple(INITIALISERS)),
-    "weight_seed": Field("architecture", "Weight seed", "int", lo=0, hi=2**31 - 1, step=1),
-    "epochs_per_frame": Field(
-        "speed", "Epochs per frame", "select", EPOCHS_PER_FRAME_CHOICES, help="auto = as many as fit"
-    ),
-}
-#: Groups of settings, in the order of their effect: data and architecture rebuild the network.
-GROUPS = ("data", "architecture", "training", "speed")
-REBUILDS = frozenset({"data", "architecture"})
-
-
-def hidden_activations() -> list[str]:
-    """Activation choices of a layer: the built-ins, then :data:`CUSTOM`."""
-    return [*ACTIVATIONS, CUSTOM]
-
-
-def changed_groups(old: Settings, new: Settings) -> set[str]:
-    """Which groups differ between two settings (hidden and output layers count as architecture)."""
-    groups = {FIELDS[name].group for name in FIELDS if getattr(old, name) != getattr(new, name)}
-    if old.hidden != new.hidden or old.output != new.output:
-        groups.add("architecture")
-    return groups
-
-
-# --- settings as plain data (files, widgets) -------------------------------------------------------
-
-
-def settings_to_dict(settings: Settings) -> dict[str, Any]:
-    """Settings as JSON-ready data (tuples become lists)."""
-    d = dataclasses.asdict(settings)
-    d["features"] = list(settings.features)
-    d["hidden"] = [dataclasses.asdict(layer) for layer in settings.hidden]
-    return d
-
-
-def _valid_scalar(name: str, value: Any) -> bool:
-    spec = FIELDS[name]
-    default = getattr(Settings(), name)
-    if spec.kind == "toggle":
-        return isinstance(value, bool)
-    if spec.kind == "features":
-        return (
-            isinstance(value, (list, tuple))
-            and 0 < len(value) <= len(FEATURES)
-            and all(isinstance(v, str) and v in FEATURES for v in value)
-            and len(set(value)) == len(value)
-        )
-    if spec.kind == "select":
-        if name == "batch_size":
-            return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100_000
-        return isinstance(value, type(default)) and value in spec.options
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    if isinstance(default, int) and not isinstance(value, int):
-        return False
-    return math.isfinite(value) and spec.lo <= value <= spec.hi
-
-
-def _layer_from(data: Any, default: LayerSettings) -> LayerSettings:
-    if not isinstance(data, Mapping):
-        return default
-    size, bias = data.get("size"), data.get("bias")
-    act, formula = data.get("activation"), data.get("formula")
-    return LayerSettings(
-        size
-        if isinstance(size, int) and not isinstance(size, bool) and 1 <= size <= MAX_UNITS
-        else default.size,
-        bias if isinstance(bias, bool) else default.bias,
-        act if act in hidden_activations() else default.activation,
-        formula if isinstance(formula, str) and len(formula) <= 500 else default.formula,
-    )
-
-
-def settings_from_dict(data: Any, base: Settings | None = None) -> Settings:
-    """Settings from untrusted plain data (a file's metadata): valid fields taken, others from ``base``."""
-    base = base or Settings()
-    if not isinstance(data, Mapping):
-        return base
-    values: dict[str, Any] = {}
-    for name in FIELDS:
-        if name in data and _valid_scalar(name, data[name]):
-            value = data[name]
-            values[name] = tuple(value) if FIELDS[name].kind == "features" else value
-    hidden = data.get("hidden")
-    if isinstance(hidden, (list, tuple)) and len(hidden) <= MAX_HIDDEN:
-        values["hidden"] = tuple(_layer_from(h, LayerSettings()) for h in hidden)
-    if "output" in data:
-        values["output"] = replace(_layer_from(data["output"], base.output), size=1)
-    return replace(base, **values)
-
-
-def widget_key(name: str) -> str:
-    """The Streamlit key of a scalar setting's widget."""
-    return f"s.{name}"
-
-
-def layer_key(index: int | str, part: str) -> str:
-    """The key of a layer widget; ``index`` is the hidden layer's number or ``"out"``."""
-    return f"s.h{index}.{part}" if index != "out" else f"s.out.{part}"
-
-
-N_HIDDEN_KEY = "s.n_hidden"
-
-
-def to_widgets(settings: Settings) -> dict[str, Any]:
-    """Widget key → value for every sidebar widget (hidden layers beyond the count keep sensible values)."""
-    values: dict[str, Any] = {widget_key(name): getattr(settings, name) for name in FIELDS}
-    values[widget_key("features")] = list(settings.features)
-    values[N_HIDDEN_KEY] = len(settings.hidden)
-    for i, layer in enumerate(settings.hidden):
-        values.update(_layer_widgets(i, layer))
-    values.update(_layer_widgets("out", settings.output))
-    return values
-
-
-def _layer_widgets(index: int | str, layer: LayerSettings) -> dict[str, Any]:
-    parts = {"size": layer.size, "bias": layer.bias, "activation": layer.activation, "formula": layer.formula}
-    if index == "out":
-        del parts["size"]
-    return {layer_key(index, part): value for part, value in parts.items()}
-
-
-def default_layer(settings: Settings, index: int) -> LayerSettings:
-    """The layer a newly added hidden layer ``index`` starts as: like the last existing one."""
-    if index < len(settings.hidden):
-        return settings.hidden[index]
-    return settings.hidden[-1] if settings.hidden else LayerSettings()
-
-
-def from_widgets(values: Mapping[str, Any], base: Settings) -> Settings:
-    """Settings from widget values; a missing key keeps ``base``'s value."""
-    changes: dict[str, Any] = {}
-    for name in FIELDS:
-        key = widget_key(name)
-        if key in values:
-            value = values[key]
-            changes[name] = tuple(value) if FIELDS[name].kind == "features" else value
-    n_hidden = int(values.get(N_HIDDEN_KEY, len(base.hidden)))
-    hidden = []
-    for i in range(n_hidden):
-        d = default_layer(base, i)
-        hidden.append(
-            LayerSettings(
-                int(values.get(layer_key(i, "size"), d.size)),
-                bool(values.get(layer_key(i, "bias"), d.bias)),
-                values.get(layer_key(i, "activation"), d.activation),
-                values.get(layer_key(i, "formula"), d.formula),
-            )
-        )
-    out = base.output
-    output = LayerSettings(
-        1,
-        bool(values.get(layer_key("out", "bias"), out.bias)),
-        values.get(layer_key("out", "activation"), out.activation),
-        values.get(layer_key("out", "formula"), out.formula),
-    )
-    return replace(base, hidden=tuple(hidden), output=output, **changes)
-
-
-# --- presets -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Preset:
-    """Named settings, with what they are meant to show.
-
-    ``expect`` is "solves" (reaches ``accuracy`` within ``epochs`` epochs), "fails" (stays below it),
-    or "shows" (instructive, no promise); the preset tests hold each one to it.
-    """
-
-    settings: Settings
-    about: str
-    expect: str = "solves"
-    epochs: int = 2000
-    accuracy: float = 1.0
-
-
-def _tanh(n: int, bias: bool = True) -> LayerSettings:
-    return LayerSettings(n, bias, "tanh")
-
-
-PRESETS: dict[str, Preset] = {
-    "TensorFlow Playground default": Preset(
-        Settings(
-            dataset="circle",
-            hidden=(_tanh(4), _tanh(2)),
-            output=LayerSettings(1, True, "sigmoid"),
-            loss="bce",
-            lr=0.03,
-            batch_size=10,
-            init="xavier",
-            weight_seed=0,
-        ),
-        "Circle data, 4-2 tanh, learning rate 0.03, batch 10: TensorFlow Playground's start page, "
-        "with a sigmoid output and cross-entropy for 0/1 labels.",
-        epochs=300,
-        accuracy=0.98,
-    ),
-    "Article: tanh 2-2-1 (000)": Preset(
-        Settings(
-            dataset="xor_table",
-            hidden=(_tanh(2), _tanh(2)),
-            output=LayerSettings(1, False, "sigmoid"),
-            loss="mse",
-            lr=0.1,
-            batch_size=1,
-            init="he",
-            weight_seed=4,
-        ),
-        "The first article's network: 2-2-2-1 tanh, a sigmoid output without bias, per-sample SGD, "
-        "on the XOR truth table. Such a tiny net solves XOR from about 2 starts in 3: try New weights.",
-        epochs=3000,
-    ),
-    "Article: sigmoid 2-4-1 SSE (001)": Preset(
-        Settings(
-            dataset="xor_table",
-            hidden=(LayerSettings(4, True, "sigmoid"),),
-            output=LayerSettings(1, True, "sigmoid"),
-            loss="sse",
-            lr=0.05,
-            batch_size=1,
-            init="small_normal",
-            weight_seed=0,
-        ),
-        "The second article: 2-4-1 sigmoid, sum of squared errors, per-sample SGD at 0.05 from small "
-        "weights. Slow: a long plateau before XOR snaps into place.",
-        epochs=20000,
-    ),
-    "Article: ReLU 2-4-1 BCE (002)": Preset(
-        Settings(
-            dataset="xor_table",
-            hidden=(LayerSettings(4, True, "relu"),),
-            output=LayerSettings(1, True, "sigmoid"),
-            loss="bce",
-            lr=0.5,
-            batch_size=0,
-            init="he",
-            weight_seed=0,
-        ),
-        "The third article: 2-4-1 ReLU, sigmoid output, cross-entropy, full-batch gradient descent at "
-        "0.5 with He initialisation. Some starts leave ReLUs dead: try New weights.",
-        epochs=2000,
-    ),
-    "Single perceptron on XOR (fails)": Preset(
-        Settings(dataset="xor", hidden=(), lr=0.03, batch_size=10, init="xavier"),
-        "No hidden layer: one line cannot separate XOR, so accuracy stays near chance whatever you do.",
-        expect="fails",
-        epochs=300,
-        accuracy=0.8,
-    ),
-    "Perceptron + x1·x2 feature (solves XOR)": Preset(
-        Settings(dataset="xor", features=("x1", "x2", "x1*x2"), hidden=(), lr=0.03, batch_size=10),
-        "The same single unit, given the product x1·x2 as an input: XOR becomes linearly separable.",
-        epochs=200,
-        accuracy=0.97,
-    ),
-    "Deep narrow net (6×2 sigmoid)": Preset(
-        Settings(
-            dataset="circle",
-            hidden=tuple(LayerSettings(2, True, "sigmoid") for _ in range(6)),
-            lr=0.03,
-            batch_size=10,
-            init="xavier",
-        ),
-        "Six hidden layers of two sigmoid units: gradients fade on the way down and two units per layer "
-        "cannot bend a circle. Compare with the default preset.",
-        expect="fails",
-        epochs=300,
-        accuracy=0.9,
-    ),
-    "Spiral: 8-8-8 tanh, Adam": Preset(
-        Settings(
-            dataset="spiral",
-            features=("x1", "x2", "sin(x1)", "sin(x2)"),
-            hidden=(_tanh(8), _tanh(8), _tanh(8)),
-            optimizer="adam",
-            lr=0.01,
-            batch_size=10,
-            init="xavier",
-            weight_seed=0,
-        ),
-        "The hard one: two interleaved spirals. Three layers of 8 tanh units with Adam and sine features.",
-        epochs=600,
-        accuracy=0.95,
-    ),
-}
 
 
 # --- loss logs ---------------------------------------------------------------------------------
@@ -534,14 +166,6 @@ DataMaker = Callable[..., Dataset]
 def accuracy(outputs: np.ndarray, targets: np.ndarray) -> float:
     """Share of samples on the right side of 0.5 (labels are 0/1)."""
     return float(np.mean((outputs[:, 0] > 0.5) == (targets[:, 0] > 0.5))) if len(targets) else float("nan")
-
-
-def describe(settings: Settings) -> str:
-    """A short label of an architecture: ``"xor · 2-4-2-1 tanh"``."""
-    sizes = [len(settings.features), *(layer.size for layer in settings.hidden), 1]
-    acts = sorted({layer.fn for layer in settings.hidden})
-    act = ", ".join(acts) if acts else "no hidden layer"
-    return f"{settings.dataset} · {'-'.join(map(str, sizes))} {act}"
 
 
 class Playground:
@@ -957,62 +581,4 @@ class Playground:
         return settings
 
 
-def settings_from_network(nn: Network, base: Settings) -> Settings:
-    """Settings that describe ``nn`` (its metadata's settings where valid, else ``base``'s).
-
-    Raises :class:`SpecError` for a network this page cannot show (too deep, too wide, several outputs).
-    """
-    meta = nn.metadata if isinstance(nn.metadata, Mapping) else {}
-    training = meta.get("training") if isinstance(meta.get("training"), Mapping) else {}
-    settings = settings_from_dict(training.get("settings"), base)
-    if nn.outputs != 1:
-        raise SpecError(f"the playground trains networks with 1 output; this one has {nn.outputs}")
-    if len(nn.layers) - 1 > MAX_HIDDEN:
-        raise SpecError(
-            f"the playground shows up to {MAX_HIDDEN} hidden layers; this network has {len(nn.layers) - 1}"
-        )
-    layers = []
-    for i, layer in enumerate(nn.layers):
-        if layer.n_out > MAX_UNITS:
-            raise SpecError(f"layer {i + 1} has {layer.n_out} units; the playground shows up to {MAX_UNITS}")
-        act = layer.activation
-        if act.name in ACTIVATIONS and (act.text is None or act.text.strip().lower() == act.name):
-            layers.append(LayerSettings(layer.n_out, layer.has_bias, act.name))
-        elif act.text:
-            layers.append(LayerSettings(layer.n_out, layer.has_bias, CUSTOM, act.text))
-        elif act.name in ACTIVATIONS:
-            layers.append(LayerSettings(layer.n_out, layer.has_bias, act.name))
-        else:
-            raise SpecError(f"layer {i + 1}'s activation cannot be written as a formula")
-    features = settings.features
-    if len(features) != nn.inputs:
-        if nn.inputs > len(FEATURES):
-            raise SpecError(
-                f"the network takes {nn.inputs} inputs; the playground has {len(FEATURES)} features"
-            )
-        features = tuple(FEATURES)[: nn.inputs]
-    return replace(settings, features=features, hidden=tuple(layers[:-1]), output=layers[-1])
-
-
-__all__ = [
-    "CUSTOM",
-    "FIELDS",
-    "GROUPS",
-    "PRESETS",
-    "Field",
-    "Frame",
-    "LayerSettings",
-    "LossLog",
-    "Metrics",
-    "Playground",
-    "Preset",
-    "Run",
-    "Settings",
-    "SettingsError",
-    "changed_groups",
-    "from_widgets",
-    "settings_from_dict",
-    "settings_from_network",
-    "settings_to_dict",
-    "to_widgets",
-]
+__all__ = ["Frame", "LossLog", "Metrics", "Playground", "Run"]

@@ -16,11 +16,29 @@ from typing import Any
 import streamlit as st
 
 from nnviz import render
-from nnviz import state as S  # noqa: N812
 from nnviz.core import ACTIVATIONS
 from nnviz.core.datasets import DATASETS, FEATURES, make_dataset
 from nnviz.core.errors import NNVizError
 from nnviz.core.grid import decision_grid
+from nnviz.presets import PRESETS
+from nnviz.settings import (
+    CUSTOM,
+    FIELDS,
+    MAX_HIDDEN,
+    MAX_UNITS,
+    N_HIDDEN_KEY,
+    LayerSettings,
+    Settings,
+    SettingsError,
+    default_layer,
+    describe,
+    from_widgets,
+    hidden_activations,
+    layer_key,
+    to_widgets,
+    widget_key,
+)
+from nnviz.state import Frame, Metrics, Playground
 
 PG_KEY = "playground"
 #: Seconds between frames asked for by the browser while playing (at most ~22 frames a second).
@@ -38,58 +56,58 @@ def cached_dataset(name: str, n: int, noise: float, test_ratio: float, seed: int
     return make_dataset(name, n, noise, test_ratio, seed)
 
 
-def playground() -> S.Playground:
+def playground() -> Playground:
     """This session's playground, created on first use."""
     pg = st.session_state.get(PG_KEY)
-    if not isinstance(pg, S.Playground):
-        pg = S.Playground(make_data=cached_dataset)
+    if not isinstance(pg, Playground):
+        pg = Playground(make_data=cached_dataset)
         st.session_state[PG_KEY] = pg
         write_widgets(pg.settings)
     return pg
 
 
-def restore_widgets(pg: S.Playground) -> None:
+def restore_widgets(pg: Playground) -> None:
     """Give back widget values Streamlit dropped (it forgets a page's widgets while another page runs)."""
-    for key, value in S.to_widgets(pg.settings).items():
+    for key, value in to_widgets(pg.settings).items():
         st.session_state.setdefault(key, value)
 
 
-def write_widgets(settings: S.Settings) -> None:
+def write_widgets(settings: Settings) -> None:
     """Put settings into the sidebar widgets (call before they are drawn, or from a callback)."""
-    st.session_state.update(S.to_widgets(settings))
+    st.session_state.update(to_widgets(settings))
 
 
-def take_sent_activation(pg: S.Playground) -> None:
+def take_sent_activation(pg: Playground) -> None:
     """Apply an activation sent by the activation lab (``st.session_state["send_activation"]``)."""
     text = st.session_state.pop("send_activation", None)
     if not isinstance(text, str) or not text.strip():
         return
     text = text.strip()
     builtin = text.lower() in ACTIVATIONS
-    hidden = pg.settings.hidden or (S.LayerSettings(4),)
+    hidden = pg.settings.hidden or (LayerSettings(4),)
     hidden = tuple(
-        replace(h, activation=text.lower()) if builtin else replace(h, activation=S.CUSTOM, formula=text)
+        replace(h, activation=text.lower()) if builtin else replace(h, activation=CUSTOM, formula=text)
         for h in hidden
     )
     settings = replace(pg.settings, hidden=hidden)
     try:
         pg.apply(settings, rebuild=True)
-    except S.SettingsError as exc:
+    except SettingsError as exc:
         pg.notice = f"Could not use the activation {text!r}: {exc}"
         return
     write_widgets(settings)
     pg.notice = f"Hidden layers now use {text}."
 
 
-def take_preset_from_url(pg: S.Playground) -> None:
+def take_preset_from_url(pg: Playground) -> None:
     """``?preset=NAME`` in the address applies that preset once per session (links to set-ups)."""
     name = st.query_params.get("preset")
-    if name and name in S.PRESETS and not st.session_state.get("url.preset.done"):
+    if name and name in PRESETS and not st.session_state.get("url.preset.done"):
         st.session_state["url.preset.done"] = True
-        settings = S.PRESETS[name].settings
+        settings = PRESETS[name].settings
         pg.apply(settings, rebuild=True)
         write_widgets(settings)
-        pg.notice = f"Preset: {name}. {S.PRESETS[name].about}"
+        pg.notice = f"Preset: {name}. {PRESETS[name].about}"
 
 
 # --- sidebar ------------------------------------------------------------------------------------
@@ -110,8 +128,8 @@ def _format(name: str):
 
 
 def field_widget(container: Any, name: str, disabled: bool = False) -> None:
-    """The widget of one scalar setting, from :data:`nnviz.state.FIELDS`."""
-    f, key = S.FIELDS[name], S.widget_key(name)
+    """The widget of one scalar setting, from :data:`nnviz.settings.FIELDS`."""
+    f, key = FIELDS[name], widget_key(name)
     common: dict[str, Any] = {"key": key, "help": f.help or None, "disabled": disabled}
     if f.kind == "select":
         options = list(f.options)
@@ -130,9 +148,9 @@ def field_widget(container: Any, name: str, disabled: bool = False) -> None:
         container.multiselect(f.label, list(FEATURES), format_func=lambda v: FEATURES[v][0], **common)
 
 
-def _activation_preview(container: Any, pg: S.Playground, layer: S.LayerSettings, where: str) -> bool:
+def _activation_preview(container: Any, pg: Playground, layer: LayerSettings, where: str) -> bool:
     """Show a custom formula's f and f' as LaTeX, or its error inline; True when it is valid."""
-    if layer.activation != S.CUSTOM:
+    if layer.activation != CUSTOM:
         return True
     try:
         f_tex, df_tex = pg.activation(layer).latex()
@@ -144,38 +162,38 @@ def _activation_preview(container: Any, pg: S.Playground, layer: S.LayerSettings
     return True
 
 
-def _layer_widgets(container: Any, pg: S.Playground, index: int | str, title: str) -> bool:
-    d = S.default_layer(pg.settings, index) if index != "out" else pg.settings.output
+def _layer_widgets(container: Any, pg: Playground, index: int | str, title: str) -> bool:
+    d = default_layer(pg.settings, index) if index != "out" else pg.settings.output
     for part in ("size", "bias", "activation", "formula"):
-        key = S.layer_key(index, part)
+        key = layer_key(index, part)
         if key not in st.session_state and not (index == "out" and part == "size"):
             st.session_state[key] = getattr(d, part)
     cols = container.columns([1.0, 1.5, 0.75], vertical_alignment="bottom")
     if index == "out":
         cols[0].markdown(f"**{title}**")
     else:
-        cols[0].number_input(title, 1, S.MAX_UNITS, step=1, key=S.layer_key(index, "size"))
-    cols[1].selectbox("activation", S.hidden_activations(), key=S.layer_key(index, "activation"))
-    cols[2].checkbox("bias", key=S.layer_key(index, "bias"))
-    if st.session_state[S.layer_key(index, "activation")] != S.CUSTOM:
+        cols[0].number_input(title, 1, MAX_UNITS, step=1, key=layer_key(index, "size"))
+    cols[1].selectbox("activation", hidden_activations(), key=layer_key(index, "activation"))
+    cols[2].checkbox("bias", key=layer_key(index, "bias"))
+    if st.session_state[layer_key(index, "activation")] != CUSTOM:
         return True
     container.text_input(
         "formula in x",
-        key=S.layer_key(index, "formula"),
+        key=layer_key(index, "formula"),
         help="e.g. x/(1+abs(x)), max(0, x), where(x > 0, x, 0.01*x), x*tanh(log(1+exp(x)))",
     )
-    layer = S.LayerSettings(1, True, S.CUSTOM, st.session_state[S.layer_key(index, "formula")])
+    layer = LayerSettings(1, True, CUSTOM, st.session_state[layer_key(index, "formula")])
     return _activation_preview(container, pg, layer, title)
 
 
 def _on_preset() -> None:
     name = st.session_state.get("preset")
     pg = playground()
-    if name in S.PRESETS:
-        settings = S.PRESETS[name].settings
+    if name in PRESETS:
+        settings = PRESETS[name].settings
         pg.apply(settings, rebuild=True)
         write_widgets(settings)
-        pg.notice = f"Preset: {name}. {S.PRESETS[name].about}"
+        pg.notice = f"Preset: {name}. {PRESETS[name].about}"
     st.session_state["preset"] = NO_PRESET
 
 
@@ -186,13 +204,13 @@ section[data-testid="stSidebar"] { width: 380px !important; }
 </style>"""
 
 
-def sidebar(pg: S.Playground) -> None:
+def sidebar(pg: Playground) -> None:
     """Draw the settings and apply them; an invalid formula leaves the network as it was."""
     sb = st.sidebar
     st.markdown(STYLE, unsafe_allow_html=True)
     sb.selectbox(
         "Preset",
-        [NO_PRESET, *S.PRESETS],
+        [NO_PRESET, *PRESETS],
         key="preset",
         on_change=_on_preset,
         help="Sets everything in one click",
@@ -202,8 +220,8 @@ def sidebar(pg: S.Playground) -> None:
         for name in ("dataset", "noise", "points", "test_ratio", "data_seed", "features"):
             field_widget(st, name)
     with sb.expander("Network", expanded=True):
-        st.slider("Hidden layers", 0, S.MAX_HIDDEN, key=S.N_HIDDEN_KEY)
-        for i in range(st.session_state[S.N_HIDDEN_KEY]):
+        st.slider("Hidden layers", 0, MAX_HIDDEN, key=N_HIDDEN_KEY)
+        for i in range(st.session_state[N_HIDDEN_KEY]):
             ok &= _layer_widgets(st, pg, i, f"Layer {i + 1}")
         ok &= _layer_widgets(st, pg, "out", "Output")
         field_widget(st, "init")
@@ -211,9 +229,9 @@ def sidebar(pg: S.Playground) -> None:
     with sb.expander("Training", expanded=True):
         for name in ("loss", "optimizer", "lr", "batch_size", "shuffle", "regularization"):
             field_widget(st, name)
-        field_widget(st, "reg_rate", disabled=st.session_state.get(S.widget_key("regularization")) == "none")
+        field_widget(st, "reg_rate", disabled=st.session_state.get(widget_key("regularization")) == "none")
         field_widget(st, "epochs_per_frame")
-    settings = S.from_widgets(st.session_state, pg.settings)
+    settings = from_widgets(st.session_state, pg.settings)
     if DATASETS[settings.dataset].kind == "regression" and settings.output.activation in ("sigmoid", "relu"):
         sb.info("Regression targets run from -1 to 1: a tanh or linear output with mse loss suits them.")
     if not ok:
@@ -221,7 +239,7 @@ def sidebar(pg: S.Playground) -> None:
         return
     try:
         pg.apply(settings)
-    except S.SettingsError as exc:
+    except SettingsError as exc:
         for field, message in exc.errors.items():
             sb.error(f"{field}: {message}")
 
@@ -258,7 +276,7 @@ def _new_weights() -> None:
     write_widgets(pg.new_weights())
 
 
-def controls(pg: S.Playground) -> None:
+def controls(pg: Playground) -> None:
     cols = st.columns(6)
     cols[0].button(
         "Play", key="play", icon=":material/play_arrow:", type="primary", on_click=_play, disabled=pg.playing
@@ -285,18 +303,18 @@ class ViewOptions:
     selected: tuple[int, int] | None = None
 
 
-def output_range(pg: S.Playground) -> tuple[float, float]:
+def output_range(pg: Playground) -> tuple[float, float]:
     return (0.0, 1.0) if pg.dataset.kind == "classification" else (-1.0, 1.0)
 
 
-def layer_labels(pg: S.Playground) -> list[str]:
+def layer_labels(pg: Playground) -> list[str]:
     return [
         f"{'Output' if i == len(pg.nn.layers) - 1 else f'Hidden {i + 1}'} · {layer.activation.label}"
         for i, layer in enumerate(pg.nn.layers)
     ]
 
 
-def status_html(m: S.Metrics, fps: float | None = None, rate: float | None = None) -> str:
+def status_html(m: Metrics, fps: float | None = None, rate: float | None = None) -> str:
     parts = [f"<b>Epoch</b> <span class='nnviz-epoch'>{m.epoch:,}</span>"]
     if m.batch:
         parts[0] += f" + {m.batch}/{m.batches_per_epoch} batches"
@@ -312,7 +330,7 @@ def status_html(m: S.Metrics, fps: float | None = None, rate: float | None = Non
     return "<div style='font-size:1.05rem'>" + " &nbsp;·&nbsp; ".join(parts) + stamp + "</div>"
 
 
-def overlay(pg: S.Playground, show_test: bool) -> str:
+def overlay(pg: Playground, show_test: bool) -> str:
     """The boundary picture's static part (points, axes), made once per dataset and toggle."""
     d, s = pg.dataset, pg.settings
     key = (s.dataset, s.points, s.noise, s.test_ratio, s.data_seed, show_test)
@@ -333,7 +351,7 @@ def overlay(pg: S.Playground, show_test: bool) -> str:
 AXES = (FEATURES["x1"][0], FEATURES["x2"][0])
 
 
-def draw(pg: S.Playground, opts: ViewOptions, fps: float | None = None, rate: float | None = None) -> None:
+def draw(pg: Playground, opts: ViewOptions, fps: float | None = None, rate: float | None = None) -> None:
     """Draw one frame: the status line, one picture, and the inspected neuron if any."""
     frame = pg.frame(GRID_N, MAP_N)
     d, lo_hi = pg.dataset, output_range(pg)
@@ -356,7 +374,7 @@ def draw(pg: S.Playground, opts: ViewOptions, fps: float | None = None, rate: fl
         neuron_detail(pg, frame, opts.selected)
 
 
-def neuron_detail(pg: S.Playground, frame: S.Frame, selected: tuple[int, int]) -> None:
+def neuron_detail(pg: Playground, frame: Frame, selected: tuple[int, int]) -> None:
     """The selected neuron's map, large, and its incoming weights."""
     column, k = selected
     d, lo_hi = pg.dataset, output_range(pg)
@@ -379,7 +397,7 @@ def neuron_detail(pg: S.Playground, frame: S.Frame, selected: tuple[int, int]) -
     right.markdown(f"**{name}**, incoming weights\n\n| from | weight |\n|---|---|\n" + "\n".join(rows))
 
 
-def live_view(pg: S.Playground, opts: ViewOptions) -> None:
+def live_view(pg: Playground, opts: ViewOptions) -> None:
     """One frame of the live view; while playing, the browser asks for one every :data:`TICK` seconds.
 
     Frames are asked for by the browser's timer, so they never queue up ahead of what the browser can
@@ -408,12 +426,12 @@ def live_view(pg: S.Playground, opts: ViewOptions) -> None:
         st.rerun()  # training stopped by itself (divergence): redraw the page with its message and buttons
 
 
-def show_live(pg: S.Playground, opts: ViewOptions) -> None:
+def show_live(pg: Playground, opts: ViewOptions) -> None:
     """The live view as a fragment that reruns itself every tick while playing."""
     st.fragment(live_view, run_every=TICK if pg.playing else None)(pg, opts)
 
 
-def neuron_choices(pg: S.Playground) -> dict[str, tuple[int, int] | None]:
+def neuron_choices(pg: Playground) -> dict[str, tuple[int, int] | None]:
     choices: dict[str, tuple[int, int] | None] = {"none": None}
     names = ["Input"] + layer_labels(pg)
     for c, count in enumerate(pg.nn.sizes):
@@ -423,7 +441,7 @@ def neuron_choices(pg: S.Playground) -> dict[str, tuple[int, int] | None]:
     return choices
 
 
-def neuron_picker(pg: S.Playground) -> tuple[int, int] | None:
+def neuron_picker(pg: Playground) -> tuple[int, int] | None:
     """Which neuron to show large (its map and weights appear under the picture)."""
     choices = neuron_choices(pg)
     if st.session_state.get("inspect.neuron") not in choices:
@@ -432,7 +450,7 @@ def neuron_picker(pg: S.Playground) -> tuple[int, int] | None:
     return choices[name]
 
 
-def weight_editor(pg: S.Playground) -> None:
+def weight_editor(pg: Playground) -> None:
     layers = layer_labels(pg)
     if st.session_state.get("edit.layer") not in range(len(layers)):
         st.session_state["edit.layer"] = 0
@@ -486,12 +504,12 @@ def _on_upload() -> None:
     write_widgets(settings)
 
 
-def boundary_png(pg: S.Playground, show_test: bool, discretize: bool) -> bytes:
+def boundary_png(pg: Playground, show_test: bool, discretize: bool) -> bytes:
     """The downloadable boundary picture (Matplotlib), made when the button is clicked."""
     with pg.lock:
         d = pg.dataset
         grid = decision_grid(pg.nn, d.box, 300, pg.features)
-        title = f"{S.describe(pg.settings)} · epoch {pg.epoch}"
+        title = f"{describe(pg.settings)} · epoch {pg.epoch}"
     return render.boundary_png(
         grid,
         d.box,
@@ -503,7 +521,7 @@ def boundary_png(pg: S.Playground, show_test: bool, discretize: bool) -> bytes:
     )
 
 
-def files(pg: S.Playground, view: ViewOptions) -> None:
+def files(pg: Playground, view: ViewOptions) -> None:
     cols = st.columns([1, 1, 2])
     cols[0].download_button(
         "Download .nn",
@@ -533,7 +551,7 @@ def _restore(index: int) -> None:
     write_widgets(pg.restore(index))
 
 
-def earlier_runs(pg: S.Playground) -> None:
+def earlier_runs(pg: Playground) -> None:
     if not pg.runs:
         return
     with st.expander(f"Earlier runs ({len(pg.runs)}), kept when the set-up changed"):

@@ -3,7 +3,7 @@
 # (Playwright drives the chromium found on PATH; its own browser download is not used).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pip install -q -r requirements-test.txt
+pip install -q --root-user-action=ignore -r requirements-test.txt
 if ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         apt-get update -qq && apt-get install -y -qq chromium >/dev/null

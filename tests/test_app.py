@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nnviz import state as S  # noqa: N812
 from nnviz.core import Network
+from nnviz.presets import PRESETS
+from nnviz.settings import CUSTOM, FIELDS, N_HIDDEN_KEY, Settings, layer_key, widget_key
+from nnviz.state import Playground
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -23,7 +25,7 @@ def at() -> AppTest:
     return app
 
 
-def pg(at: AppTest) -> S.Playground:
+def pg(at: AppTest) -> Playground:
     return at.session_state["playground"]
 
 
@@ -53,7 +55,7 @@ def errors(at: AppTest) -> str:
 def test_page_loads_with_the_playground_contract(at):
     p = pg(at)
     assert isinstance(p.nn, Network) and p.features == ["x1", "x2"]
-    assert p.dataset.name == "xor" and p.settings == S.Settings()
+    assert p.dataset.name == "xor" and p.settings == Settings()
     assert epoch(at) == 0
     assert len(at.image) == 1  # boundary, loss curve and network diagram in one picture
     svg = picture(at)
@@ -86,7 +88,7 @@ def test_reset_and_new_weights(at):
 
 
 def _other(name: str, value):
-    field = S.FIELDS[name]
+    field = FIELDS[name]
     if field.kind == "select":
         return next(o for o in field.options if o != value)
     if field.kind == "toggle":
@@ -101,11 +103,11 @@ def _other(name: str, value):
 WIDGET = {"select": "selectbox", "slider": "slider", "number": "number_input", "int": "number_input"}
 
 
-@pytest.mark.parametrize("name", list(S.FIELDS))
+@pytest.mark.parametrize("name", list(FIELDS))
 def test_every_scalar_sidebar_control(at, name):
-    field, key = S.FIELDS[name], S.widget_key(name)
+    field, key = FIELDS[name], widget_key(name)
     if name == "reg_rate":
-        at.selectbox(key=S.widget_key("regularization")).set_value("l2").run()
+        at.selectbox(key=widget_key("regularization")).set_value("l2").run()
     getter = {"toggle": at.toggle, "features": at.multiselect}.get(field.kind) or getattr(
         at, WIDGET[field.kind]
     )
@@ -120,43 +122,43 @@ def test_every_scalar_sidebar_control(at, name):
 
 
 def test_layer_controls(at):
-    at.slider(key=S.N_HIDDEN_KEY).set_value(3).run()
+    at.slider(key=N_HIDDEN_KEY).set_value(3).run()
     assert [h.size for h in pg(at).settings.hidden] == [4, 2, 2]
-    at.number_input(key=S.layer_key(2, "size")).set_value(5).run()
-    at.checkbox(key=S.layer_key(1, "bias")).set_value(False).run()
-    at.selectbox(key=S.layer_key(0, "activation")).set_value("relu").run()
-    at.selectbox(key=S.layer_key("out", "activation")).set_value("tanh").run()
-    at.checkbox(key=S.layer_key("out", "bias")).set_value(False).run()
+    at.number_input(key=layer_key(2, "size")).set_value(5).run()
+    at.checkbox(key=layer_key(1, "bias")).set_value(False).run()
+    at.selectbox(key=layer_key(0, "activation")).set_value("relu").run()
+    at.selectbox(key=layer_key("out", "activation")).set_value("tanh").run()
+    at.checkbox(key=layer_key("out", "bias")).set_value(False).run()
     nn = pg(at).nn
     assert nn.sizes == [2, 4, 2, 5, 1]
     assert nn.layers[1].bias is None and nn.layers[-1].bias is None
     assert nn.layers[0].activation.name == "relu" and nn.layers[-1].activation.name == "tanh"
-    at.slider(key=S.N_HIDDEN_KEY).set_value(0).run()
+    at.slider(key=N_HIDDEN_KEY).set_value(0).run()
     assert pg(at).nn.sizes == [2, 1]
     assert not at.exception
 
 
 def test_custom_formula_shows_latex_and_a_bad_one_an_inline_error(at):
-    at.selectbox(key=S.layer_key(0, "activation")).set_value(S.CUSTOM).run()
-    at.text_input(key=S.layer_key(0, "formula")).set_value("x/(1+abs(x))").run()
+    at.selectbox(key=layer_key(0, "activation")).set_value(CUSTOM).run()
+    at.text_input(key=layer_key(0, "formula")).set_value("x/(1+abs(x))").run()
     assert not at.exception and not at.error
     assert any("f'(x)" in latex.value for latex in at.latex)
     good = pg(at).nn
-    at.text_input(key=S.layer_key(0, "formula")).set_value("x +* 2").run()
+    at.text_input(key=layer_key(0, "formula")).set_value("x +* 2").run()
     assert not at.exception
     assert "Layer 1" in errors(at)
     assert pg(at).nn is good  # the network keeps its previous activations
-    at.text_input(key=S.layer_key(0, "formula")).set_value("__import__('os').system('true')").run()
+    at.text_input(key=layer_key(0, "formula")).set_value("__import__('os').system('true')").run()
     assert not at.exception and "Layer 1" in errors(at)
 
 
-@pytest.mark.parametrize("name", list(S.PRESETS))
+@pytest.mark.parametrize("name", list(PRESETS))
 def test_every_preset_applies_in_one_click(at, name):
     at.selectbox(key="preset").set_value(name).run()
     assert not at.exception
-    assert pg(at).settings == S.PRESETS[name].settings
+    assert pg(at).settings == PRESETS[name].settings
     assert at.selectbox(key="preset").value == "Choose a preset…"
-    assert at.slider(key=S.N_HIDDEN_KEY).value == len(S.PRESETS[name].settings.hidden)
+    assert at.slider(key=N_HIDDEN_KEY).value == len(PRESETS[name].settings.hidden)
     at.button(key="step").click().run()
     assert epoch(at) == 1 and not at.exception
 
@@ -173,14 +175,14 @@ def test_corrupt_upload_shows_a_clear_error(at):
 
 
 def test_upload_a_model_continues_training(at):
-    source = S.Playground(S.PRESETS["Article: ReLU 2-4-1 BCE (002)"].settings)
+    source = Playground(PRESETS["Article: ReLU 2-4-1 BCE (002)"].settings)
     source.train(epochs=12)
     at.file_uploader(key="upload").set_value(
         ("xor.nn", source.model_bytes(), "application/octet-stream")
     ).run()
     assert not at.exception and not at.error
     assert epoch(at) == 12 and pg(at).settings == source.settings
-    assert at.selectbox(key=S.layer_key(0, "activation")).value == "relu"
+    assert at.selectbox(key=layer_key(0, "activation")).value == "relu"
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     assert np.array_equal(pg(at).nn.predict(X), source.nn.predict(X))
     at.button(key="step").click().run()
@@ -192,11 +194,11 @@ def test_activation_sent_by_the_activation_lab(at):
     at.run()
     assert "send_activation" not in at.session_state
     assert {layer.activation.name for layer in pg(at).nn.layers[:-1]} == {"gelu"}
-    assert at.selectbox(key=S.layer_key(1, "activation")).value == "gelu"
+    assert at.selectbox(key=layer_key(1, "activation")).value == "gelu"
     at.session_state["send_activation"] = "x*tanh(log(1+exp(x)))"
     at.run()
     assert not at.exception
-    assert at.selectbox(key=S.layer_key(0, "activation")).value == S.CUSTOM
+    assert at.selectbox(key=layer_key(0, "activation")).value == CUSTOM
     assert pg(at).nn.layers[0].activation.text == "x*tanh(log(1+exp(x)))"
 
 
@@ -219,18 +221,18 @@ def test_view_toggles_inspector_and_weight_editor(at):
 
 def test_changing_the_data_keeps_the_trained_run(at):
     at.button(key="step").click().run()
-    at.selectbox(key=S.widget_key("dataset")).set_value("circle").run()
+    at.selectbox(key=widget_key("dataset")).set_value("circle").run()
     assert epoch(at) == 0 and len(pg(at).runs) == 1
     at.button(key="restore.0").click().run()
-    assert epoch(at) == 1 and at.selectbox(key=S.widget_key("dataset")).value == "xor"
+    assert epoch(at) == 1 and at.selectbox(key=widget_key("dataset")).value == "xor"
     assert not at.exception
 
 
 def test_divergence_shows_a_message(at):
-    at.selectbox(key=S.widget_key("dataset")).set_value("plane").run()
-    at.selectbox(key=S.layer_key("out", "activation")).set_value("linear").run()
-    at.selectbox(key=S.widget_key("loss")).set_value("mse").run()
-    at.number_input(key=S.widget_key("lr")).set_value(10.0).run()
+    at.selectbox(key=widget_key("dataset")).set_value("plane").run()
+    at.selectbox(key=layer_key("out", "activation")).set_value("linear").run()
+    at.selectbox(key=widget_key("loss")).set_value("mse").run()
+    at.number_input(key=widget_key("lr")).set_value(10.0).run()
     for _ in range(30):
         at.button(key="step").click().run()
         if at.error:
@@ -239,8 +241,8 @@ def test_divergence_shows_a_message(at):
 
 
 def test_settings_survive_a_visit_to_another_page(at):
-    at.selectbox(key=S.widget_key("dataset")).set_value("moons").run()
-    at.slider(key=S.N_HIDDEN_KEY).set_value(1).run()
+    at.selectbox(key=widget_key("dataset")).set_value("moons").run()
+    at.slider(key=N_HIDDEN_KEY).set_value(1).run()
     at.button(key="step").click().run()
     other = sorted(p.name for p in (Path(APP).parent / "pages").glob("*.py"))
     if not other:

@@ -1,4 +1,4 @@
-"""The playground's state: settings tables, presets, what resets what, stepping, files."""
+"""The playground's state: validation, what resets what, stepping, files, the background thread."""
 
 from __future__ import annotations
 
@@ -12,22 +12,9 @@ import pytest
 
 from nnviz.core import Network, parse_activation
 from nnviz.core.errors import FormulaError, NNVizError
-from nnviz.state import (
-    CUSTOM,
-    FIELDS,
-    PRESETS,
-    LayerSettings,
-    LossLog,
-    Playground,
-    Settings,
-    SettingsError,
-    changed_groups,
-    from_widgets,
-    settings_from_dict,
-    settings_from_network,
-    settings_to_dict,
-    to_widgets,
-)
+from nnviz.presets import PRESETS
+from nnviz.settings import CUSTOM, LayerSettings, Settings, SettingsError
+from nnviz.state import LossLog, Playground
 
 
 def _has_formulas() -> bool:
@@ -58,56 +45,7 @@ def same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
     return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
-# --- settings tables ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", list(PRESETS))
-def test_settings_round_trip_through_dict_and_widgets(name):
-    s = PRESETS[name].settings
-    assert settings_from_dict(settings_to_dict(s)) == s
-    assert from_widgets(to_widgets(s), Settings()) == s
-
-
-def test_every_field_default_is_valid_and_in_the_table():
-    Playground().check(Settings())  # no error
-    for name, field in FIELDS.items():
-        assert field.group in {"data", "architecture", "training", "speed"}
-        assert hasattr(Settings(), name)
-
-
-def test_settings_from_untrusted_dict_keeps_only_valid_fields():
-    base = Settings()
-    bad = {
-        "dataset": "nope",
-        "noise": 7,
-        "points": True,  # a bool is not an int
-        "lr": float("nan"),
-        "features": ["x1", "rm -rf"],
-        "hidden": [{"size": 3, "bias": "yes", "activation": "relu"}, "junk"],
-        "batch_size": 7,
-        "weight_seed": 3.5,
-    }
-    s = settings_from_dict(bad, base)
-    assert (s.dataset, s.noise, s.points, s.lr, s.features) == (
-        base.dataset,
-        base.noise,
-        base.points,
-        base.lr,
-        base.features,
-    )
-    assert s.hidden == (LayerSettings(3, True, "relu"), LayerSettings())
-    assert s.batch_size == 7 and s.weight_seed == base.weight_seed
-    assert settings_from_dict("not a dict", base) == base
-
-
-def test_changed_groups():
-    s = Settings()
-    assert changed_groups(s, replace(s, lr=0.1)) == {"training"}
-    assert changed_groups(s, replace(s, dataset="circle")) == {"data"}
-    assert changed_groups(s, replace(s, hidden=(LayerSettings(3),))) == {"architecture"}
-    assert changed_groups(s, replace(s, output=LayerSettings(1, False, "sigmoid"))) == {"architecture"}
-    assert changed_groups(s, replace(s, epochs_per_frame=5)) == {"speed"}
-    assert changed_groups(s, s) == set()
+# --- validation ---------------------------------------------------------------------------------
 
 
 def test_invalid_settings_name_the_field_and_change_nothing():
@@ -273,38 +211,6 @@ def test_playground_memory_stays_bounded_while_training_long():
     assert len(pg.train_log.epochs) <= pg.train_log.capacity
 
 
-# --- presets ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", list(PRESETS))
-def test_presets_do_what_they_promise(name):
-    preset = PRESETS[name]
-    pg = Playground(preset.settings)
-    best = 0.0
-    while pg.epoch < preset.epochs:
-        pg.train(epochs=min(200, preset.epochs - pg.epoch))
-        m = pg.metrics()
-        best = max(best, m.train_accuracy)
-        if preset.expect == "solves" and m.train_accuracy >= preset.accuracy:
-            break
-    assert pg.error is None
-    if preset.expect == "solves":
-        assert m.train_accuracy >= preset.accuracy, f"{name} reached only {m.train_accuracy:.3f}"
-    elif preset.expect == "fails":
-        assert best < preset.accuracy, f"{name} was meant to fail but reached {best:.3f}"
-
-
-def test_the_article_presets_match_the_articles():
-    s000 = PRESETS["Article: tanh 2-2-1 (000)"].settings
-    assert [h.size for h in s000.hidden] == [2, 2] and {h.activation for h in s000.hidden} == {"tanh"}
-    assert s000.output == LayerSettings(1, False, "sigmoid") and (s000.loss, s000.batch_size) == ("mse", 1)
-    s001 = PRESETS["Article: sigmoid 2-4-1 SSE (001)"].settings
-    assert (s001.loss, s001.lr, s001.init, s001.batch_size) == ("sse", 0.05, "small_normal", 1)
-    s002 = PRESETS["Article: ReLU 2-4-1 BCE (002)"].settings
-    assert (s002.loss, s002.lr, s002.init, s002.batch_size) == ("bce", 0.5, "he", 0)
-    assert all(p.settings.dataset == "xor_table" for n, p in PRESETS.items() if n.startswith("Article"))
-
-
 # --- formulas and files ----------------------------------------------------------------------------
 
 
@@ -336,23 +242,6 @@ def test_download_bytes_load_back_with_identical_predictions_and_metadata():
     assert other.epoch == 8
 
 
-@needs_nn_format
-def test_settings_from_a_network_without_metadata():
-    nn = Network(3, [(5, True, "relu"), (1, False, "sigmoid")], seed=0)
-    s = settings_from_network(Network.from_bytes(nn.to_bytes()), Settings())
-    assert s.features == ("x1", "x2", "x1^2") and s.hidden == (LayerSettings(5, True, "relu"),)
-    assert s.output.bias is False
-
-
-def test_networks_the_page_cannot_show_are_refused():
-    with pytest.raises(NNVizError, match="1 output"):
-        settings_from_network(Network(2, [(2, True, "tanh")], seed=0), Settings())
-    with pytest.raises(NNVizError, match="hidden layers"):
-        settings_from_network(
-            Network(2, [(2, True, "tanh")] * 7 + [(1, True, "sigmoid")], seed=0), Settings()
-        )
-
-
 def test_corrupt_upload_raises_a_clear_error_and_changes_nothing():
     pg = Playground()
     pg.train(epochs=2)
@@ -371,7 +260,7 @@ def test_corrupt_upload_raises_a_clear_error_and_changes_nothing():
 
 def test_state_and_render_do_not_import_streamlit():
     code = (
-        "import sys, nnviz.state, nnviz.render; "
+        "import sys, nnviz.settings, nnviz.presets, nnviz.state, nnviz.render; "
         "print('streamlit' in sys.modules, 'matplotlib' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

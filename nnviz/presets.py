@@ -1,0 +1,136 @@
+"""The presets: named settings, each with what it is meant to show (a test trains every one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nnviz.settings import LayerSettings, Settings
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Named settings, with what they are meant to show.
+
+    ``expect`` is "solves" (reaches ``accuracy`` within ``epochs`` epochs), "fails" (stays below it),
+    or "shows" (instructive, no promise); the preset tests hold each one to it.
+    """
+
+    settings: Settings
+    about: str
+    expect: str = "solves"
+    epochs: int = 2000
+    accuracy: float = 1.0
+
+
+def _tanh(n: int, bias: bool = True) -> LayerSettings:
+    return LayerSettings(n, bias, "tanh")
+
+
+PRESETS: dict[str, Preset] = {
+    "TensorFlow Playground default": Preset(
+        Settings(
+            dataset="circle",
+            hidden=(_tanh(4), _tanh(2)),
+            output=LayerSettings(1, True, "sigmoid"),
+            loss="bce",
+            lr=0.03,
+            batch_size=10,
+            init="xavier",
+            weight_seed=0,
+        ),
+        "Circle data, 4-2 tanh, learning rate 0.03, batch 10: TensorFlow Playground's start page, "
+        "with a sigmoid output and cross-entropy for 0/1 labels.",
+        epochs=300,
+        accuracy=0.98,
+    ),
+    "Article: tanh 2-2-1 (000)": Preset(
+        Settings(
+            dataset="xor_table",
+            hidden=(_tanh(2), _tanh(2)),
+            output=LayerSettings(1, False, "sigmoid"),
+            loss="mse",
+            lr=0.1,
+            batch_size=1,
+            init="he",
+            weight_seed=4,
+        ),
+        "The first article's network: 2-2-2-1 tanh, a sigmoid output without bias, per-sample SGD, "
+        "on the XOR truth table. Such a tiny net solves XOR from about 2 starts in 3: try New weights.",
+        epochs=3000,
+    ),
+    "Article: sigmoid 2-4-1 SSE (001)": Preset(
+        Settings(
+            dataset="xor_table",
+            hidden=(LayerSettings(4, True, "sigmoid"),),
+            output=LayerSettings(1, True, "sigmoid"),
+            loss="sse",
+            lr=0.05,
+            batch_size=1,
+            init="small_normal",
+            weight_seed=0,
+        ),
+        "The second article: 2-4-1 sigmoid, sum of squared errors, per-sample SGD at 0.05 from small "
+        "weights. Slow: a long plateau before XOR snaps into place.",
+        epochs=20000,
+    ),
+    "Article: ReLU 2-4-1 BCE (002)": Preset(
+        Settings(
+            dataset="xor_table",
+            hidden=(LayerSettings(4, True, "relu"),),
+            output=LayerSettings(1, True, "sigmoid"),
+            loss="bce",
+            lr=0.5,
+            batch_size=0,
+            init="he",
+            weight_seed=0,
+        ),
+        "The third article: 2-4-1 ReLU, sigmoid output, cross-entropy, full-batch gradient descent at "
+        "0.5 with He initialisation. Some starts leave ReLUs dead: try New weights.",
+        epochs=2000,
+    ),
+    "Single perceptron on XOR (fails)": Preset(
+        Settings(dataset="xor", hidden=(), lr=0.03, batch_size=10, init="xavier"),
+        "No hidden layer: one line cannot separate XOR, so accuracy stays near chance whatever you do.",
+        expect="fails",
+        epochs=300,
+        accuracy=0.8,
+    ),
+    "Perceptron + x1·x2 feature (solves XOR)": Preset(
+        Settings(dataset="xor", features=("x1", "x2", "x1*x2"), hidden=(), lr=0.03, batch_size=10),
+        "The same single unit, given the product x1·x2 as an input: XOR becomes linearly separable.",
+        epochs=200,
+        accuracy=0.97,
+    ),
+    "Deep narrow net (6×2 sigmoid)": Preset(
+        Settings(
+            dataset="circle",
+            hidden=tuple(LayerSettings(2, True, "sigmoid") for _ in range(6)),
+            lr=0.03,
+            batch_size=10,
+            init="xavier",
+        ),
+        "Six hidden layers of two sigmoid units: gradients fade on the way down and two units per layer "
+        "cannot bend a circle. Compare with the default preset.",
+        expect="fails",
+        epochs=300,
+        accuracy=0.9,
+    ),
+    "Spiral: 8-8-8 tanh, Adam": Preset(
+        Settings(
+            dataset="spiral",
+            features=("x1", "x2", "sin(x1)", "sin(x2)"),
+            hidden=(_tanh(8), _tanh(8), _tanh(8)),
+            optimizer="adam",
+            lr=0.01,
+            batch_size=10,
+            init="xavier",
+            weight_seed=0,
+        ),
+        "The hard one: two interleaved spirals. Three layers of 8 tanh units with Adam and sine features.",
+        epochs=600,
+        accuracy=0.95,
+    ),
+}
+
+
+__all__ = ["PRESETS", "Preset"]
