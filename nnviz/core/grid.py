@@ -57,8 +57,8 @@ def neuron_grids(
 
     Element 0 holds the input features themselves; element ``i`` holds layer ``i``'s outputs.
     """
-    a = nn.as_batch(_inputs(nn, box, n, features, dtype)).T
-    maps = [np.ascontiguousarray(a).reshape(-1, n, n)]
+    a = np.ascontiguousarray(nn.as_batch(_inputs(nn, box, n, features, dtype)).T)
+    maps = [a.reshape(-1, n, n)]
     for layer in nn.layers:
         a = layer.columns_forward(a)
         maps.append(a.reshape(-1, n, n))
