@@ -103,9 +103,17 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="session")
 def playwright_api():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    missing = None
+    try:
+        from playwright import sync_api
+    except ImportError:
+        missing = "playwright is not installed (tests/install.sh installs it)"
     if shutil.which("chromium") is None:
-        pytest.skip("no chromium executable on PATH (tests/install.sh installs Debian's chromium)")
+        missing = "no chromium executable on PATH (tests/install.sh installs Debian's chromium)"
+    if missing:
+        if os.environ.get("CI"):  # CI installs both: a missing browser there is a failure, not a skip
+            pytest.fail(missing)
+        pytest.skip(missing)
     with sync_api.sync_playwright() as p:
         yield p
 

@@ -245,8 +245,7 @@ def test_settings_survive_a_visit_to_another_page(at):
     at.slider(key=N_HIDDEN_KEY).set_value(1).run()
     at.button(key="step").click().run()
     other = sorted(p.name for p in (Path(APP).parent / "pages").glob("*.py"))
-    if not other:
-        pytest.skip("no other page to visit")
+    assert other, "the learning pages are missing"
     at.switch_page(f"pages/{other[0]}").run()  # Streamlit forgets app.py's widgets while it runs
     at.switch_page("app.py").run()
     assert not at.exception

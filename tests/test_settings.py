@@ -22,18 +22,6 @@ from nnviz.settings import (
 )
 from nnviz.state import Playground
 
-
-def _has_nn_format() -> bool:
-    try:
-        Network.from_sizes([2, 1], seed=0).to_bytes()
-    except ImportError:
-        return False
-    return True
-
-
-needs_nn_format = pytest.mark.skipif(not _has_nn_format(), reason=".nn format (issue 4) not landed yet")
-
-
 # --- settings tables ------------------------------------------------------------------------------
 
 
@@ -89,7 +77,6 @@ def test_changed_groups():
 # --- settings from a network -----------------------------------------------------------------------
 
 
-@needs_nn_format
 def test_settings_from_a_network_without_metadata():
     nn = Network(3, [(5, True, "relu"), (1, False, "sigmoid")], seed=0)
     s = settings_from_network(Network.from_bytes(nn.to_bytes()), Settings())

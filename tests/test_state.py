@@ -10,31 +10,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from nnviz.core import Network, parse_activation
-from nnviz.core.errors import FormulaError, NNVizError
+from nnviz.core import Network
+from nnviz.core.errors import NNVizError
 from nnviz.presets import PRESETS
 from nnviz.settings import CUSTOM, LayerSettings, Settings, SettingsError
 from nnviz.state import LossLog, Playground
-
-
-def _has_formulas() -> bool:
-    try:
-        parse_activation("x/(1+abs(x))")
-    except FormulaError:
-        return False
-    return True
-
-
-def _has_nn_format() -> bool:
-    try:
-        Network.from_sizes([2, 1], seed=0).to_bytes()
-    except ImportError:
-        return False
-    return True
-
-
-needs_formulas = pytest.mark.skipif(not _has_formulas(), reason="formula parser (issue 4) not landed yet")
-needs_nn_format = pytest.mark.skipif(not _has_nn_format(), reason=".nn format (issue 4) not landed yet")
 
 
 def weights(nn: Network) -> list[np.ndarray]:
@@ -214,7 +194,6 @@ def test_playground_memory_stays_bounded_while_training_long():
 # --- formulas and files ----------------------------------------------------------------------------
 
 
-@needs_formulas
 def test_custom_formula_layers_train():
     layer = LayerSettings(4, True, CUSTOM, "x/(1+abs(x))")
     pg = Playground(replace(Settings(), hidden=(layer,)))
@@ -222,7 +201,6 @@ def test_custom_formula_layers_train():
     assert pg.nn.layers[0].activation.text == "x/(1+abs(x))"
 
 
-@needs_nn_format
 def test_download_bytes_load_back_with_identical_predictions_and_metadata():
     pg = Playground(PRESETS["TensorFlow Playground default"].settings)
     pg.train(epochs=7)
@@ -251,8 +229,6 @@ def test_corrupt_upload_raises_a_clear_error_and_changes_nothing():
             pg.load_model(junk)
         except NNVizError:
             pass
-        except ImportError:
-            pytest.skip(".nn format (issue 4) not landed yet")
         else:
             raise AssertionError("junk was accepted")
     assert same(before, weights(pg.nn)) and pg.epoch == 2
@@ -328,8 +304,7 @@ def test_frames_and_clicks_are_safe_while_training_in_the_background():
         frame = pg.frame(20, 6)
         assert np.all(np.isfinite(frame.grid))
         pg.set_weight(0, 0, 0, 0.5)
-        if _has_nn_format():
-            Network.from_bytes(pg.model_bytes())
+        Network.from_bytes(pg.model_bytes())
     pg.apply(replace(pg.settings, dataset="circle"))  # rebuilds under the lock while playing
     pg.watched()
     time.sleep(0.05)
