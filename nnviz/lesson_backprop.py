@@ -117,6 +117,25 @@ class Walkthrough:
     updated: Network
 
 
+def parse_sample(text: str, inputs: int, outputs: int) -> tuple[np.ndarray, np.ndarray]:
+    """``"0.5, -1 -> 1"`` as (x, y); raises ValueError with a readable message."""
+    if "->" not in text:
+        raise ValueError("write the sample as inputs -> target, for example  0.5, -1 -> 1")
+    left, right = text.split("->", 1)
+    try:
+        x = [float(v) for v in left.replace(";", ",").split(",") if v.strip()]
+        y = [float(v) for v in right.replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"{text!r} has something that is not a number") from None
+    if len(x) != inputs or len(y) != outputs:
+        raise ValueError(
+            f"this network takes {inputs} inputs and {outputs} target(s); got {len(x)} and {len(y)}"
+        )
+    if not np.all(np.isfinite(x + y)):
+        raise ValueError("inputs and targets must be finite numbers")
+    return np.array(x), np.array(y)
+
+
 def check_small(nn: Network) -> None:
     """Raise ``SpecError`` unless ``nn`` is small enough to show (at most 3 layers of 4 units)."""
     if len(nn.layers) > MAX_LAYERS or max(nn.sizes) > MAX_UNITS:

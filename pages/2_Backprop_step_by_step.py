@@ -35,25 +35,6 @@ def playground_network():
     return (nn.copy(), np.asarray(X)[:8], np.asarray(y)[:8], loss), ""
 
 
-def parse_sample(text: str, inputs: int, outputs: int):
-    """``"0.5, -1 -> 1"`` as (x, y); raises ValueError with a readable message."""
-    if "->" not in text:
-        raise ValueError("write the sample as inputs -> target, for example  0.5, -1 -> 1")
-    left, right = text.split("->", 1)
-    try:
-        x = [float(v) for v in left.replace(";", ",").split(",") if v.strip()]
-        y = [float(v) for v in right.replace(";", ",").split(",") if v.strip()]
-    except ValueError:
-        raise ValueError(f"{text!r} has something that is not a number") from None
-    if len(x) != inputs or len(y) != outputs:
-        raise ValueError(
-            f"this network takes {inputs} inputs and {outputs} target(s); got {len(x)} and {len(y)}"
-        )
-    if not np.all(np.isfinite(x + y)):
-        raise ValueError("inputs and targets must be finite numbers")
-    return np.array(x), np.array(y)
-
-
 with st.sidebar:
     source = st.radio("Network", ["Small example", "The playground's network"], key="bp.source")
     if source == "Small example":
@@ -93,7 +74,7 @@ nn, X, Y = state["nn"], data[1], data[2]
 
 if custom.strip():
     try:
-        x, y = parse_sample(custom, nn.inputs, nn.outputs)
+        x, y = bp.parse_sample(custom, nn.inputs, nn.outputs)
     except ValueError as exc:
         st.error(f"Sample: {exc}")
         st.stop()

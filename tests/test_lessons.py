@@ -222,3 +222,18 @@ def test_article_000_initialisation():
     ens = sl.make_ensemble(config, [5, 6])
     assert ens.seeds == (5, 6)
     np.testing.assert_array_equal(ens.weights[0][0], nn.layers[0].weights)
+
+
+def test_parse_sample_reads_inputs_and_target_and_explains_mistakes():
+    from nnviz.lesson_backprop import parse_sample
+
+    x, y = parse_sample("0.5, -1 -> 1", 2, 1)
+    assert x.tolist() == [0.5, -1.0] and y.tolist() == [1.0]
+    for bad, message in [
+        ("0.5, -1", "inputs -> target"),
+        ("a, 1 -> 0", "not a number"),
+        ("1 -> 0", "takes 2 inputs"),
+        ("inf, 1 -> 0", "finite"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            parse_sample(bad, 2, 1)
