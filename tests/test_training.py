@@ -206,3 +206,21 @@ def test_bad_training_settings_are_clear_errors():
         Trainer(nn, XOR_X, XOR_Y, loss="hinge")
     with pytest.raises(SpecError, match="optimizer"):
         Trainer(nn, XOR_X, XOR_Y, optimizer="lbfgs")
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("loss,output", [("mse", "tanh"), ("bce", "sigmoid")])
+def test_fused_mini_batch_path_equals_batch_backprop_with_sgd(loss, output, shuffle):
+    """Plain SGD epochs take a fused loop; it must do exactly what step-by-step batches do."""
+    rng = np.random.default_rng(3)
+    X, Y = rng.normal(size=(11, 2)), (rng.random((11, 1)) > 0.5).astype(float)
+    fused = Network.from_sizes([2, 5, 3, 1], hidden="relu", output=output, seed=8)
+    stepped = fused.copy()
+    a = Trainer(fused, X, Y, loss=loss, lr=0.2, batch_size=4, shuffle=shuffle, seed=1)
+    b = Trainer(stepped, X, Y, loss=loss, lr=0.2, batch_size=4, shuffle=shuffle, seed=1)
+    a.run(5)
+    for _ in range(5 * b.batches_per_epoch):
+        b.step()
+    assert a.history == b.history
+    for p, q in zip(fused.parameters(), stepped.parameters(), strict=True):
+        assert np.array_equal(p, q)

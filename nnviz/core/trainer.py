@@ -147,13 +147,9 @@ class Trainer:
             epoch=self.epochs_done,
         )
 
-    def _plain_per_sample_sgd(self) -> bool:
-        return (
-            self.batch_size == 1
-            and type(self.optimizer) is SGD
-            and not (self.l1 or self.l2)
-            and self.clip is None
-        )
+    def _plain_sgd(self) -> bool:
+        """True when an epoch may take one of the fused SGD loops below (no penalty, no clipping)."""
+        return type(self.optimizer) is SGD and not (self.l1 or self.l2) and self.clip is None
 
     def _per_sample_sgd_epoch(self) -> None:
         """One epoch of per-sample plain SGD on 1-D vectors, updating each layer in place.
@@ -234,12 +230,8 @@ class Trainer:
         """Finish the current epoch (a whole one if none is under way); returns its loss."""
         if self._position == 0:
             self._start_epoch()
-            if self._plain_per_sample_sgd():
-                self._per_sample_sgd_epoch()
-                self._finish_epoch()
-                return self.history[-1]
-            if type(self.optimizer) is SGD and not (self.l1 or self.l2) and self.clip is None:
-                self._batch_sgd_epoch()
+            if self._plain_sgd():
+                (self._per_sample_sgd_epoch if self.batch_size == 1 else self._batch_sgd_epoch)()
                 self._finish_epoch()
                 return self.history[-1]
         while True:
