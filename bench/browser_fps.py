@@ -55,7 +55,7 @@ SAMPLER = """
       if (t !== s.lastT) { s.lastT = t; s.frames.push([performance.now(), parseInt(stamp.dataset.epoch)]); }
       s.lags.push(Date.now() / 1000 - t);
     }
-    const img = document.querySelector('[data-testid="stImage"] img');
+    const img = document.querySelector('.nnviz-live img, [data-testid="stImage"] img');
     if (img && img.src !== s.lastSrc) { s.lastSrc = img.src; s.images += 1; }
     requestAnimationFrame(tick);
   };

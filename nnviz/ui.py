@@ -1,25 +1,28 @@
 """Streamlit widgets and the live view of the playground (the only non-page module importing Streamlit).
 
 The live-update pattern (measured in ``docs/app-design.md``): the session's :class:`~nnviz.state.Playground`
-trains in a background thread while playing, and the live view is a fragment that the browser reruns on
-a timer (``run_every``), drawing the current state as one SVG data URI (never an array, which would pile
-up media files). The browser asks for each frame, so frames cannot queue up ahead of what it shows; a
-page that stops asking (closed tab) stops the training. Play and Pause are callbacks outside the fragment.
+trains in a background thread while playing, and the page shows frames made by a
+:class:`~nnviz.frames.FrameView`. While playing, a component asks the session's frame stream
+(:mod:`nnviz.live`) for one frame at a time, so the page is not rerun per frame and frames cannot queue
+up ahead of what the browser shows; a page that stops asking (closed tab) stops the training. Where the
+stream is not served (AppTest), a fragment rerun on a timer draws the frames instead. Play and Pause are
+callbacks outside both.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from nnviz import render
+from nnviz import live, render
 from nnviz.core import ACTIVATIONS
 from nnviz.core.datasets import DATASETS, FEATURES, make_dataset
 from nnviz.core.errors import NNVizError
 from nnviz.core.grid import decision_grid
+from nnviz.frames import FrameView, ViewOptions, layer_labels, neuron_choices, output_range
 from nnviz.presets import PRESETS
 from nnviz.settings import (
     CUSTOM,
@@ -38,15 +41,13 @@ from nnviz.settings import (
     to_widgets,
     widget_key,
 )
-from nnviz.state import Frame, Metrics, Playground
+from nnviz.state import Playground
 
 PG_KEY = "playground"
 #: Seconds between frames asked for by the browser while playing (at most ~22 frames a second).
 TICK = 0.045
-#: Longest uninterruptible training stretch of one frame (a click waits for it).
-MAX_TRAIN_SECONDS = 0.25
-GRID_N = 100  # boundary grid (the browser scales it smoothly)
-MAP_N = 20  # each neuron's small map
+#: At most this many frames a second from the frame stream (the rest of the time trains).
+MAX_FPS = 30
 NO_PRESET = "Choose a preset…"
 
 
@@ -293,152 +294,67 @@ def controls(pg: Playground) -> None:
 # --- the view -----------------------------------------------------------------------------------
 
 
-@dataclass
-class ViewOptions:
-    """The view toggles and the inspected neuron, read from their widgets."""
-
-    show_test: bool = False
-    discretize: bool = False
-    log_scale: bool = False
-    selected: tuple[int, int] | None = None
+def frame_view(pg: Playground) -> FrameView:
+    """This session's frame view (its overlay cache and pace meter), made again for a new playground."""
+    view = st.session_state.get("live.view")
+    if view is None or view.playground is not pg:
+        view = st.session_state["live.view"] = FrameView(pg)
+    return view
 
 
-def output_range(pg: Playground) -> tuple[float, float]:
-    return (0.0, 1.0) if pg.dataset.kind == "classification" else (-1.0, 1.0)
+def draw(pg: Playground, view: FrameView) -> None:
+    """One frame as Streamlit elements: the status line, one picture, and the inspected neuron if any."""
+    status, svg, detail = view.parts(pg)
+    st.markdown(status, unsafe_allow_html=True)
+    st.image(render.svg_data_uri(svg), width="stretch")
+    if detail is not None:
+        left, right = st.columns([1, 1])
+        left.image(render.svg_data_uri(detail.svg), caption=detail.name, width="content")
+        right.markdown(detail.weights_html, unsafe_allow_html=True)
 
 
-def layer_labels(pg: Playground) -> list[str]:
-    return [
-        f"{'Output' if i == len(pg.nn.layers) - 1 else f'Hidden {i + 1}'} · {layer.activation.label}"
-        for i, layer in enumerate(pg.nn.layers)
-    ]
-
-
-def status_html(m: Metrics, fps: float | None = None, rate: float | None = None) -> str:
-    parts = [f"<b>Epoch</b> <span class='nnviz-epoch'>{m.epoch:,}</span>"]
-    if m.batch:
-        parts[0] += f" + {m.batch}/{m.batches_per_epoch} batches"
-    parts.append(f"train loss <b>{m.train_loss:.4g}</b>")
-    parts.append(f"test loss <b>{m.test_loss:.4g}</b>")
-    if m.train_accuracy is not None:
-        parts.append(f"accuracy <b>{m.train_accuracy:.1%}</b> train")
-        if m.test_accuracy is not None:
-            parts[-1] += f", <b>{m.test_accuracy:.1%}</b> test"
-    if fps is not None and rate is not None:
-        parts.append(f"{rate:,.0f} epochs/s · {fps:.0f} fps")
-    stamp = f"<span class='nnviz-frame' data-t='{time.time():.3f}' data-epoch='{m.epoch}'></span>"
-    return "<div style='font-size:1.05rem'>" + " &nbsp;·&nbsp; ".join(parts) + stamp + "</div>"
-
-
-def overlay(pg: Playground, show_test: bool) -> str:
-    """The boundary picture's static part (points, axes), made once per dataset and toggle."""
-    d, s = pg.dataset, pg.settings
-    key = (s.dataset, s.points, s.noise, s.test_ratio, s.data_seed, show_test)
-    cached = st.session_state.get("view.overlay")
-    if cached is None or cached[0] != key:
-        svg = render.boundary_overlay(
-            d.box,
-            *output_range(pg),
-            train=(d.X_train, d.y_train),
-            test=(d.X_test, d.y_test) if show_test else None,
-            labels=AXES,
-        )
-        cached = (key, svg)
-        st.session_state["view.overlay"] = cached
-    return cached[1]
-
-
-AXES = (FEATURES["x1"][0], FEATURES["x2"][0])
-
-
-def draw(pg: Playground, opts: ViewOptions, fps: float | None = None, rate: float | None = None) -> None:
-    """Draw one frame: the status line, one picture, and the inspected neuron if any."""
-    frame = pg.frame(GRID_N, MAP_N)
-    d, lo_hi = pg.dataset, output_range(pg)
-    boundary = render.boundary_svg(
-        frame.grid, d.box, *lo_hi, discretize=opts.discretize, overlay=overlay(pg, opts.show_test)
-    )
-    curve = render.loss_curve_svg(frame.train_curve, frame.test_curve, log=opts.log_scale, height=414)
-    diagram = render.network_svg(
-        frame.weights,
-        frame.biases,
-        frame.maps,
-        input_labels=[FEATURES[n][0] for n in pg.features],
-        layer_labels=layer_labels(pg),
-        output_range=lo_hi,
-        selected=opts.selected,
-    )
-    st.markdown(status_html(frame.metrics, fps, rate), unsafe_allow_html=True)
-    st.image(render.svg_data_uri(render.dashboard_svg(boundary, curve, diagram)), width="stretch")
-    if opts.selected is not None:
-        neuron_detail(pg, frame, opts.selected)
-
-
-def neuron_detail(pg: Playground, frame: Frame, selected: tuple[int, int]) -> None:
-    """The selected neuron's map, large, and its incoming weights."""
-    column, k = selected
-    d, lo_hi = pg.dataset, output_range(pg)
-    maps = frame.maps[column]
-    lo, hi = lo_hi if column == len(frame.maps) - 1 else render.map_range(maps)
-    big = render.boundary_svg(maps[k], d.box, lo, hi, train=(d.X_train, d.y_train), size=320, labels=AXES)
-    left, right = st.columns([1, 1])
-    name = next(n for n, c in neuron_choices(pg).items() if c == selected)
-    left.image(render.svg_data_uri(big), caption=name, width="content")
-    if column == 0:
-        right.markdown(f"**{name}** is an input: the feature itself over the box.")
-        return
-    w, b = frame.weights[column - 1][k], frame.biases[column - 1]
-    sources = (
-        [FEATURES[f][0] for f in pg.features] if column == 1 else [f"neuron {i + 1}" for i in range(len(w))]
-    )
-    rows = [f"| {src} | {v:+.4f} |" for src, v in zip(sources, w)]
-    if b is not None:
-        rows.append(f"| bias | {b[k]:+.4f} |")
-    right.markdown(f"**{name}**, incoming weights\n\n| from | weight |\n|---|---|\n" + "\n".join(rows))
-
-
-def live_view(pg: Playground, opts: ViewOptions) -> None:
-    """One frame of the live view; while playing, the browser asks for one every :data:`TICK` seconds.
-
-    Frames are asked for by the browser's timer, so they never queue up ahead of what the browser can
-    show (a ``while`` loop pushing frames had no backpressure and fell minutes behind; see
-    ``docs/app-design.md``). Training runs meanwhile in the session's background thread, which stops
-    when frames stop being asked for; with a fixed number of epochs per frame, each frame trains them.
-    """
-    stats = st.session_state.setdefault("live.stats", {"fps": None, "rate": None, "last": None})
-    now = time.perf_counter()
-    fps, was_playing = None, stats["last"] is not None
-    if pg.playing:
-        pg.watched()
-        if pg.settings.epochs_per_frame:  # a fixed count, but never so long that a click waits
-            pg.train(epochs=pg.settings.epochs_per_frame, seconds=MAX_TRAIN_SECONDS)
-        if stats["last"] is not None:
-            dt = max(1e-3, now - stats["last"][0])
-            fps_now, rate_now = 1.0 / dt, (pg.epoch - stats["last"][1]) / dt
-            stats["fps"] = fps_now if stats["fps"] is None else 0.85 * stats["fps"] + 0.15 * fps_now
-            stats["rate"] = rate_now if stats["rate"] is None else 0.85 * stats["rate"] + 0.15 * rate_now
-        stats["last"], fps = (now, pg.epoch), stats["fps"]
-    else:
-        stats.update(fps=None, rate=None, last=None)
-    with pg.drawing():
-        draw(pg, opts, fps, stats["rate"])
+def live_fragment(pg: Playground, view: FrameView) -> None:
+    """One frame; while playing, the fragment reruns every :data:`TICK` seconds (used where the frame
+    stream is not served: AppTest, or ``streamlit run playground.py`` directly)."""
+    view.advance(pg)
+    was_playing = pg.playing
+    draw(pg, view)
     if was_playing and not pg.playing and pg.error:
         st.rerun()  # training stopped by itself (divergence): redraw the page with its message and buttons
 
 
+_stream_component = st.components.v2.component(
+    "nnviz_live",
+    html="<div class='nnviz-live'><div class='nnviz-status'></div><div class='nnviz-picture'></div>"
+    "<div class='nnviz-detail'></div></div>",
+    css=".nnviz-picture svg { width: 100%; height: auto; display: block; }",
+    js=(Path(__file__).with_name("live_view.js")).read_text(encoding="utf-8"),
+    isolate_styles=False,
+)
+
+
+def stream(pg: Playground, view: FrameView) -> None:
+    """While playing: a component that shows frames from this session's stream (:mod:`nnviz.live`)."""
+    token = st.session_state.setdefault("live.token", live.new_token())
+    live.register(token, view.payload)
+    first = view.payload()
+    _stream_component(
+        key="live.stream",
+        data={"token": token, "path": live.PATH, "interval_ms": 1000 / MAX_FPS, "frame": first},
+        on_stopped_change=lambda: None,  # the stream ended by itself: rerun the page
+    )
+
+
 def show_live(pg: Playground, opts: ViewOptions) -> None:
-    """The live view as a fragment that reruns itself every tick while playing."""
-    st.fragment(live_view, run_every=TICK if pg.playing else None)(pg, opts)
-
-
-def neuron_choices(pg: Playground) -> dict[str, tuple[int, int] | None]:
-    choices: dict[str, tuple[int, int] | None] = {"none": None}
-    names = ["Input"] + layer_labels(pg)
-    for c, count in enumerate(pg.nn.sizes):
-        for k in range(count):
-            label = FEATURES[pg.features[k]][0] if c == 0 else f"neuron {k + 1}"
-            choices[f"{names[c].split(' · ')[0]} · {label}"] = (c, k)
-    return choices
+    """The live view: still while paused; while playing, frames streamed at the browser's pace."""
+    view = frame_view(pg)
+    view.opts = opts
+    if pg.playing and live.serving():
+        stream(pg, view)
+        return
+    if "live.token" in st.session_state:
+        live.unregister(st.session_state["live.token"])
+    st.fragment(live_fragment, run_every=TICK if pg.playing else None)(pg, view)
 
 
 def neuron_picker(pg: Playground) -> tuple[int, int] | None:

@@ -75,4 +75,4 @@ for index, choice in enumerate(choices):
             "Use in the playground", key=f"act.send.{index}", help="Sets the hidden layers' activation"
         ):
             st.session_state["send_activation"] = la.send_value(choice)
-            st.switch_page("app.py")
+            st.switch_page("playground.py")

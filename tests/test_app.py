@@ -15,7 +15,7 @@ from nnviz.presets import PRESETS
 from nnviz.settings import CUSTOM, FIELDS, N_HIDDEN_KEY, Settings, layer_key, widget_key
 from nnviz.state import Playground
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(Path(__file__).resolve().parents[1] / "playground.py")
 
 
 @pytest.fixture
@@ -246,7 +246,7 @@ def test_settings_survive_a_visit_to_another_page(at):
     at.button(key="step").click().run()
     other = sorted(p.name for p in (Path(APP).parent / "pages").glob("*.py"))
     assert other, "the learning pages are missing"
-    at.switch_page(f"pages/{other[0]}").run()  # Streamlit forgets app.py's widgets while it runs
-    at.switch_page("app.py").run()
+    at.switch_page(f"pages/{other[0]}").run()  # Streamlit forgets playground.py's widgets while it runs
+    at.switch_page("playground.py").run()
     assert not at.exception
     assert pg(at).settings.dataset == "moons" and len(pg(at).settings.hidden) == 1 and epoch(at) == 1

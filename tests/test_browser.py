@@ -32,8 +32,21 @@ def epoch(page) -> int:
     return int(text.replace(",", ""))
 
 
-def boundary_src(page) -> str:
-    return page.locator('[data-testid="stImage"] img').first.get_attribute("src", timeout=10_000)
+PICTURE = """() => {
+  const live = document.querySelector('.nnviz-live .nnviz-picture');
+  if (live) return live.innerHTML;
+  const still = document.querySelector('[data-testid="stImage"] img');
+  return still ? still.src : null;
+}"""
+
+
+def picture(page) -> str:
+    """What the picture shows: the streamed SVG while playing, the still image's source otherwise."""
+    return page.evaluate(PICTURE)
+
+
+def streaming(page) -> bool:
+    return page.locator(".nnviz-live .nnviz-picture svg").count() > 0
 
 
 def button(page, key: str):
@@ -72,16 +85,20 @@ def test_page_loads_and_play_trains_and_pause_stops(open_page, artifacts):
     assert page.locator(NO_EXCEPTION).count() == 0
     assert epoch(page) == 0
     page.screenshot(path=str(artifacts / "playground-start.png"), full_page=True)
-    first = boundary_src(page)
+    first = picture(page)
+    assert not streaming(page)
 
     play(page)
     wait_until(lambda: epoch(page) > 20, what="the epoch counter to rise")
     seen = epoch(page)
     wait_until(lambda: epoch(page) > seen, what="the epoch counter to keep rising")
-    wait_until(lambda: boundary_src(page) != first, what="the boundary image to change")
+    wait_until(lambda: streaming(page), what="the live view to stream frames")
+    shown = picture(page)
+    wait_until(lambda: picture(page) not in (first, shown), what="the streamed picture to change")
     page.screenshot(path=str(artifacts / "playground-playing.png"), full_page=True)
 
     pause(page)
+    wait_until(lambda: not streaming(page), what="the still picture after Pause")
     stopped = epoch(page)
     time.sleep(1.5)
     assert epoch(page) == stopped

@@ -55,7 +55,7 @@ def test_activation_lab_reports_bad_formulas_and_ranges():
 
 
 def test_activation_lab_sends_a_formula_to_the_playground():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60).run()
     at.switch_page("pages/1_Activation_lab.py").run()
     assert not at.exception
     at.multiselect(key="act.builtins").set_value([]).run()
@@ -185,7 +185,7 @@ def test_xor_page_rejects_bad_typed_weights():
 
 
 def test_pages_use_the_playgrounds_network_when_it_is_open():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60).run()
     pg = at.session_state["playground"]
     at.switch_page("pages/3_Model_inspector.py").run()
     at.radio(key="insp.source").set_value("The playground's network").run()

@@ -234,9 +234,9 @@ def test_corrupt_upload_raises_a_clear_error_and_changes_nothing():
     assert same(before, weights(pg.nn)) and pg.epoch == 2
 
 
-def test_state_and_render_do_not_import_streamlit():
+def test_state_render_frames_and_stream_do_not_import_streamlit():
     code = (
-        "import sys, nnviz.settings, nnviz.presets, nnviz.state, nnviz.render; "
+        "import sys, nnviz.settings, nnviz.presets, nnviz.state, nnviz.render, nnviz.frames, nnviz.live; "
         "print('streamlit' in sys.modules, 'matplotlib' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -1,0 +1,97 @@
+"""The live view's frame stream: one WebSocket per playing page, each frame asked for by the browser.
+
+Streamlit redraws a page by rerunning its script; a rerun per frame costs a round trip, a runner pass
+and a React re-render, which held the playground to about 12 frames a second (``docs/app-design.md``).
+While a network plays, the page instead mounts a small component that opens a WebSocket to
+``/nnviz-live/<token>`` on the same server (``app.py`` adds the route to Streamlit's own server with
+``st.App``) and asks for one frame at a time: it sends ``next`` only after the previous frame arrived,
+so at most one frame is ever in flight and the picture is never behind by more than that.
+
+A session registers a *frame maker* (a function returning the frame as a JSON-ready dict) under an
+unguessable token kept in its own ``st.session_state``; the stream looks the token up and calls the
+maker off the event loop. Other sessions cannot reach it: the token is the only key, and a maker only
+holds a weak reference to its session's playground. This module knows nothing of Streamlit.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+#: Where the stream is served; the component builds its address from this.
+PATH = "/nnviz-live"
+#: The close code for a token nobody registered (an old page after a server restart, a forged one).
+UNKNOWN_TOKEN = 4404
+
+FrameMaker = Callable[[], dict[str, Any]]
+
+_makers: dict[str, FrameMaker] = {}
+_lock = threading.Lock()
+_serving = False
+
+
+def new_token() -> str:
+    """A fresh unguessable token (128 random bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def register(token: str, make: FrameMaker) -> None:
+    """Serve frames from ``make`` under ``token`` (replacing the session's previous maker)."""
+    with _lock:
+        _makers[token] = make
+
+
+def unregister(token: str) -> None:
+    """Stop serving ``token``: an open stream ends at its next request."""
+    with _lock:
+        _makers.pop(token, None)
+
+
+def maker(token: str) -> FrameMaker | None:
+    with _lock:
+        return _makers.get(token)
+
+
+def registered() -> int:
+    """How many tokens are served (tests and diagnostics)."""
+    with _lock:
+        return len(_makers)
+
+
+def serving() -> bool:
+    """True when this process serves the stream (started through ``app.py``, not in AppTest)."""
+    return _serving
+
+
+async def stream(ws: WebSocket) -> None:
+    """Answer each ``next`` with one frame; end when the frame says ``stopped`` or the token is gone."""
+    token = ws.path_params["token"]
+    if maker(token) is None:
+        await ws.close(code=UNKNOWN_TOKEN)
+        return
+    await ws.accept()
+    try:
+        while True:
+            await ws.receive_text()
+            make = maker(token)  # looked up each time: a rerun may have registered new view options
+            frame = await run_in_threadpool(make) if make is not None else {"stopped": True}
+            await ws.send_text(json.dumps(frame))
+            if frame.get("stopped"):
+                await ws.close()
+                return
+    except WebSocketDisconnect:
+        return
+
+
+def routes() -> list[BaseRoute]:
+    """The routes ``app.py`` adds to Streamlit's server (and from then on, :func:`serving` is True)."""
+    global _serving
+    _serving = True
+    return [WebSocketRoute(PATH + "/{token}", stream)]

@@ -1,0 +1,151 @@
+"""The live view's frames (nnviz.frames) and the frame stream that serves them (nnviz.live)."""
+
+from __future__ import annotations
+
+import gc
+import json
+import time
+from dataclasses import replace
+
+import pytest
+from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from nnviz import live
+from nnviz.frames import FrameView, ViewOptions, neuron_choices
+from nnviz.settings import Settings
+from nnviz.state import Playground
+
+
+@pytest.fixture
+def client():
+    """A server with only the stream's route (``live.routes()`` would mark this process as serving)."""
+    app = Starlette(routes=[WebSocketRoute(live.PATH + "/{token}", live.stream)])
+    with TestClient(app) as c:
+        yield c
+
+
+def counter(stop_after: int | None = None):
+    calls = []
+
+    def make() -> dict:
+        calls.append(time.perf_counter())
+        return {"n": len(calls), "stopped": stop_after is not None and len(calls) >= stop_after}
+
+    return make, calls
+
+
+def test_one_frame_per_request_and_none_unasked(client):
+    token = live.new_token()
+    make, calls = counter()
+    live.register(token, make)
+    try:
+        with client.websocket_connect(f"{live.PATH}/{token}") as ws:
+            time.sleep(0.2)
+            assert calls == []  # nothing is made before the browser asks: frames cannot queue up
+            for n in (1, 2, 3):
+                ws.send_text("next")
+                assert json.loads(ws.receive_text()) == {"n": n, "stopped": False}
+            time.sleep(0.2)
+            assert len(calls) == 3
+    finally:
+        live.unregister(token)
+
+
+def test_unknown_token_is_refused(client):
+    with pytest.raises(WebSocketDisconnect) as info:
+        with client.websocket_connect(f"{live.PATH}/{live.new_token()}") as ws:
+            ws.receive_text()
+    assert info.value.code == live.UNKNOWN_TOKEN
+
+
+def test_stream_ends_after_a_stopped_frame_or_when_unregistered(client):
+    token = live.new_token()
+    make, _ = counter(stop_after=2)
+    live.register(token, make)
+    with client.websocket_connect(f"{live.PATH}/{token}") as ws:
+        ws.send_text("next")
+        assert not json.loads(ws.receive_text())["stopped"]
+        ws.send_text("next")
+        assert json.loads(ws.receive_text())["stopped"]
+        with pytest.raises(WebSocketDisconnect):
+            ws.receive_text()
+    live.register(token, counter()[0])
+    with client.websocket_connect(f"{live.PATH}/{token}") as ws:
+        ws.send_text("next")
+        assert json.loads(ws.receive_text())["n"] == 1
+        live.unregister(token)
+        ws.send_text("next")
+        assert json.loads(ws.receive_text()) == {"stopped": True}
+
+
+def test_two_tokens_get_their_own_frames(client):
+    tokens = [live.new_token(), live.new_token()]
+    assert tokens[0] != tokens[1] and len(tokens[0]) >= 20
+    for i, token in enumerate(tokens):
+        live.register(token, lambda i=i: {"who": i, "stopped": False})
+    try:
+        with client.websocket_connect(f"{live.PATH}/{tokens[1]}") as b:
+            with client.websocket_connect(f"{live.PATH}/{tokens[0]}") as a:
+                a.send_text("next")
+                b.send_text("next")
+                assert json.loads(a.receive_text())["who"] == 0
+                assert json.loads(b.receive_text())["who"] == 1
+    finally:
+        for token in tokens:
+            live.unregister(token)
+
+
+def test_routes_mark_the_process_as_serving(monkeypatch):
+    monkeypatch.setattr(live, "_serving", False)
+    assert not live.serving()
+    (route,) = live.routes()
+    assert route.path == live.PATH + "/{token}" and live.serving()
+
+
+# --- frames ---------------------------------------------------------------------------------------
+
+
+def test_still_frame_has_status_picture_and_the_inspected_neuron():
+    pg = Playground()
+    pg.train(epochs=3)
+    view = FrameView(pg)
+    status, svg, detail = view.parts(pg)
+    assert "nnviz-epoch'>3<" in status and svg.startswith("<svg") and detail is None
+    view.opts = ViewOptions(selected=neuron_choices(pg)["Hidden 1 · neuron 2"])
+    _, _, detail = view.parts(pg)
+    assert detail.name == "Hidden 1 · neuron 2" and "incoming weights" in detail.weights_html
+    assert f"{pg.nn.layers[0].weights[1, 0]:+.4f}" in detail.weights_html
+    assert "<img src='data:image/svg+xml;base64," in detail.html()
+
+
+def test_payload_while_playing_then_stopped():
+    pg = Playground(replace(Settings(), epochs_per_frame=2))  # frames train: no background thread needed
+    view = FrameView(pg)
+    pg.play()
+    first = view.payload()
+    second = view.payload()
+    assert not first["stopped"] and not second["stopped"] and first["detail"] == ""
+    assert pg.epoch == 4 and view.meter.fps is not None
+    assert json.loads(json.dumps(second)) == second  # what the stream sends
+    pg.pause()
+    assert view.payload()["stopped"] and view.meter.fps is None
+
+
+def test_payload_of_a_gone_session_or_a_failing_frame_stops():
+    pg = Playground()
+    view = FrameView(pg)
+    pg.playing = True  # as if playing, without a background thread
+
+    def broken(*args):
+        raise RuntimeError("boom")
+
+    pg.frame = broken
+    assert view.payload() == {"stopped": True}
+    assert not pg.playing and "boom" in pg.error
+    pg._thread.join(10)  # the frame asked for had started the background training; pausing ends it
+    del pg, broken
+    gc.collect()
+    assert view.playground is None and view.payload() == {"stopped": True}
