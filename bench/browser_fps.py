@@ -46,7 +46,9 @@ TF_PLAYGROUND_EPOCHS_PER_S = 57  # one epoch per animation frame, measured on XO
 
 SAMPLER = """
 () => {
-  window.__nn = {frames: [], images: 0, lastSrc: null, lastT: null, lags: []};
+  window.__nn = {frames: [], images: 0, lags: [], lastT: null};
+  const picture = document.querySelector('.nnviz-live .nnviz-picture');
+  if (picture) new MutationObserver(() => { window.__nn.images += 1; }).observe(picture, {childList: true});
   const tick = () => {
     const s = window.__nn;
     const stamp = document.querySelector('.nnviz-frame');
@@ -55,8 +57,6 @@ SAMPLER = """
       if (t !== s.lastT) { s.lastT = t; s.frames.push([performance.now(), parseInt(stamp.dataset.epoch)]); }
       s.lags.push(Date.now() / 1000 - t);
     }
-    const img = document.querySelector('.nnviz-live img, [data-testid="stImage"] img');
-    if (img && img.src !== s.lastSrc) { s.lastSrc = img.src; s.images += 1; }
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import time
 import weakref
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,6 +199,14 @@ class FrameView:
         detail = None if opts.selected is None else neuron_detail(pg, frame, opts.selected)
         status = status_html(frame.metrics, self.meter.fps, self.meter.rate)
         return status, render.dashboard_svg(boundary, curve, diagram), detail
+
+    def next_frame(self) -> dict[str, Any] | Future:
+        """The stream's frame maker: a future of :meth:`payload`, made by the training thread."""
+        pg = self.playground
+        if pg is None:  # the session is gone
+            return {"stopped": True}
+        pg.watched()  # a playing run's thread is (re)started: it makes the frame between two epochs
+        return pg.between_epochs(self.payload)
 
     def payload(self) -> dict[str, Any]:
         """The next frame for the stream, JSON-ready; ``stopped`` once the run is no longer playing."""

@@ -7,21 +7,24 @@ While a network plays, the page instead mounts a small component that opens a We
 ``st.App``) and asks for one frame at a time: it sends ``next`` only after the previous frame arrived,
 so at most one frame is ever in flight and the picture is never behind by more than that.
 
-A session registers a *frame maker* (a function returning the frame as a JSON-ready dict) under an
-unguessable token kept in its own ``st.session_state``; the stream looks the token up and calls the
-maker off the event loop. Other sessions cannot reach it: the token is the only key, and a maker only
-holds a weak reference to its session's playground. This module knows nothing of Streamlit.
+A session registers a *frame maker* under an unguessable token kept in its own ``st.session_state``.
+A maker returns at once, on the event loop: either the frame (a JSON-ready dict) or a
+:class:`concurrent.futures.Future` of it that another thread completes (the playground's training
+thread makes its frames between two epochs). Other sessions cannot reach a maker: the token is the
+only key, and a maker only holds a weak reference to its session's playground. This module knows
+nothing of Streamlit.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -30,7 +33,8 @@ PATH = "/nnviz-live"
 #: The close code for a token nobody registered (an old page after a server restart, a forged one).
 UNKNOWN_TOKEN = 4404
 
-FrameMaker = Callable[[], dict[str, Any]]
+Frame = dict[str, Any]
+FrameMaker = Callable[[], "Frame | Future[Frame]"]
 
 _makers: dict[str, FrameMaker] = {}
 _lock = threading.Lock()
@@ -81,7 +85,9 @@ async def stream(ws: WebSocket) -> None:
         while True:
             await ws.receive_text()
             make = maker(token)  # looked up each time: a rerun may have registered new view options
-            frame = await run_in_threadpool(make) if make is not None else {"stopped": True}
+            frame = make() if make is not None else {"stopped": True}
+            if isinstance(frame, Future):
+                frame = await asyncio.wrap_future(frame)
             await ws.send_text(json.dumps(frame))
             if frame.get("stopped"):
                 await ws.close()

@@ -1,6 +1,7 @@
 // The playground's live view while a network plays: status line, picture and inspected neuron, fed by
-// the WebSocket of nnviz/live.py. One frame is asked for at a time (after the previous one arrived) and
-// at most one every `interval_ms`, so frames never queue up ahead of what the page shows.
+// the WebSocket of nnviz/live.py. One frame is asked for at a time (when the previous one arrived, so
+// the server makes it while the browser draws that one) and at most one every `interval_ms`: frames
+// never queue up ahead of what the page shows.
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const root = parentElement.querySelector(".nnviz-live");
@@ -34,12 +35,11 @@ export default function (component) {
   ws.onopen = ask;
   ws.onmessage = (event) => {
     const frame = JSON.parse(event.data);
+    if (!frame.stopped) ask(); // the server makes the next frame while this one is drawn
     show(frame);
     if (frame.stopped) {
       closing = true;
       setTriggerValue("stopped", Date.now()); // rerun the page: buttons, messages, the still picture
-    } else {
-      ask();
     }
   };
   ws.onclose = () => {

@@ -17,6 +17,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -189,6 +190,9 @@ class Playground:
         self._seen = 0.0
         self._thread: threading.Thread | None = None
         self._readers = 0  # frames being drawn: the training thread waits for them
+        self._jobs: list[tuple[Callable[[], Any], Future]] = []  # run by the training thread
+        self._jobs_lock = threading.Lock()
+        self._accepting = False  # a training thread runs and will run the jobs given to it
         self.error: str | None = None  # why training stopped (divergence)
         self.notice: str | None = None  # what the last change did
         self.runs: list[Run] = []
@@ -445,13 +449,39 @@ class Playground:
         :attr:`watch_timeout` seconds: nothing trains for a closed tab.
         """
         self._seen = time.monotonic()
-        if self.playing and (self._thread is None or not self._thread.is_alive()):
-            self._thread = threading.Thread(target=self._play_loop, name="nnviz-playground", daemon=True)
-            self._thread.start()
+        with self._jobs_lock:
+            if self.playing and not self._accepting:
+                self._accepting = True
+                self._thread = threading.Thread(target=self._play_loop, name="nnviz-playground", daemon=True)
+                self._thread.start()
 
     @property
     def training_in_background(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    def between_epochs(self, job: Callable[[], Any]) -> Future:
+        """Run ``job`` in the training thread between two epochs; at once, in this thread, if none runs.
+
+        The live view makes its frames this way while playing: made by the thread that trains, a
+        frame never fights the training for the GIL, and training never stops mid-epoch for it.
+        Returns a future of the job's result (or exception).
+        """
+        future: Future = Future()
+        with self._jobs_lock:
+            if self._accepting:
+                self._jobs.append((job, future))
+                return future
+        _run_job(job, future)
+        return future
+
+    def _run_jobs(self) -> None:
+        with self._jobs_lock:
+            jobs, self._jobs = self._jobs, []
+        for job, future in jobs:
+            _run_job(job, future)
+
+    def _jobs_waiting(self) -> bool:
+        return bool(self._jobs) or self._readers > 0
 
     def _play_loop(self) -> None:
         try:
@@ -459,15 +489,20 @@ class Playground:
         except Exception as exc:  # a thread's error would vanish: stop and say why instead
             self.playing = False
             self.error = f"Training stopped: {type(exc).__name__}: {exc}"
+        finally:
+            with self._jobs_lock:
+                self._accepting = False
+            self._run_jobs()  # those that came while the loop ended
 
     def _play_chunks(self) -> None:
         while self.playing and time.monotonic() - self._seen < self.watch_timeout:
+            self._run_jobs()
             if self.settings.epochs_per_frame:  # fixed epochs per frame: the frames train, not this thread
-                time.sleep(0.01)
+                time.sleep(0.002)
                 continue
-            self.train(seconds=CHUNK_SECONDS, until=self._someone_waits)
+            self.train(seconds=CHUNK_SECONDS, until=self._jobs_waiting)
             time.sleep(0.0002)  # let a click take the lock between chunks
-            while self._readers and self.playing:  # a frame is being drawn: leave it the CPU and GIL
+            while self._readers and self.playing:  # a frame is drawn elsewhere: leave it the CPU and GIL
                 time.sleep(0.0005)
 
     @contextlib.contextmanager
@@ -478,9 +513,6 @@ class Playground:
             yield
         finally:
             self._readers -= 1
-
-    def _someone_waits(self) -> bool:
-        return self._readers > 0
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -582,3 +614,10 @@ class Playground:
 
 
 __all__ = ["Frame", "LossLog", "Metrics", "Playground", "Run"]
+
+
+def _run_job(job: Callable[[], Any], future: Future) -> None:
+    try:
+        future.set_result(job())
+    except Exception as exc:  # handed to whoever waits on the future
+        future.set_exception(exc)

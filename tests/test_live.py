@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gc
 import json
+import threading
 import time
+from concurrent.futures import Future
 from dataclasses import replace
 
 import pytest
@@ -98,6 +100,23 @@ def test_two_tokens_get_their_own_frames(client):
             live.unregister(token)
 
 
+def test_a_maker_may_answer_with_a_future_completed_by_another_thread(client):
+    token = live.new_token()
+
+    def make():
+        future = Future()
+        threading.Timer(0.05, future.set_result, args=({"from": "thread", "stopped": False},)).start()
+        return future
+
+    live.register(token, make)
+    try:
+        with client.websocket_connect(f"{live.PATH}/{token}") as ws:
+            ws.send_text("next")
+            assert json.loads(ws.receive_text())["from"] == "thread"
+    finally:
+        live.unregister(token)
+
+
 def test_routes_mark_the_process_as_serving(monkeypatch):
     monkeypatch.setattr(live, "_serving", False)
     assert not live.serving()
@@ -130,8 +149,11 @@ def test_payload_while_playing_then_stopped():
     assert not first["stopped"] and not second["stopped"] and first["detail"] == ""
     assert pg.epoch == 4 and view.meter.fps is not None
     assert json.loads(json.dumps(second)) == second  # what the stream sends
+    third = view.next_frame().result(30)  # made by the training thread, between two epochs
+    assert not third["stopped"] and pg.epoch == 6
     pg.pause()
-    assert view.payload()["stopped"] and view.meter.fps is None
+    pg._thread.join(10)
+    assert view.next_frame().result(0)["stopped"] and view.meter.fps is None
 
 
 def test_payload_of_a_gone_session_or_a_failing_frame_stops():

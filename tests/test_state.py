@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 
@@ -331,3 +332,23 @@ def test_divergence_in_the_background_stops_play_with_a_message():
         time.sleep(0.01)
     assert not pg.playing and "diverged" in pg.error
     assert all(np.all(np.isfinite(p)) for p in pg.nn.parameters())
+
+
+def test_jobs_run_between_epochs_in_the_training_thread_or_at_once():
+    pg = Playground()
+    assert pg.between_epochs(lambda: threading.current_thread().name).result(0) == "MainThread"
+    pg.play()
+    try:
+        assert pg.between_epochs(lambda: threading.current_thread().name).result(30) == "nnviz-playground"
+        failing = pg.between_epochs(lambda: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            failing.result(30)
+        futures = []
+        for i in range(200):  # jobs given while the thread stops still run, by it or at once
+            futures.append(pg.between_epochs(lambda i=i: i))
+            if i == 100:
+                pg.pause()
+        assert [f.result(30) for f in futures] == list(range(200))
+    finally:
+        pg.pause()
+        pg._thread.join(10)
