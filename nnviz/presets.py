@@ -12,7 +12,8 @@ class Preset:
     """Named settings, with what they are meant to show.
 
     ``expect`` is "solves" (reaches ``accuracy`` within ``epochs`` epochs), "fails" (stays below it),
-    or "shows" (instructive, no promise); the preset tests hold each one to it.
+    "diverges" (stops with the divergence message within ``epochs`` epochs) or "shows" (instructive,
+    no promise); the preset tests hold each one to it.
     """
 
     settings: Settings
@@ -129,6 +130,21 @@ PRESETS: dict[str, Preset] = {
         "The hard one: two interleaved spirals. Three layers of 8 tanh units with Adam and sine features.",
         epochs=600,
         accuracy=0.95,
+    ),
+    "Learning rate too high (diverges)": Preset(
+        Settings(
+            dataset="plane",
+            hidden=(_tanh(4), _tanh(2)),
+            output=LayerSettings(1, True, "linear"),
+            loss="mse",
+            lr=3.0,
+            batch_size=10,
+        ),
+        "Regression on a tilted plane with a learning rate of 3: each step overshoots, the loss explodes "
+        "and training stops after about ten epochs with the last good weights kept. Set the learning "
+        "rate to 0.03 and press Play again.",
+        expect="diverges",
+        epochs=100,
     ),
 }
 

@@ -6,6 +6,7 @@ Waits have deadlines (a shared 2-core machine can be slow); nothing here asserts
 from __future__ import annotations
 
 import time
+import urllib.parse
 
 import numpy as np
 import pytest
@@ -57,11 +58,11 @@ def button(page, key: str):
 def open_page(browser, server):
     contexts = []
 
-    def open_one():
+    def open_one(preset: str = ""):
         context = browser.new_context(viewport={"width": 1500, "height": 1200}, accept_downloads=True)
         contexts.append(context)
         page = context.new_page()
-        page.goto(server.url, timeout=60_000)
+        page.goto(server.url + (f"/?preset={urllib.parse.quote(preset)}" if preset else ""), timeout=60_000)
         page.wait_for_selector(".nnviz-epoch", timeout=60_000)
         return page
 
@@ -146,3 +147,12 @@ def test_download_model_and_picture_then_upload_a_bad_file(open_page, artifacts,
     page.get_by_text("Could not load junk.nn").wait_for(timeout=30_000)
     assert page.locator(NO_EXCEPTION).count() == 0
     assert epoch(page) == 3
+
+
+def test_a_run_that_diverges_while_playing_stops_with_its_message(open_page):
+    page = open_page("Learning rate too high (diverges)")
+    play(page)
+    page.get_by_text("Training diverged").wait_for(timeout=30_000)
+    wait_until(lambda: button(page, "play").is_enabled(), what="Play to be enabled again")
+    assert not streaming(page) and 0 < epoch(page) < 100
+    assert page.locator(NO_EXCEPTION).count() == 0
