@@ -1,4 +1,4 @@
-"""Engine timings: µs per training step at playground sizes and ms per 200×200 grid evaluation.
+"""Engine timings: µs per training epoch and step at playground sizes, ms per 200×200 grid evaluation.
 
 Run: ``python bench/engine_speed.py`` (single BLAS thread, as the app uses).
 """
@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 from nnviz.core import Network, Trainer  # noqa: E402
 from nnviz.core.datasets import make_dataset  # noqa: E402
 from nnviz.core.grid import decision_grid, neuron_grids  # noqa: E402
+from nnviz.state import Playground  # noqa: E402
 
 
 def best_of(fn, number: int, repeat: int = 7) -> float:
@@ -34,13 +35,24 @@ def step_time(sizes, hidden, output, loss, batch_size, data) -> float:
     return best_of(trainer.epoch, number=20) / steps
 
 
+def app_default_epoch_time() -> float:
+    """One epoch of the app's default set-up: what the play loop runs over and over."""
+    trainer = Playground().trainer
+    return best_of(trainer.epoch, number=100)
+
+
 def main() -> None:
+    print("Training epoch, the app's default set-up (Playground() with default Settings):")
+    label = "XOR 250 points, [2,4,2,1] tanh/sigmoid, BCE, SGD, batch 10"
+    print(f"  {label:52s} {app_default_epoch_time() * 1e6:8.1f} µs")
     xor = make_dataset("xor_table")
     spiral = make_dataset("spiral", n=500, noise=0.1, test_ratio=0.0, seed=0)
     rows = [
         ("2-4-1 sigmoid, SSE, per-sample SGD (001), XOR", [2, 4, 1], "sigmoid", "sigmoid", "sse", 1, xor),
         ("2-2-2-1 tanh, MSE, per-sample SGD (000), XOR", [2, 2, 2, 1], "tanh", "sigmoid", "mse", 1, xor),
         ("[2,8,8,1] tanh, BCE, batch 10, spiral", [2, 8, 8, 1], "tanh", "sigmoid", "bce", 10, spiral),
+        ("[2,8,8,8,1] tanh, BCE, batch 10, spiral", [2, 8, 8, 8, 1], "tanh", "sigmoid", "bce", 10, spiral),
+        ("[2,8,8,1] tanh, BCE, per-sample SGD, spiral", [2, 8, 8, 1], "tanh", "sigmoid", "bce", 1, spiral),
         (
             "[2,8,8,8,8,8,8,1] tanh, BCE, batch 10, spiral",
             [2] + [8] * 6 + [1],
@@ -60,7 +72,7 @@ def main() -> None:
             spiral,
         ),
     ]
-    print("Training step (one batch, forward + backward + update):")
+    print("Training step (one batch, forward + backward + update; an epoch's time / its batches):")
     for label, sizes, hidden, output, loss, batch, data in rows:
         print(f"  {label:52s} {step_time(sizes, hidden, output, loss, batch, data) * 1e6:8.1f} µs")
     print("Grid evaluation (one batched forward pass, float32):")

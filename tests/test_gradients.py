@@ -73,3 +73,28 @@ def test_formula_and_numpy_pair_activations():
     nn = Network(3, [(4, True, lambda x: x * sp.tanh(sp.log(1 + sp.exp(x)))), (2, False, pair)], seed=5)
     X, Y = data(seed=6)
     assert_gradients_match(nn, X, Y, "mse")
+
+
+def test_bias_gradient_is_the_sum_over_the_batch():
+    from nnviz.core.network import bias_gradient
+
+    rng = np.random.default_rng(0)
+    for n in (2, 3, 10, 250):
+        delta = rng.normal(size=(n, 3))
+        np.testing.assert_allclose(bias_gradient(delta), delta.sum(axis=0), rtol=0, atol=1e-15 * n)
+    one = np.array([[-0.0, 1.5, -2.0]])
+    got = bias_gradient(one)
+    assert np.array_equal(got, one[0]) and np.signbit(got[0]) and got.base is None  # its own copy
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_loss_value_is_the_mean_or_sum_of_the_per_sample_losses(name):
+    loss = LOSSES[name]
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=(37, 2))
+    act = ACTIVATIONS["sigmoid"]
+    a, y = act.f(z), (rng.random((37, 2)) > 0.5).astype(float)
+    per_sample = loss.per_sample(a, y, z, act)
+    expected = per_sample.sum() if loss.reduction == "sum" else per_sample.mean()
+    assert loss.value(a, y, z, act) == float(expected)
+    assert np.array_equal(loss.delta(a, y, z, act), loss.sample_delta(a, y, z, act) * (1.0 / len(a)))

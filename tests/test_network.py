@@ -128,3 +128,16 @@ def test_engine_imports_neither_streamlit_nor_matplotlib():
     top_level = {name.split(".")[0] for name in out.split()}
     assert "numpy" in top_level and "sympy" in top_level
     assert not top_level & {"streamlit", "matplotlib", "PIL", "pandas", "scipy"}
+
+
+def test_the_sigmoid_computes_its_formula_in_place_for_any_input():
+    from nnviz.core import ACTIVATIONS
+
+    f = ACTIVATIONS["sigmoid"].f
+    z = np.random.default_rng(0).normal(size=(6, 3)) * 20
+    saved = z.copy()
+    for value in (z, z.T, z.astype(np.float32), np.arange(-3, 4), 2.5, np.float32(-1.5), np.array(0.25)):
+        expected = 0.5 * np.tanh(0.5 * value) + 0.5
+        got = f(value)
+        assert np.array_equal(got, expected) and np.result_type(got) == np.result_type(expected)
+    assert np.array_equal(z, saved)  # the input is not overwritten

@@ -224,3 +224,85 @@ def test_fused_mini_batch_path_equals_batch_backprop_with_sgd(loss, output, shuf
     assert a.history == b.history
     for p, q in zip(fused.parameters(), stepped.parameters(), strict=True):
         assert np.array_equal(p, q)
+
+
+def _stepped_copy(nn, X, Y, loss, lr, batch_size, shuffle, seed, epochs):
+    """``nn``'s copy trained by ``Network.backprop`` + ``SGD.update``, batch by batch, as a reference."""
+    twin = nn.copy()
+    order_rng = np.random.default_rng(seed)
+    sgd = SGD(lr=lr)
+    for _ in range(epochs):
+        order = order_rng.permutation(len(X)) if shuffle else np.arange(len(X))
+        for start in range(0, len(X), batch_size):
+            idx = order[start : start + batch_size]
+            grads, _ = twin.backprop(X[idx], Y[idx], loss)
+            sgd.update(twin.parameters(), grads)
+    return twin
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize(
+    "sizes,hidden,output,loss,batch_size",
+    [
+        ([2, 4, 2, 1], "tanh", "sigmoid", "bce", 10),  # the app's default set-up
+        ([2, 8, 8, 8, 1], "tanh", "sigmoid", "bce", 10),
+        ([2, 5, 3, 1], "sigmoid", "sigmoid", "sse", 4),
+        ([2, 5, 3, 1], "x/(1+abs(x))", "tanh", "mse", 8),  # a compiled formula
+        ([2, 3, 1], "relu", "linear", "mse", 1),  # per-sample
+        ([2, 3, 1], "gelu", "x/(1+abs(x))/2+0.5", "bce", 1),  # BCE without a sigmoid output
+    ],
+)
+def test_fused_sgd_is_bit_identical_to_backprop_and_sgd_update(
+    sizes, hidden, output, loss, batch_size, shuffle
+):
+    """The fused loops equal stepping with Network.backprop + SGD.update bit for bit, over several
+    epochs: 21 samples leave a last batch of one, and the hidden layer has no bias."""
+    rng = np.random.default_rng(5)
+    X, Y = rng.normal(size=(21, 2)), (rng.random((21, 1)) > 0.5).astype(float)
+    specs = [(n, i != 1, hidden) for i, n in enumerate(sizes[1:-1])] + [(sizes[-1], True, output)]
+    fused = Network(2, specs, seed=4)
+    stepped = _stepped_copy(fused, X, Y, loss, 0.1, batch_size, shuffle, seed=6, epochs=4)
+    trainer = Trainer(fused, X, Y, loss=loss, lr=0.1, batch_size=batch_size, shuffle=shuffle, seed=6)
+    trainer.run(4)
+    for p, q in zip(fused.parameters(), stepped.parameters(), strict=True):
+        assert np.array_equal(p, q)
+    assert trainer.history[-1] == stepped.loss(X, Y, loss)
+
+
+def test_fused_epochs_leave_the_networks_own_arrays_in_place():
+    """The fused loop trains a packed copy and writes it back into the same arrays."""
+    nn = Network.from_sizes([2, 4, 1], hidden="tanh", output="sigmoid", seed=0)
+    arrays = nn.parameters()
+    before = [p.copy() for p in arrays]
+    Trainer(nn, XOR_X, XOR_Y, loss="bce", lr=0.5, batch_size=2).run(3)
+    assert all(p is q for p, q in zip(nn.parameters(), arrays, strict=True))
+    assert not any(np.array_equal(p, b) for p, b in zip(arrays, before, strict=True))
+
+
+def test_fused_mini_batch_divergence_keeps_the_last_finite_weights():
+    nn = Network.from_sizes([2, 4, 1], hidden="linear", output="linear", seed=0)
+    X, Y = np.array([[3.0, -2.0], [1.0, 4.0], [2.0, 2.0]]), np.array([[1.0], [-1.0], [2.0]])
+    t = Trainer(nn, X, Y, lr=0.3, batch_size=2)
+    last_good = [p.copy() for p in nn.parameters()]
+    with pytest.raises(DivergedError):
+        for _ in range(1000):
+            t.epoch()
+            last_good = [p.copy() for p in nn.parameters()]
+    for p, good in zip(nn.parameters(), last_good, strict=True):
+        assert np.array_equal(p, good)
+    assert np.isfinite(t.history).all() and nn.loss(X, Y) == t.history[-1]
+
+
+def test_an_infinite_weight_is_a_divergence_even_when_the_loss_is_finite():
+    # tanh saturates, so an infinite first-layer weight leaves the loss (and every gradient)
+    # finite on inputs > 0: only the check of the weights themselves can notice it.
+    nn = Network.from_sizes([1, 2, 1], hidden="tanh", output="sigmoid", seed=0)
+    X, Y = np.array([[1.0], [2.0]]), np.array([[0.0], [1.0]])
+    nn.layers[0].weights[0, 0] = np.inf
+    before = [p.copy() for p in nn.parameters()]
+    assert math.isfinite(nn.loss(X, Y, "bce"))
+    for batch_size in (1, 2):
+        with pytest.raises(DivergedError):
+            Trainer(nn, X, Y, loss="bce", lr=0.1, batch_size=batch_size).epoch()
+        for p, b in zip(nn.parameters(), before, strict=True):
+            assert np.array_equal(p, b)

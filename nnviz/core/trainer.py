@@ -8,9 +8,64 @@ from typing import Any
 import numpy as np
 
 from .errors import DivergedError, SpecError
+from .layer import Layer
 from .losses import get_loss
 from .network import Network
 from .optimizers import SGD, make_optimizer
+
+
+def _shapes(layers: list[Layer]) -> tuple[tuple[int, int, bool], ...]:
+    """Each layer's ``(n_out, n_in, has_bias)``: the layout of its parameters."""
+    return tuple((*layer.weights.shape, layer.bias is not None) for layer in layers)
+
+
+def _unpack(flat: np.ndarray, shapes: tuple) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """Views of ``flat`` as each layer's ``(weights, bias)`` (bias None without one), in order."""
+    views, start = [], 0
+    for n_out, n_in, has_bias in shapes:
+        w = flat[start : start + n_out * n_in].reshape(n_out, n_in)
+        start += n_out * n_in
+        b = flat[start : start + n_out] if has_bias else None
+        start += n_out if has_bias else 0
+        views.append((w, b))
+    return views
+
+
+class _Packed:
+    """A working copy of a network's parameters in one flat array, and a gradient array alike.
+
+    The fused SGD loop trains this copy: a step writes each layer's gradient into its views of
+    :attr:`grad`, then ``grad *= lr; flat -= grad`` updates every parameter with two NumPy calls
+    instead of two per array. That is ``SGD.update``'s element-wise ``p -= lr * g``, bit for bit.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        Give the shapes; :meth:`load` copies the values in, :meth:`store` copies them back.
+
+    Attributes
+    ----------
+    layers : list of (w, b, gw, gb)
+        Per layer, its weights and bias as views of :attr:`flat` and its gradients as views of
+        :attr:`grad`, C-contiguous (bias views are None for a layer without bias).
+    """
+
+    def __init__(self, layers: list[Layer]) -> None:
+        self.shapes = _shapes(layers)
+        size = sum(n_out * (n_in + has_bias) for n_out, n_in, has_bias in self.shapes)
+        self.flat, self.grad = np.empty(size), np.empty(size)
+        params, grads = _unpack(self.flat, self.shapes), _unpack(self.grad, self.shapes)
+        self.layers = [(w, b, gw, gb) for (w, b), (gw, gb) in zip(params, grads)]
+        self._params = [p for pair in params for p in pair if p is not None]  # Network.parameters() order
+
+    def load(self, params: list[np.ndarray]) -> None:
+        """Copy ``params`` (in :meth:`Network.parameters` order) in."""
+        np.concatenate([p.ravel() for p in params], out=self.flat)
+
+    def store(self, params: list[np.ndarray]) -> None:
+        """Copy the trained values back into ``params``, in place."""
+        for p, mine in zip(params, self._params):
+            p[...] = mine
 
 
 class Trainer:
@@ -78,6 +133,8 @@ class Trainer:
         self._position = 0
         self._params = nn.parameters()
         self._snapshot: list[np.ndarray] | None = None
+        self._work: _Packed | None = None  # the fused loop's buffers, kept between epochs
+        self._batches: tuple | None = None  # the unshuffled batches, kept between epochs
 
     @property
     def epochs_done(self) -> int:
@@ -124,11 +181,20 @@ class Trainer:
         self._finish_epoch()
         return True
 
-    def _finish_epoch(self) -> None:
+    def _finish_epoch(self, packed: np.ndarray | None = None) -> None:
+        """Record the loss over the training set; undo the epoch and raise if anything is not finite.
+
+        Parameters
+        ----------
+        packed : ndarray, optional
+            All parameters in one array (the fused loop's copy): then one sum checks them all.
+        """
         with np.errstate(over="ignore", invalid="ignore"):  # non-finite values are checked just below
             z, a = self.nn.forward(self.X)[-1]
             value = self.loss.value(a, self.Y, z, self.nn.layers[-1].activation)
-        finite = math.isfinite(value) and all(math.isfinite(p.sum()) for p in self._params)
+            # A sum is NaN or infinite if any term is (or if it overflows: a divergence just as well).
+            arrays = self._params if packed is None else (packed,)
+            finite = math.isfinite(value) and all(math.isfinite(np.add.reduce(p, None)) for p in arrays)
         if not finite:
             self._diverged()
         self.history.append(value)
@@ -148,71 +214,103 @@ class Trainer:
         )
 
     def _plain_sgd(self) -> bool:
-        """True when an epoch may take one of the fused SGD loops below (no penalty, no clipping)."""
+        """True when an epoch may take the fused SGD loop below (no penalty, no clipping)."""
         return type(self.optimizer) is SGD and not (self.l1 or self.l2) and self.clip is None
 
-    def _per_sample_sgd_epoch(self) -> None:
-        """One epoch of per-sample plain SGD on 1-D vectors, updating each layer in place.
+    def _epoch_batches(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+        """The epoch's batches in training order: :meth:`_batch`'s ``(X, Y)``, and ones to sum with.
 
-        The same arithmetic as :meth:`Network.backprop` followed by ``SGD.update`` (the tests check
-        it), without the batch bookkeeping that dominates the cost at playground sizes. A layer's
-        weights are updated only after the delta for the layer below has been computed with them.
+        The third item is a vector of ``len(X)`` ones for :func:`~nnviz.core.network.bias_gradient`
+        (None for a batch of one sample). Without shuffling the batches are views of the data, made
+        once and kept for later epochs.
         """
-        layers = [(la.weights, la.bias, la.activation.f, la.activation.derivative) for la in self.nn.layers]
-        sample_delta, out_act, lr = self.loss.sample_delta, self.nn.layers[-1].activation, self.optimizer.lr
-        X, Y, dot = self.X, self.Y, np.dot
-        for i in self._order if self.shuffle else range(len(X)):
-            a = X[i]
-            acts, zs = [a], []
-            for w, b, f, _ in layers:
-                z = dot(w, a)
-                if b is not None:
-                    z += b
-                a = f(z)
-                zs.append(z)
-                acts.append(a)
-            delta = sample_delta(a, Y[i], z, out_act)
-            for k in range(len(layers) - 1, -1, -1):
-                w, b, _, _ = layers[k]
-                below = dot(delta, w) * layers[k - 1][3](zs[k - 1], acts[k]) if k else None
-                step = lr * delta
-                w -= step[:, None] * acts[k]
-                if b is not None:
-                    b -= step
-                delta = below
+        X, Y, size = self.X, self.Y, self.batch_size
+        starts = range(0, len(X), size)
+        if self.shuffle:
+            if size == 1:  # a slice is cheaper than indexing with an array of one element
+                return [(X[i : i + 1], Y[i : i + 1], None) for i in self._order]
+            return self._cut([self._order[start : start + size] for start in starts])
+        key = (X, Y, size)
+        if self._batches is None or any(a is not b for a, b in zip(self._batches[0], key)):
+            self._batches = (key, self._cut([slice(start, start + size) for start in starts]))
+        return self._batches[1]
 
-    def _batch_sgd_epoch(self) -> None:
-        """One epoch of mini-batch plain SGD, each batch's backward pass fused with its update.
+    def _cut(self, parts: list) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+        """``(X[part], Y[part], ones)`` for each part (slice or index array) of the data."""
+        ones, batches = np.ones(self.batch_size), []
+        for part in parts:
+            Xb = self.X[part]
+            batches.append((Xb, self.Y[part], ones[: len(Xb)] if len(Xb) > 1 else None))
+        return batches
+
+    def _packed(self) -> _Packed:
+        """The fused loop's working copy of the parameters (as at the start of the epoch)."""
+        layers = self.nn.layers
+        if self._work is None or self._work.shapes != _shapes(layers):
+            self._work = _Packed(layers)
+        self._work.load(self._params)
+        return self._work
+
+    def _fused_layers(self, work: _Packed) -> tuple[list[tuple], list[tuple]]:
+        """What the fused loop needs of each layer, resolved once per epoch.
+
+        Returns
+        -------
+        forward : list of (W.T, b, f)
+            In order, with views of the packed parameters.
+        backward : list of (k, W, gW, gb, derivative)
+            Output layer first; ``derivative`` is that of the layer below (None for the first).
+        """
+        acts = [layer.activation for layer in self.nn.layers]
+        forward = [(w.T, b, act.f) for (w, b, _, _), act in zip(work.layers, acts)]
+        backward = [
+            (k, w, gw, gb, acts[k - 1].derivative if k else None)
+            for k, (w, _, gw, gb) in enumerate(work.layers)
+        ]
+        backward.reverse()
+        return forward, backward
+
+    def _fused_sgd_epoch(self) -> None:
+        """One epoch of plain SGD with each batch's backward pass fused with its update.
 
         Exactly the operations of :meth:`Network.backprop` then ``SGD.update`` (the results are
-        bit-identical; a test checks it), without building the gradient list: the bookkeeping, not
-        the arithmetic, is most of a step's cost at playground sizes. Added for the app's play loop.
+        bit-identical; tests check it), without building the gradient list and updating all
+        parameters with two NumPy calls (see :class:`_Packed`): at playground sizes a step's cost is
+        the number of NumPy calls, not the arithmetic. Added for the app's play loop.
+
+        With batches of one sample the output delta is the loss's ``sample_delta`` (``delta`` only
+        multiplies it by 1/1, which changes no bit).
         """
-        layers = [(la.weights, la.bias, la.activation.f, la.activation.derivative) for la in self.nn.layers]
-        loss, out_act, lr = self.loss, self.nn.layers[-1].activation, self.optimizer.lr
-        X, Y, size, top = self.X, self.Y, self.batch_size, len(layers) - 1
-        for start in range(0, len(X), size):
-            if self.shuffle:
-                idx = self._order[start : start + size]
-                a, yb = X[idx], Y[idx]
-            else:
-                a, yb = X[start : start + size], Y[start : start + size]
-            acts, zs = [a], []
-            for w, b, f, _ in layers:
-                z = a @ w.T
+        work = self._packed()
+        forward, backward = self._fused_layers(work)
+        loss, out_act = self.loss, self.nn.layers[-1].activation
+        output_delta = loss.sample_delta if self.batch_size == 1 else loss.delta
+        dot, add, multiply, subtract = np.dot, np.add, np.multiply, np.subtract
+        flat, grad, lr = work.flat, work.grad, self.optimizer.lr
+        for a, yb, ones in self._epoch_batches():
+            inputs, zs = [a], []
+            for wt, b, f in forward:  # as Network.forward
+                z = dot(a, wt)
                 if b is not None:
-                    z += b
+                    add(z, b, z)
                 a = f(z)
                 zs.append(z)
-                acts.append(a)
-            delta = loss.delta(a, yb, z, out_act)
-            for k in range(top, -1, -1):
-                w, b, _, _ = layers[k]
-                below = (delta @ w) * layers[k - 1][3](zs[k - 1], acts[k]) if k else None
-                if b is not None:
-                    b -= lr * delta.sum(axis=0)
-                w -= lr * (delta.T @ acts[k])
-                delta = below
+                inputs.append(a)
+            delta = output_delta(a, yb, z, out_act)
+            for k, w, gw, gb, derivative in backward:  # as Network.backprop
+                if gb is None:
+                    pass
+                elif ones is None:
+                    gb[...] = delta  # its only row, as bias_gradient gives for one sample
+                else:
+                    dot(ones, delta, gb)
+                dot(delta.T, inputs[k], gw)
+                if derivative is not None:
+                    below = dot(delta, w)
+                    delta = multiply(below, derivative(zs[k - 1], inputs[k]), below)
+            multiply(grad, lr, grad)  # SGD.update for all parameters at once (see _Packed)
+            subtract(flat, grad, flat)
+        work.store(self._params)
 
     def step(self) -> float:
         """Train on the next batch; returns that batch's loss (before the update)."""
@@ -231,8 +329,8 @@ class Trainer:
         if self._position == 0:
             self._start_epoch()
             if self._plain_sgd():
-                (self._per_sample_sgd_epoch if self.batch_size == 1 else self._batch_sgd_epoch)()
-                self._finish_epoch()
+                self._fused_sgd_epoch()
+                self._finish_epoch(self._work.flat)
                 return self.history[-1]
         while True:
             Xb, Yb = self._batch()
