@@ -125,15 +125,23 @@ def _svg(width: float, height: float, body: str) -> str:
 def points_svg(
     X: np.ndarray, values: np.ndarray, to_px, lo: float, hi: float, stroke: str = "#fff", radius: float = 3.2
 ) -> str:
-    """Circles for points ``X`` (shape ``(n, 2)``) coloured by ``values`` (shape ``(n,)`` or ``(n, 1)``)."""
+    """Dots for points ``X`` (shape ``(n, 2)``) coloured by ``values`` (shape ``(n,)`` or ``(n, 1)``).
+
+    One ``<path class='points'>`` per colour, each dot a circle drawn as two arcs: the browser styles
+    and lays out one element per colour instead of one per point, which measured a quarter of the
+    cost of a streamed frame in Chromium (hundreds of ``<circle>`` elements redrawn 20 times a second).
+    """
     if len(X) == 0:
         return ""
     colors = colorize(np.asarray(values).reshape(-1), lo, hi)
     px, py = to_px(X[:, 0], X[:, 1])
+    r, groups = radius, {}
+    for x, y, c in zip(px.tolist(), py.tolist(), colors.tolist()):
+        dot = f"M{x - r:.1f} {y:.1f}a{r} {r} 0 1 0 {2 * r} 0a{r} {r} 0 1 0 {-2 * r} 0"
+        groups.setdefault("#{:02x}{:02x}{:02x}".format(*c), []).append(dot)
     return "".join(
-        f"<circle cx='{x:.1f}' cy='{y:.1f}' r='{radius}' fill='#{c[0]:02x}{c[1]:02x}{c[2]:02x}' "
-        f"stroke='{stroke}' stroke-width='1'/>"
-        for x, y, c in zip(px.tolist(), py.tolist(), colors.tolist())
+        f"<path class='points' d='{''.join(dots)}' fill='{fill}' stroke='{stroke}' stroke-width='1'/>"
+        for fill, dots in groups.items()
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -58,15 +59,26 @@ def test_boundary_svg_has_the_map_points_and_axes():
     svg = render.boundary_svg(grid, (-6, 6, -6, 6), train=(X, y), test=(X[:1], y[:1]))
     root = parse(svg)
     assert len(root.findall(f".//{SVG}image")) == 1
-    circles = root.findall(f".//{SVG}circle")
+    circles = dots(root)
     assert len(circles) == 4
-    assert circles[0].get("fill") == "#f59322" and circles[1].get("fill") == "#0877bd"
+    assert circles[0][2] == "#f59322" and circles[1][2] == "#0877bd" and circles[3][2] == "#f59322"
     texts = [t.text for t in root.findall(f".//{SVG}text")]
     assert "0" in texts and "x₁" in texts
     # The point (0, 0) sits in the middle of the plot area.
     rect = root.find(f".//{SVG}clipPath/{SVG}rect")
     middle = float(rect.get("x")) + float(rect.get("width")) / 2
-    assert float(circles[0].get("cx")) == pytest.approx(middle, abs=0.1)
+    assert circles[0][0] == pytest.approx(middle, abs=0.1) == circles[3][0]
+    assert circles[2][0] < circles[0][0] < circles[1][0] and circles[2][1] < circles[1][1] < circles[0][1]
+
+
+def dots(root) -> list[tuple[float, float, str]]:
+    """Centres and fill of the dots drawn by ``render.points_svg`` (each a circle of two arcs)."""
+    found = []
+    for path in root.findall(f".//{SVG}path[@class='points']"):
+        for start, arc in re.findall(r"M([-\d.]+ [-\d.]+)a([\d.]+)", path.get("d")):
+            x, y = map(float, start.split())
+            found.append((x + float(arc), y, path.get("fill")))
+    return found
 
 
 def test_downsample_averages_buckets_and_keeps_the_last_point():
