@@ -4,7 +4,7 @@ Starts ``streamlit run app.py`` on a free localhost port, opens the page in Debi
 Playwright, presses Play and samples the page on every animation frame:
 
 - fps shown: distinct frames (status stamps) the browser displayed per second;
-- image fps: how often the boundary picture itself changed;
+- picture changes: how often the streamed picture itself was replaced;
 - epochs/s: the Epoch counter's rise per second;
 - lag: browser clock minus the server's time stamp of the frame on screen (same machine, same clock);
 - memory: the server's RSS and the page's JS heap at the start and the end of the run.
