@@ -21,6 +21,7 @@ import asyncio
 import json
 import secrets
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -36,7 +37,7 @@ UNKNOWN_TOKEN = 4404
 Frame = dict[str, Any]
 FrameMaker = Callable[[], "Frame | Future[Frame]"]
 
-_makers: dict[str, FrameMaker] = {}
+_makers: dict[str, tuple[FrameMaker, weakref.ref | None]] = {}
 _lock = threading.Lock()
 _serving = False
 
@@ -46,10 +47,16 @@ def new_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-def register(token: str, make: FrameMaker) -> None:
-    """Serve frames from ``make`` under ``token`` (replacing the session's previous maker)."""
+def register(token: str, make: FrameMaker, owner: object | None = None) -> None:
+    """Serve frames from ``make`` under ``token`` (replacing the session's previous maker).
+
+    With an ``owner`` (the session's playground) the registration lasts no longer than the owner:
+    tokens of sessions that ended while playing are dropped at the next registration.
+    """
     with _lock:
-        _makers[token] = make
+        for old in [t for t, (_, ref) in _makers.items() if ref is not None and ref() is None]:
+            del _makers[old]
+        _makers[token] = (make, None if owner is None else weakref.ref(owner))
 
 
 def unregister(token: str) -> None:
@@ -60,13 +67,8 @@ def unregister(token: str) -> None:
 
 def maker(token: str) -> FrameMaker | None:
     with _lock:
-        return _makers.get(token)
-
-
-def registered() -> int:
-    """How many tokens are served (tests and diagnostics)."""
-    with _lock:
-        return len(_makers)
+        entry = _makers.get(token)
+    return None if entry is None else entry[0]
 
 
 def serving() -> bool:

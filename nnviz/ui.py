@@ -336,7 +336,7 @@ _stream_component = st.components.v2.component(
 def stream(pg: Playground, view: FrameView) -> None:
     """While playing: a component that shows frames from this session's stream (:mod:`nnviz.live`)."""
     token = st.session_state.setdefault("live.token", live.new_token())
-    live.register(token, view.next_frame)
+    live.register(token, view.next_frame, owner=pg)
     first = view.payload()
     _stream_component(
         key="live.stream",

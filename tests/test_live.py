@@ -117,6 +117,20 @@ def test_a_maker_may_answer_with_a_future_completed_by_another_thread(client):
         live.unregister(token)
 
 
+def test_a_registration_ends_with_its_owner():
+    class Owner:
+        pass
+
+    owner, tokens = Owner(), [live.new_token(), live.new_token()]
+    live.register(tokens[0], counter()[0], owner=owner)
+    assert live.maker(tokens[0]) is not None
+    del owner
+    gc.collect()
+    live.register(tokens[1], counter()[0])  # registering sweeps out the ended ones
+    assert live.maker(tokens[0]) is None and live.maker(tokens[1]) is not None
+    live.unregister(tokens[1])
+
+
 def test_routes_mark_the_process_as_serving(monkeypatch):
     monkeypatch.setattr(live, "_serving", False)
     assert not live.serving()
