@@ -27,7 +27,6 @@ import numpy as np  # noqa: E402
 import sympy as sp  # noqa: E402
 
 from nnviz.core import FormulaError, LayerSpecNBF, Network, formula, sandbox  # noqa: E402
-from nnviz.core.nnfile import dumps, loads  # noqa: E402
 
 _counters: dict[str, itertools.count] = {}
 
@@ -134,20 +133,20 @@ def main() -> None:
     )
 
     specs = [LayerSpecNBF(8, True, "tanh")] * 3 + [LayerSpecNBF(1, True, "sigmoid")]
-    plain = dumps(Network(2, specs, seed=0))
+    plain = Network(2, specs, seed=0).to_bytes()
     three = [
         "x*tanh(log(1 + {k}/1000 + exp(x)))",
         "x/(1 + {k}/1000 + abs(x))",
         "where(x > 0, x, {k}/100000*x)",
     ]
-    row("load a .nn file, 4 layers, built-in activations only (`loads`)", 15, lambda: loads(plain))
+    row("load a .nn file, 4 layers, built-in activations only (`loads`)", 15, lambda: Network.from_bytes(plain))
     row(
         "load a .nn file with 3 new formula layers (`loads`: one child for all three)",
         10,
-        lambda: loads(with_formulas(plain, [fresh(t) for t in three])),
+        lambda: Network.from_bytes(with_formulas(plain, [fresh(t) for t in three])),
     )
     cached_file = with_formulas(plain, [t.format(k=0) for t in three])
-    row("load the same .nn file again (formulas cached)", 15, lambda: loads(cached_file))
+    row("load the same .nn file again (formulas cached)", 15, lambda: Network.from_bytes(cached_file))
 
     row(
         "refuse a power tower `{k}*x**9**9**9` (pre-SymPy check, no child)",

@@ -1,3 +1,5 @@
 """nnviz: a neural-network playground. The engine is :mod:`nnviz.core`; the rest is the app's logic."""
 
-__version__ = "0.1.0"
+from nnviz.core.version import __version__
+
+__all__ = ["__version__"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core.activations import ACTIVATIONS, Activation, activation_from
+from .core import ACTIVATIONS, Activation, activation_from
 from .core.errors import SpecError
 
 #: Widest range the lab samples, and the number of samples.

@@ -166,7 +166,7 @@ def walkthrough(nn: Network, x: Any, y: Any, loss: str = "mse", lr: float = 0.1)
     layers = nn.layers
     count = len(layers)
 
-    grads, cache = nn.backprop(X, Y, loss_obj)
+    grads, cache, _ = nn.backprop(X, Y, loss_obj)
     z_out, a_out = cache[-1]
     out_act = layers[-1].activation
     value = loss_obj.value(a_out, Y, z_out, out_act)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .core.datasets import make_dataset
 from .core.ensemble import MAX_COPIES as ENGINE_MAX_COPIES
-from .core.ensemble import Ensemble, EnsembleReport, EnsembleTrainer, diagnose
+from .core import Ensemble, EnsembleReport, EnsembleTrainer, diagnose
 from .core.errors import SpecError
 from .core.grid import decision_grid
 from .core.layer import Layer

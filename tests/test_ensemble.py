@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from nnviz.core import Network, SpecError, Trainer
-from nnviz.core import ensemble as ensemble_module
-from nnviz.core.ensemble import Ensemble, EnsembleTrainer, diagnose
+from nnviz.core import stacked as stacked_module
+from nnviz.core import Ensemble, EnsembleTrainer, diagnose
 
 SEEDS = [0, 1, 7, 42, 1234]
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -117,7 +117,7 @@ def test_shuffled_batches_match_a_trainer_with_the_same_shuffle_seed():
 
 
 def test_the_looped_path_for_large_batches_matches_too(monkeypatch):
-    monkeypatch.setattr(ensemble_module, "FUSED_LIMIT", 0)
+    monkeypatch.setattr(stacked_module, "FUSED_LIMIT", 0)
     X, y = seven_points()
     for batch_size in (1, 3, None):
         assert_same_as_trainers(

@@ -40,7 +40,7 @@ def data(seed=1, n=5):
 
 
 def assert_gradients_match(nn, X, Y, loss):
-    analytic, _ = nn.backprop(X, Y, loss)
+    analytic, _, _ = nn.backprop(X, Y, loss)
     numeric = numeric_gradients(nn, X, Y, get_loss(loss))
     assert [g.shape for g in analytic] == [p.shape for p in nn.parameters()]
     for a, n in zip(analytic, numeric, strict=True):
@@ -76,7 +76,7 @@ def test_formula_and_numpy_pair_activations():
 
 
 def test_bias_gradient_is_the_sum_over_the_batch():
-    from nnviz.core.network import bias_gradient
+    from nnviz.core.feedforward import bias_gradient
 
     rng = np.random.default_rng(0)
     for n in (2, 3, 10, 250):

@@ -38,7 +38,7 @@ def test_step_numbers_are_the_engines_gradients_and_update(make, loss, x, y):
     assert all(np.array_equal(p, q) for p, q in zip(before, nn.parameters())), "the network must not change"
 
     X, Y = np.asarray([x]), np.asarray([y])
-    grads, cache = nn.backprop(X, Y, loss)
+    grads, cache, _ = nn.backprop(X, Y, loss)
     # Forward: every z and a shown is the engine's.
     forward = steps_of(walk, "forward")
     for i, (z, a) in enumerate(cache):

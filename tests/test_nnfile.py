@@ -19,7 +19,12 @@ import pytest
 import sympy as sp
 
 from nnviz.core import ACTIVATIONS, LayerSpecNBF, Network, NNFormatError, NNVizError
-from nnviz.core.nnfile import MAGIC, MAX_FILE_BYTES, dumps, load_path, loads
+from nnviz.core.nnfile import MAGIC, MAX_FILE_BYTES
+
+# The format through the public API: a network's bytes, and a network from bytes or a path.
+dumps = Network.to_bytes
+loads = Network.from_bytes
+load_path = Network.load
 
 ROOT = Path(__file__).resolve().parent.parent
 INPUTS = np.random.default_rng(123).normal(size=(64, 2)) * 4

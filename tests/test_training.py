@@ -86,7 +86,7 @@ def test_fast_per_sample_path_equals_batch_backprop_with_sgd(hidden, loss, outpu
     sgd = SGD(lr=0.1)
     for _ in range(20):
         for i in range(4):
-            grads, _ = slow.backprop(XOR_X[i : i + 1], XOR_Y[i : i + 1], loss)
+            grads, _, _ = slow.backprop(XOR_X[i : i + 1], XOR_Y[i : i + 1], loss)
             sgd.update(slow.parameters(), grads)
     for a, b in zip(fast.parameters(), slow.parameters(), strict=True):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
@@ -104,7 +104,7 @@ def test_a_switched_off_bias_is_never_added_nor_trained():
 def test_gradients_are_not_clipped_unless_asked():
     nn = Network.from_sizes([2, 2, 1], hidden="linear", output="linear", seed=0)
     X, Y = np.array([[100.0, -80.0]]), np.array([[500.0]])
-    grads, _ = nn.backprop(X, Y, "mse")
+    grads, _, _ = nn.backprop(X, Y, "mse")
     assert max(np.abs(g).max() for g in grads) > 10  # large, and used as is
     before = [p.copy() for p in nn.parameters()]
     Trainer(nn, X, Y, lr=1e-4).step()
@@ -178,7 +178,7 @@ def test_momentum_and_adam_follow_their_update_rules():
 def test_l2_and_l1_penalties_act_on_weights_only():
     nn = Network.from_sizes([2, 2, 1], hidden="linear", output="linear", seed=4)
     X, Y = np.array([[0.5, -1.0]]), np.array([[0.2]])
-    grads, _ = nn.backprop(X, Y)
+    grads, _, _ = nn.backprop(X, Y)
     before = [p.copy() for p in nn.parameters()]
     Trainer(nn, X, Y, lr=0.1, l1=0.01, l2=0.1).step()
     for i, (p, b, g) in enumerate(zip(nn.parameters(), before, grads, strict=True)):
@@ -235,7 +235,7 @@ def _stepped_copy(nn, X, Y, loss, lr, batch_size, shuffle, seed, epochs):
         order = order_rng.permutation(len(X)) if shuffle else np.arange(len(X))
         for start in range(0, len(X), batch_size):
             idx = order[start : start + batch_size]
-            grads, _ = twin.backprop(X[idx], Y[idx], loss)
+            grads, _, _ = twin.backprop(X[idx], Y[idx], loss)
             sgd.update(twin.parameters(), grads)
     return twin
 

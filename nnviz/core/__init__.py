@@ -4,8 +4,11 @@
 >>> nn = Network(2, [LayerSpecNBF(4, True, "tanh"), LayerSpecNBF(1, True, "sigmoid")], seed=0)
 """
 
-from .activations import ACTIVATIONS, Activation, activation_from
-from .ensemble import Ensemble, EnsembleTrainer
+from .activation_forms import activation_from
+from .activations import ACTIVATIONS, Activation
+from .diagnosis import EnsembleReport, diagnose
+from .ensemble import Ensemble
+from .ensemble_trainer import EnsembleTrainer
 from .errors import DivergedError, FormulaError, NNFormatError, NNVizError, SpecError
 from .formula import parse_activation
 from .init import INITIALISERS
@@ -14,6 +17,7 @@ from .losses import LOSSES
 from .network import Network
 from .optimizers import OPTIMIZERS, SGD, Adam, Momentum, Optimizer
 from .trainer import Trainer
+from .version import __version__
 
 __all__ = [
     "ACTIVATIONS",
@@ -23,6 +27,7 @@ __all__ = [
     "Activation",
     "Adam",
     "Ensemble",
+    "EnsembleReport",
     "EnsembleTrainer",
     "DivergedError",
     "FormulaError",
@@ -39,6 +44,8 @@ __all__ = [
     "SGD",
     "SpecError",
     "Trainer",
+    "__version__",
     "activation_from",
+    "diagnose",
     "parse_activation",
 ]

@@ -174,14 +174,14 @@ def _gaussian_df(z):
     return -2.0 * z * np.exp(-z * z)
 
 
-def _normalise_derivative(expr: sp.Expr) -> sp.Expr:
+def normalise_derivative(expr: sp.Expr) -> sp.Expr:
     """Apply the kink convention: Heaviside(0) = 0, and drop Dirac deltas (zero almost everywhere)."""
     expr = expr.replace(sp.Heaviside, lambda arg, *h0: sp.Heaviside(arg, 0))
     return expr.replace(sp.DiracDelta, lambda *args: sp.S.Zero)
 
 
 def _builtin(name: str, expr: sp.Expr, f: ArrayFn, df: ArrayFn, from_output=None) -> Activation:
-    return Activation(name, None, expr, _normalise_derivative(sp.diff(expr, X)), f, df, from_output)
+    return Activation(name, None, expr, normalise_derivative(sp.diff(expr, X)), f, df, from_output)
 
 
 def _sigmoid_expr(x):
@@ -206,14 +206,15 @@ ACTIVATIONS: dict[str, Activation] = {
     )
 }
 
-_ALIASES = {"identity": "linear", "none": "linear", "logistic": "sigmoid", "silu": "swish"}
-
-# Points at which a compiled expression is compared with the built-ins, and checked for finiteness.
+#: Points at which a compiled expression is compared with the built-ins.
 _MATCH_POINTS = np.linspace(-20.0, 20.0, 161)
-_FINITE_POINTS = np.linspace(-10.0, 10.0, 2001)
+#: Points at which f and f' of an expression must be finite (the formula parser checks its parts here too).
+FINITE_POINTS = np.linspace(-10.0, 10.0, 2001)
 
 
-def _shape_preserving(fn: Callable) -> ArrayFn:
+def shape_preserving(fn: Callable) -> ArrayFn:
+    """``fn`` made to return an array of its input's shape (a constant derivative broadcasts)."""
+
     def call(z: np.ndarray) -> np.ndarray:
         out = fn(z)
         if np.shape(out) != np.shape(z):
@@ -225,7 +226,7 @@ def _shape_preserving(fn: Callable) -> ArrayFn:
 
 def compile_expr(expr: sp.Expr) -> ArrayFn:
     """Compile a SymPy expression in ``X`` to a vectorised NumPy function of the input's shape."""
-    return _shape_preserving(sp.lambdify(X, expr, modules=[{"erf": erf}, "numpy"]))
+    return shape_preserving(sp.lambdify(X, expr, modules=[{"erf": erf}, "numpy"]))
 
 
 def _evaluate(fn: ArrayFn, points: np.ndarray) -> np.ndarray:
@@ -249,9 +250,9 @@ def _matching_builtin(f: ArrayFn, df: ArrayFn) -> Activation | None:
 def _check_finite(expr: sp.Expr, fn: ArrayFn, what: str) -> None:
     if expr.has(sp.I, sp.zoo, sp.oo, -sp.oo, sp.nan):
         raise FormulaError(f"{what} is not a finite real function: {expr}")
-    values = _evaluate(fn, _FINITE_POINTS)
+    values = _evaluate(fn, FINITE_POINTS)
     if values.dtype.kind == "c" or not np.all(np.isfinite(values)):
-        bad = _FINITE_POINTS[~np.isfinite(values)] if values.dtype.kind != "c" else _FINITE_POINTS
+        bad = FINITE_POINTS[~np.isfinite(values)] if values.dtype.kind != "c" else FINITE_POINTS
         raise FormulaError(
             f"{what} is not finite everywhere on [-10, 10] (for example at x = {bad[0]:g}): {expr}"
         )
@@ -273,7 +274,7 @@ def activation_from_expr(expr: sp.Expr, text: str | None = None) -> Activation:
     if extra:
         names = ", ".join(sorted(str(s) for s in extra))
         raise FormulaError(f"the activation may use only the variable x, not {names}")
-    df_expr = _normalise_derivative(sp.diff(expr, X))
+    df_expr = normalise_derivative(sp.diff(expr, X))
     f, df = compile_expr(expr), compile_expr(df_expr)
     _check_finite(expr, f, "f(x)")
     _check_finite(df_expr, df, "f'(x)")
@@ -281,37 +282,3 @@ def activation_from_expr(expr: sp.Expr, text: str | None = None) -> Activation:
     if match is not None:
         return Activation(match.name, text, expr, df_expr, match.f, match.df, match._df_from_output)
     return Activation(None, text, expr, df_expr, f, df)
-
-
-def activation_from(fn: object) -> Activation:
-    """Resolve any accepted activation form to an :class:`Activation`.
-
-    Parameters
-    ----------
-    fn : Activation, str, callable or (callable, callable)
-        A built-in name; formula text (parsed safely); a Python function of a SymPy symbol such
-        as ``lambda x: 1/(1+exp(-x))`` or ``sympy.tanh``; or a pair ``(f, df)`` of NumPy
-        functions, in which case ``df`` is used as the derivative as given.
-    """
-    if isinstance(fn, Activation):
-        return fn
-    if isinstance(fn, str):
-        key = _ALIASES.get(fn.strip().lower(), fn.strip().lower())
-        if key in ACTIVATIONS:
-            return ACTIVATIONS[key]
-        from .formula import parse_activation
-
-        return parse_activation(fn)
-    if isinstance(fn, tuple):
-        if len(fn) != 2 or not all(callable(g) for g in fn):
-            raise SpecError("an activation pair must be (f, df): two NumPy functions")
-        return Activation(None, None, None, None, _shape_preserving(fn[0]), _shape_preserving(fn[1]))
-    if callable(fn):
-        try:
-            expr = fn(X)
-        except Exception as exc:  # the user's function could not take a symbol
-            raise SpecError(
-                f"activation {getattr(fn, '__name__', fn)!r} does not accept a SymPy symbol: {exc}"
-            ) from exc
-        return activation_from_expr(expr)
-    raise SpecError(f"unsupported activation {fn!r}: use a name, a formula, a function or (f, df)")

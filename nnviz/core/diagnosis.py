@@ -10,14 +10,11 @@ has *dead units* (ReLU-like units whose input is ≤ 0 on every sample: no gradi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .activations import Activation
-
-if TYPE_CHECKING:
-    from .ensemble import EnsembleTrainer
+from .ensemble_trainer import EnsembleTrainer
 
 #: Verdicts of :func:`diagnose`, most specific first.
 VERDICTS = ("solved", "diverged", "dead units", "saturated units", "plateau", "still learning")
@@ -111,11 +108,8 @@ def diagnose(
     """
     ens, X, Y = trainer.ens, trainer.X, trainer.Y
     n, N = len(X), ens.n_copies
-    ws = trainer._workspace(n)
-    with np.errstate(all="ignore"):
-        ws.forward(X)
-        final = trainer._losses(ws).astype(np.float64)
-    out = ws.za[-1][1]  # (n, n_out, N)
+    za, final = trainer.evaluate()
+    out = za[-1][1]  # (n, n_out, N)
     lo, hi = float(Y.min()), float(Y.max())
     mid = (lo + hi) / 2
     right = (out > mid) == (Y[:, :, None] > mid)
@@ -128,7 +122,7 @@ def diagnose(
     dead_text: list[list[str]] = [[] for _ in range(N)]
     sat_text: list[list[str]] = [[] for _ in range(N)]
     for j, s in enumerate(ens.shapes[:-1]):
-        z, a = ws.za[j]
+        z, a = za[j]
         with np.errstate(all="ignore"):
             slope = np.abs(s.activation.derivative(z, a)).max(axis=0)  # (units, N)
         peak, flat_region = _slope_profile(s.activation)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .datasets import apply_features
-from .network import Network
+from .feedforward import FeedForward
 
 Box = tuple[float, float, float, float]
 
@@ -29,13 +29,13 @@ def grid_points(box: Box, n: int = 200, dtype: type = np.float32) -> np.ndarray:
     return np.column_stack([gx.ravel(), gy.ravel()]).astype(dtype)
 
 
-def _inputs(nn: Network, box: Box, n: int, features: Sequence[str] | None, dtype) -> np.ndarray:
+def _inputs(nn: FeedForward, box: Box, n: int, features: Sequence[str] | None, dtype) -> np.ndarray:
     points = grid_points(box, n, dtype)
     return apply_features(points, features) if features else points
 
 
 def decision_grid(
-    nn: Network, box: Box, n: int = 200, features: Sequence[str] | None = None, dtype: type = np.float32
+    nn: FeedForward, box: Box, n: int = 200, features: Sequence[str] | None = None, dtype: type = np.float32
 ) -> np.ndarray:
     """The network's first output over an ``n×n`` grid of ``box``, shape ``(n, n)``.
 
@@ -51,7 +51,7 @@ def decision_grid(
 
 
 def neuron_grids(
-    nn: Network, box: Box, n: int = 40, features: Sequence[str] | None = None, dtype: type = np.float32
+    nn: FeedForward, box: Box, n: int = 40, features: Sequence[str] | None = None, dtype: type = np.float32
 ) -> list[np.ndarray]:
     """Every neuron's activation over the grid: a list of arrays of shape ``(units, n, n)``.
 

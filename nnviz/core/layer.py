@@ -7,11 +7,13 @@ from typing import Any, NamedTuple, TypedDict
 
 import numpy as np
 
-from .activations import Activation, activation_from
+from .activation_forms import activation_from
+from .activations import Activation
 from .errors import SpecError
 
-#: Largest layer the engine accepts (the ``.nn`` format's limit too).
+#: Largest layer the engine accepts, and most layers a network may have (the ``.nn`` format's limits too).
 MAX_UNITS = 4096
+MAX_LAYERS = 64
 
 
 class LayerSpecNB(NamedTuple):

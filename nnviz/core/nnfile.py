@@ -17,17 +17,18 @@ import json
 import os
 import struct
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .activations import ACTIVATIONS, Activation
 from .errors import FormulaError, NNFormatError, NNVizError
-from .formula import MAX_LENGTH as MAX_FORMULA_LENGTH
 from .formula import formula_text, parse_activation, parse_activations
-from .layer import MAX_UNITS, Layer
-from .network import MAX_LAYERS, Network
+from .formula_syntax import MAX_LENGTH as MAX_FORMULA_LENGTH
+from .layer import MAX_LAYERS, MAX_UNITS, Layer
+from .version import __version__
 
 #: The first 8 bytes of every ``.nn`` file.
 MAGIC = b"\x89NNV\r\n\x1a\n"
@@ -43,6 +44,16 @@ MAX_FILE_BYTES = _PREAMBLE.size + MAX_HEADER_BYTES + MAX_PARAM_BYTES + _CRC.size
 MAX_JSON_DEPTH = 16
 MAX_FORMULAS = 16
 DTYPE = "<f8"
+
+
+class ModelParts(NamedTuple):
+    """What a ``.nn`` file holds: the number of inputs, the layers (weights, biases, activations) and
+    the metadata (a JSON object). :class:`~nnviz.core.network.Network` is built from these."""
+
+    inputs: int
+    layers: Sequence[Layer]
+    metadata: dict[str, Any]
+
 
 _LAYER_KEYS = {"units", "bias", "activation", "weights", "biases"}
 _ARRAY_KEYS = {"dtype", "shape", "offset"}
@@ -124,8 +135,8 @@ def _check_metadata(metadata: Any) -> dict[str, Any]:
     return metadata
 
 
-def dumps(nn: Network) -> bytes:
-    """The network as ``.nn`` bytes.
+def dumps(model: ModelParts) -> bytes:
+    """A model as ``.nn`` bytes.
 
     Raises
     ------
@@ -133,10 +144,8 @@ def dumps(nn: Network) -> bytes:
         If an activation cannot be written as text (a NumPy ``(f, df)`` pair), a weight is not finite,
         the metadata is not JSON-representable, or the network exceeds the format's limits.
     """
-    from .. import __version__
-
     layers, blobs, offset = [], [], 0
-    for i, layer in enumerate(nn.layers, 1):
+    for i, layer in enumerate(model.layers, 1):
         where = f"layer {i}"
         entry: dict[str, Any] = {
             "units": layer.n_out,
@@ -160,11 +169,11 @@ def dumps(nn: Network) -> bytes:
         raise NNFormatError(
             f"the network has {offset} bytes of parameters; a model file holds at most {MAX_PARAM_BYTES}"
         )
-    metadata = _plain(dict(nn.metadata))
+    metadata = _plain(dict(model.metadata))
     metadata.setdefault("created", datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"))
     metadata.setdefault("nnviz_version", __version__)
     _check_metadata(metadata)
-    header = {"inputs": nn.inputs, "layers": layers, "metadata": metadata}
+    header = {"inputs": model.inputs, "layers": layers, "metadata": metadata}
     text = json.dumps(header, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
     text += b" " * (-(_PREAMBLE.size + len(text)) % 8)  # parameters start 8-byte aligned
     if len(text) > MAX_HEADER_BYTES:
@@ -365,8 +374,8 @@ def _plan(header: dict[str, Any]) -> tuple[int, list[dict], list[tuple[str, tupl
 # --- reading: all together ------------------------------------------------------------------------
 
 
-def loads(data: bytes | bytearray | memoryview) -> Network:
-    """Read a network from ``.nn`` bytes, validating everything first.
+def loads(data: bytes | bytearray | memoryview) -> ModelParts:
+    """Read a model from ``.nn`` bytes, validating everything first.
 
     Raises
     ------
@@ -434,7 +443,7 @@ def loads(data: bytes | bytearray | memoryview) -> Network:
     return _build(inputs, layers, values, metadata)
 
 
-def _build(inputs: int, layers: list[dict], values: dict[str, np.ndarray], metadata: dict) -> Network:
+def _build(inputs: int, layers: list[dict], values: dict[str, np.ndarray], metadata: dict) -> ModelParts:
     texts = [layer["activation"]["formula"] for layer in layers if "formula" in layer["activation"]]
     try:
         parse_activations(texts)  # one checker process and one time budget for all of them
@@ -452,12 +461,10 @@ def _build(inputs: int, layers: list[dict], values: dict[str, np.ndarray], metad
         except NNVizError as exc:
             raise NNFormatError(f"layer {i} is invalid: {exc}") from None
         n_in = layer["units"]
-    nn = Network(inputs, built)
-    nn.metadata = metadata
-    return nn
+    return ModelParts(inputs, built, metadata)
 
 
-def load_path(path: str | os.PathLike[str]) -> Network:
+def load_path(path: str | os.PathLike[str]) -> ModelParts:
     """Read a ``.nn`` file, refusing oversized files before reading them.
 
     Raises

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 
 from .errors import DivergedError, SpecError
+from .feedforward import FeedForward
 from .layer import Layer
 from .losses import get_loss
-from .network import Network
 from .optimizers import SGD, make_optimizer
 
 
@@ -73,7 +73,8 @@ class Trainer:
 
     Parameters
     ----------
-    nn : Network
+    nn : FeedForward
+        A :class:`~nnviz.core.network.Network` (or any feed-forward stack of layers); trained in place.
     X : array-like of shape (n_samples, nn.inputs)
     y : array-like of shape (n_samples, nn.outputs)
     loss : {"mse", "sse", "bce"} or Loss, default "mse"
@@ -99,7 +100,7 @@ class Trainer:
 
     def __init__(
         self,
-        nn: Network,
+        nn: FeedForward,
         X: Any,
         y: Any,
         *,
@@ -158,7 +159,7 @@ class Trainer:
         return self.X[idx], self.Y[idx]
 
     def _apply(self, Xb: np.ndarray, Yb: np.ndarray) -> list:
-        grads, cache = self.nn.backprop(Xb, Yb, self.loss)
+        grads, cache, _ = self.nn.backprop(Xb, Yb, self.loss)
         params = self._params
         if self.l1 or self.l2:
             index = 0
@@ -220,7 +221,7 @@ class Trainer:
     def _epoch_batches(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
         """The epoch's batches in training order: :meth:`_batch`'s ``(X, Y)``, and ones to sum with.
 
-        The third item is a vector of ``len(X)`` ones for :func:`~nnviz.core.network.bias_gradient`
+        The third item is a vector of ``len(X)`` ones for :func:`~nnviz.core.feedforward.bias_gradient`
         (None for a batch of one sample). Without shuffling the batches are views of the data, made
         once and kept for later epochs.
         """
