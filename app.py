@@ -1,5 +1,10 @@
-"""nnviz: ``streamlit run app.py`` serves the playground (``playground.py``), the pages in ``pages/``,
-and the live view's frame stream (:mod:`nnviz.live`) from one server."""
+"""nnviz: ``streamlit run app.py`` is the one way to start the app.
+
+Started by ``streamlit run``, this file is read once: it sets up the process (before NumPy loads) and
+builds the server, Streamlit's own plus the live view's frame stream (:mod:`nnviz.playground.live`).
+Streamlit then runs it again for every page view of every session, as the app's entry script: there it
+lists the pages (the scripts in ``pages/``) and runs the one asked for.
+"""
 
 import os
 
@@ -8,7 +13,32 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import streamlit as st  # noqa: E402
+from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: E402
 
-from nnviz import live  # noqa: E402
+from nnviz.playground import live  # noqa: E402
 
-app = st.App("playground.py", routes=live.routes())
+#: The pages in the order of the navigation: (script in pages/, title, icon); the first is the home page.
+PAGES = (
+    ("playground", "Playground", "🧠"),
+    ("activation_lab", "Activation lab", "📈"),
+    ("backprop_step_by_step", "Backprop step by step", "🔁"),
+    ("model_inspector", "Model inspector", "🔍"),
+    ("seed_robustness_lab", "Seed robustness lab", "🎲"),
+    ("why_xor_needs_a_hidden_layer", "Why XOR needs a hidden layer", "✖️"),
+)
+
+
+def navigation() -> list:
+    """The pages for ``st.navigation``; URL paths keep the first releases' links (``/Activation_lab``)."""
+    home, *rest = PAGES
+    pages = [st.Page(f"pages/{home[0]}.py", title=home[1], icon=home[2], default=True)]
+    for name, title, icon in rest:
+        url = name[0].upper() + name[1:].replace("xor", "XOR")
+        pages.append(st.Page(f"pages/{name}.py", title=title, icon=icon, url_path=url))
+    return pages
+
+
+if get_script_run_ctx(suppress_warning=True) is None:  # read by `streamlit run`: build the server
+    app = st.App(__file__, routes=live.routes())
+else:  # a session's run: the page asked for
+    st.navigation(navigation()).run()

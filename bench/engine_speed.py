@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 from nnviz.core import Network, Trainer  # noqa: E402
 from nnviz.core.datasets import make_dataset  # noqa: E402
 from nnviz.core.grid import decision_grid, neuron_grids  # noqa: E402
-from nnviz.state import Playground  # noqa: E402
+from nnviz.playground.experiment import Experiment  # noqa: E402
 
 
 def best_of(fn, number: int, repeat: int = 7) -> float:
@@ -37,12 +37,12 @@ def step_time(sizes, hidden, output, loss, batch_size, data) -> float:
 
 def app_default_epoch_time() -> float:
     """One epoch of the app's default set-up: what the play loop runs over and over."""
-    trainer = Playground().trainer
+    trainer = Experiment().trainer
     return best_of(trainer.epoch, number=100)
 
 
 def main() -> None:
-    print("Training epoch, the app's default set-up (Playground() with default Settings):")
+    print("Training epoch, the app's default set-up (Experiment() with default Settings):")
     label = "XOR 250 points, [2,4,2,1] tanh/sigmoid, BCE, SGD, batch 10"
     print(f"  {label:52s} {app_default_epoch_time() * 1e6:8.1f} µs")
     xor = make_dataset("xor_table")

@@ -139,9 +139,13 @@ def main() -> None:
         "x/(1 + {k}/1000 + abs(x))",
         "where(x > 0, x, {k}/100000*x)",
     ]
-    row("load a .nn file, 4 layers, built-in activations only (`loads`)", 15, lambda: Network.from_bytes(plain))
     row(
-        "load a .nn file with 3 new formula layers (`loads`: one child for all three)",
+        "load a .nn file, 4 layers, built-in activations only (`loads`)",
+        15,
+        lambda: Network.from_bytes(plain),
+    )
+    row(
+        "load a .nn file with 3 new formula layers (one child for all three)",
         10,
         lambda: Network.from_bytes(with_formulas(plain, [fresh(t) for t in three])),
     )

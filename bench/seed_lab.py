@@ -7,7 +7,7 @@ Usage::
     python bench/seed_lab.py --skip-presets  # timing only
 
 Timing: 1000 copies of a 2-2-1 tanh network (mse, lr 0.1), 2000 full-batch epochs on the 4-point XOR
-table, by :class:`nnviz.core.ensemble.EnsembleTrainer` in float64 and float32, and by the baseline
+table, by :class:`nnviz.core.ensemble_trainer.EnsembleTrainer` in float64 and float32, and by the baseline
 below (stacked ``(N, n_out, n_in)`` weights, ``np.matmul`` over the leading copy axis, fresh arrays
 every step), all in the same run. Then the solve rates of the article presets (see
 ``nnviz/lesson_seedlab.py``).
@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from nnviz.core.ensemble import EnsembleTrainer, diagnose  # noqa: E402
-from nnviz.lesson_seedlab import PRESETS, make_ensemble, run_lab  # noqa: E402
+from nnviz.core import EnsembleTrainer, diagnose  # noqa: E402
+from nnviz.lessons.seed_robustness_lab import SETUPS, make_ensemble, run_lab  # noqa: E402
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 Y = np.array([[0.0], [1.0], [1.0], [0.0]])
@@ -56,7 +56,7 @@ def baseline(weights: list[np.ndarray], biases: list[np.ndarray], epochs: int, l
 
 
 def timing(copies: int, repeat: int) -> None:
-    config = PRESETS["tanh"]
+    config = SETUPS["tanh"]
     print(f"== timing: {copies} copies of {config.describe()}")
     print(f"   (BLAS threads: OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')})")
     seeds = range(copies)
@@ -91,7 +91,7 @@ def timing(copies: int, repeat: int) -> None:
 def presets(copies: int, dtype) -> None:
     print(f"== solve rates of the article presets over seeds 0..{copies - 1} ({np.dtype(dtype).name})")
     for key in ("000", "000a", "001", "002"):
-        config = PRESETS[key]
+        config = SETUPS[key]
         result = run_lab(config, copies, dtype=dtype, chunks=1)
         counts = ", ".join(f"{v} {c}" for v, c in result.report.counts().items())
         print(

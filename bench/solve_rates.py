@@ -19,47 +19,20 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
+from nnviz.articles import ARTICLES  # noqa: E402
 from nnviz.core import LayerSpecNBF, Network  # noqa: E402
+from nnviz.lessons.seed_robustness_lab import from_article  # noqa: E402
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 
 
-def article_000(seed: int) -> Network:
-    specs = [LayerSpecNBF(2, True, "tanh"), LayerSpecNBF(2, True, "tanh"), LayerSpecNBF(1, False, "sigmoid")]
-    return Network(2, specs, seed=seed)
-
-
-def article_001(seed: int) -> Network:
-    return Network.from_sizes([2, 4, 1], hidden="sigmoid", output="sigmoid", init="small_normal", seed=seed)
-
-
-def article_002(seed: int) -> Network:
-    return Network.from_sizes([2, 4, 1], hidden="relu", output="sigmoid", init="he", seed=seed)
-
-
-#: name -> (network builder, training options)
-SETUPS = {
-    "000 xor_example: 2-2-2-1 tanh, sigmoid out (no bias), MSE, per-sample, lr 0.1, 20000 epochs": (
-        article_000,
-        dict(epochs=20000, lr=0.1, loss="mse", batch_size=1),
-    ),
-    "001: 2-4-1 sigmoid, SSE, per-sample, lr 0.05, N(0, 0.1²) init, 20000 epochs": (
-        article_001,
-        dict(epochs=20000, lr=0.05, loss="sse", batch_size=1),
-    ),
-    "002: 2-4-1 ReLU + sigmoid, BCE, full batch, lr 0.5, He init, 5000 epochs": (
-        article_002,
-        dict(epochs=5000, lr=0.5, loss="bce", batch_size=4),
-    ),
-}
-
-
 def solves(task: tuple[str, int]) -> bool:
-    name, seed = task
-    build, options = SETUPS[name]
-    nn = build(seed)
-    nn.train(X, Y, verbose=False, **options)
+    """Whether article ``key``'s set-up, from weight seed ``seed``, solves XOR (Network + train, no lab)."""
+    key, seed = task
+    a = ARTICLES[key]
+    nn = Network(2, [LayerSpecNBF(*layer) for layer in a.layers], init=a.init, seed=seed)
+    nn.train(X, Y, a.epochs, a.lr, loss=a.loss, batch_size=a.batch_size or len(X), verbose=False)
     return bool(np.all((nn.predict(X) > 0.5) == (Y > 0.5)))
 
 
@@ -69,12 +42,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     with Pool(args.workers) as pool:
-        for name in SETUPS:
+        for key in ARTICLES:
             start = time.perf_counter()
-            results = pool.map(solves, [(name, seed) for seed in range(args.seeds)])
+            results = pool.map(solves, [(key, seed) for seed in range(args.seeds)])
             rate = sum(results) / len(results)
             print(
-                f"{name}\n    solved {sum(results)}/{len(results)} = {rate:.0%}"
+                f"{key}: {from_article(ARTICLES[key]).describe()}\n"
+                f"    solved {sum(results)}/{len(results)} = {rate:.0%}"
                 f"  ({time.perf_counter() - start:.0f} s)",
                 flush=True,
             )

@@ -11,11 +11,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nnviz.core import Network
-from nnviz.presets import PRESETS
-from nnviz.settings import CUSTOM, FIELDS, N_HIDDEN_KEY, Settings, layer_key, widget_key
-from nnviz.state import Playground
+from nnviz.playground.experiment import Experiment
+from nnviz.playground.presets import PRESETS
+from nnviz.playground.settings import CUSTOM, FIELDS, N_HIDDEN_KEY, Settings, layer_key, widget_key
 
-APP = str(Path(__file__).resolve().parents[1] / "playground.py")
+#: The app's entry: its home page is the playground.
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 @pytest.fixture
@@ -25,8 +26,9 @@ def at() -> AppTest:
     return app
 
 
-def pg(at: AppTest) -> Playground:
-    return at.session_state["playground"]
+def pg(at: AppTest) -> Experiment:
+    """The session's experiment, as the learning pages reach it."""
+    return at.session_state["playground"].experiment
 
 
 def status(at: AppTest) -> str:
@@ -175,7 +177,7 @@ def test_corrupt_upload_shows_a_clear_error(at):
 
 
 def test_upload_a_model_continues_training(at):
-    source = Playground(PRESETS["Article: ReLU 2-4-1 BCE (002)"].settings)
+    source = Experiment(next(p for n, p in PRESETS.items() if n.endswith("(002)")).settings)
     source.train(epochs=12)
     at.file_uploader(key="upload").set_value(
         ("xor.nn", source.model_bytes(), "application/octet-stream")
@@ -244,9 +246,7 @@ def test_settings_survive_a_visit_to_another_page(at):
     at.selectbox(key=widget_key("dataset")).set_value("moons").run()
     at.slider(key=N_HIDDEN_KEY).set_value(1).run()
     at.button(key="step").click().run()
-    other = sorted(p.name for p in (Path(APP).parent / "pages").glob("*.py"))
-    assert other, "the learning pages are missing"
-    at.switch_page(f"pages/{other[0]}").run()  # Streamlit forgets playground.py's widgets while it runs
-    at.switch_page("playground.py").run()
+    at.switch_page("pages/activation_lab.py").run()  # Streamlit forgets the playground's widgets meanwhile
+    at.switch_page("pages/playground.py").run()
     assert not at.exception
     assert pg(at).settings.dataset == "moons" and len(pg(at).settings.hidden) == 1 and epoch(at) == 1

@@ -6,9 +6,8 @@ import sys
 import numpy as np
 import pytest
 
-from nnviz.core import Network, SpecError, Trainer
+from nnviz.core import Ensemble, EnsembleTrainer, Network, SpecError, Trainer, diagnose
 from nnviz.core import stacked as stacked_module
-from nnviz.core import Ensemble, EnsembleTrainer, diagnose
 
 SEEDS = [0, 1, 7, 42, 1234]
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

@@ -1,14 +1,15 @@
-"""Logic of the learning pages: the step-by-step numbers are the engine's, the labs' helpers behave."""
+"""Logic of the learning pages: the step-by-step numbers are right, the labs' helpers behave."""
 
 import numpy as np
 import pytest
+from reference_backprop import LOSS_FORMULAS, reference_backprop
 
-from nnviz import lesson_activation as la
-from nnviz import lesson_backprop as bp
-from nnviz import lesson_inspector as insp
-from nnviz import lesson_perceptron as pc
-from nnviz import lesson_seedlab as sl
 from nnviz.core import ACTIVATIONS, LayerSpecNBF, Network, SpecError, Trainer
+from nnviz.lessons import activation_lab as la
+from nnviz.lessons import backprop_step_by_step as bp
+from nnviz.lessons import model_inspector as insp
+from nnviz.lessons import seed_robustness_lab as sl
+from nnviz.lessons import why_xor_needs_a_hidden_layer as pc
 
 SAMPLES = [([0.0, 1.0], [1.0]), ([1.0, 1.0], [0.0]), ([0.3, -0.7], [1.0])]
 NETWORKS = {
@@ -27,47 +28,79 @@ def steps_of(walk, phase):
     return [s for s in walk.steps if s.phase == phase]
 
 
+def finite_difference_grads(nn, x, y, loss, h=1e-6):
+    """Central differences of the loss in every parameter (a third, independent check)."""
+    value = LOSS_FORMULAS[loss][0]
+    out = []
+    for p in nn.parameters():
+        g = np.zeros_like(p)
+        for idx in np.ndindex(p.shape):
+            keep = p[idx]
+            p[idx] = keep + h
+            up = value(nn.predict(np.asarray([x]))[0], y)
+            p[idx] = keep - h
+            down = value(nn.predict(np.asarray([x]))[0], y)
+            p[idx] = keep
+            g[idx] = (up - down) / (2 * h)
+        out.append(g)
+    return out
+
+
 @pytest.mark.parametrize("make", NETWORKS.values(), ids=NETWORKS.keys())
 @pytest.mark.parametrize("loss", ["mse", "sse", "bce"])
 @pytest.mark.parametrize("x, y", SAMPLES)
-def test_step_numbers_are_the_engines_gradients_and_update(make, loss, x, y):
+def test_step_numbers_agree_with_a_second_implementation_and_finite_differences(make, loss, x, y):
     nn = make()
-    y = np.resize(np.asarray(y), nn.outputs)
+    y = np.resize(np.asarray(y, dtype=float), nn.outputs)
     before = [p.copy() for p in nn.parameters()]
     walk = bp.walkthrough(nn, x, y, loss=loss, lr=0.3)
     assert all(np.array_equal(p, q) for p, q in zip(before, nn.parameters())), "the network must not change"
 
-    X, Y = np.asarray([x]), np.asarray([y])
-    grads, cache, _ = nn.backprop(X, Y, loss)
-    # Forward: every z and a shown is the engine's.
+    value, zs, acts, deltas, grads = reference_backprop(nn, x, y, loss)
+    close = {"rtol": 1e-12, "atol": 1e-14}
     forward = steps_of(walk, "forward")
-    for i, (z, a) in enumerate(cache):
-        np.testing.assert_array_equal(forward[2 * i].values["z"], z[0])
-        np.testing.assert_array_equal(forward[2 * i + 1].values["a"], a[0])
-    # Backward: the gradients shown are Network.backprop's, and the deltas shown produce them.
+    for i, (z, a) in enumerate(zip(zs, acts)):
+        np.testing.assert_allclose(forward[2 * i].values["z"], z, **close)
+        np.testing.assert_allclose(forward[2 * i + 1].values["a"], a, **close)
+    assert walk.loss == pytest.approx(value, rel=1e-12)
+    for shown, mine in zip(walk.deltas, deltas):
+        np.testing.assert_allclose(shown, mine, **close)
     shown = []
     for step in reversed(steps_of(walk, "gradient")):  # shown from the output back; parameters() goes forward
         shown.append(step.values["dW"])
         if "db" in step.values:
             shown.append(step.values["db"])
     assert len(shown) == len(grads)
-    for mine, theirs in zip(shown, grads):
-        np.testing.assert_array_equal(mine, theirs)
-    inputs = [np.asarray(x)] + [a[0] for _, a in cache[:-1]]
-    for delta, a_prev, layer_step in zip(walk.deltas, inputs, reversed(steps_of(walk, "gradient"))):
-        np.testing.assert_allclose(np.outer(delta, a_prev), layer_step.values["dW"], rtol=1e-13, atol=1e-15)
-    # The update equals one Trainer step and one epoch of nn.train on this sample.
-    stepped = make()
-    Trainer(stepped, X, Y, loss=loss, lr=0.3, batch_size=1).step()
-    trained = make()
-    trained.train(X, Y, epochs=1, lr=0.3, loss=loss, verbose=False)
-    for mine, a, b in zip(walk.updated.parameters(), stepped.parameters(), trained.parameters()):
-        np.testing.assert_allclose(mine, a, rtol=0, atol=1e-15)
-        np.testing.assert_allclose(mine, b, rtol=0, atol=1e-15)
-    updates = steps_of(walk, "update")
-    for layer, step in zip(walk.updated.layers, updates):
+    for mine, theirs, numeric in zip(shown, grads, finite_difference_grads(nn, x, y, loss)):
+        np.testing.assert_allclose(mine, theirs, **close)
+        np.testing.assert_allclose(mine, numeric, rtol=1e-5, atol=1e-7)
+    # The update: every parameter takes a step of lr times its gradient.
+    for new, old, g in zip(walk.updated.parameters(), before, grads):
+        np.testing.assert_allclose(new, old - 0.3 * g, **close)
+    for layer, step in zip(walk.updated.layers, steps_of(walk, "update")):
         np.testing.assert_array_equal(step.values["W"], layer.weights)
-    assert walk.loss == pytest.approx(nn.loss(X, Y, loss), rel=1e-15)
+
+
+def test_a_hand_worked_step():
+    """2-1-1 linear network, worked out on paper: x = (1, 2), y = 1, mse, lr 0.1.
+
+    z1 = 0.5·1 − 0.25·2 + 0.1 = 0.1; z2 = 2·0.1 − 0.3 = −0.1; L = ½(−0.1 − 1)² = 0.605;
+    δ2 = a − y = −1.1; δ1 = 2·δ2 = −2.2; ∂L/∂W2 = δ2·a1 = −0.11; ∂L/∂W1 = δ1·x = (−2.2, −4.4).
+    """
+    nn = Network(2, [(1, True, "linear"), (1, True, "linear")], seed=0)
+    nn.layers[0].weights[:] = [[0.5, -0.25]]
+    nn.layers[0].bias[:] = [0.1]
+    nn.layers[1].weights[:] = [[2.0]]
+    nn.layers[1].bias[:] = [-0.3]
+    walk = bp.walkthrough(nn, [1.0, 2.0], [1.0], loss="mse", lr=0.1)
+    assert walk.loss == pytest.approx(0.605)
+    np.testing.assert_allclose([d[0] for d in walk.deltas], [-2.2, -1.1])
+    grads = {(s.layer, k): v for s in steps_of(walk, "gradient") for k, v in s.values.items()}
+    np.testing.assert_allclose(grads[(2, "dW")], [[-0.11]])
+    np.testing.assert_allclose(grads[(1, "dW")], [[-2.2, -4.4]])
+    np.testing.assert_allclose(grads[(1, "db")], [-2.2])
+    np.testing.assert_allclose(walk.updated.layers[0].weights, [[0.72, 0.19]])
+    np.testing.assert_allclose(walk.updated.layers[1].bias, [-0.19])
 
 
 def test_step_order_and_latex():
@@ -182,7 +215,7 @@ def test_inspector_helpers():
 
 
 def test_seed_lab_runs_and_summarises():
-    config = sl.with_changes(sl.PRESETS["002"], epochs=300)
+    config = sl.with_changes(sl.SETUPS["002"], epochs=300)
     seen = []
     result = sl.run_lab(config, copies=40, progress=seen.append, chunks=4)
     assert seen == [0.25, 0.5, 0.75, 1.0]
@@ -213,7 +246,7 @@ def test_parse_hidden():
 
 
 def test_article_000_initialisation():
-    config = sl.PRESETS["000a"]
+    config = sl.SETUPS["000a"]
     nn = sl.article_network(config, 5)
     draw = np.random.default_rng(5).standard_normal((2, 3)) * np.sqrt(2 / 3)
     np.testing.assert_array_equal(nn.layers[0].weights, draw[:, :2])
@@ -225,7 +258,7 @@ def test_article_000_initialisation():
 
 
 def test_parse_sample_reads_inputs_and_target_and_explains_mistakes():
-    from nnviz.lesson_backprop import parse_sample
+    from nnviz.lessons.backprop_step_by_step import parse_sample
 
     x, y = parse_sample("0.5, -1 -> 1", 2, 1)
     assert x.tolist() == [0.5, -1.0] and y.tolist() == [1.0]

@@ -1,4 +1,4 @@
-"""The live view's frames (nnviz.frames) and the frame stream that serves them (nnviz.live)."""
+"""The live view's frames (nnviz.playground.frames) and the frame stream that serves them (.live)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from starlette.routing import WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from nnviz import live
-from nnviz.frames import FrameView, ViewOptions, neuron_choices
-from nnviz.settings import Settings
-from nnviz.state import Playground
+from nnviz.playground import live
+from nnviz.playground.experiment import Experiment
+from nnviz.playground.frames import FrameView, ViewOptions, neuron_choices
+from nnviz.playground.player import Player
+from nnviz.playground.settings import Settings
 
 
 @pytest.fixture
@@ -142,22 +143,24 @@ def test_routes_mark_the_process_as_serving(monkeypatch):
 
 
 def test_still_frame_has_status_picture_and_the_inspected_neuron():
-    pg = Playground()
+    player = Player(Experiment())
+    pg = player.experiment
     pg.train(epochs=3)
-    view = FrameView(pg)
-    status, svg, detail = view.parts(pg)
+    view = FrameView(player)
+    status, svg, detail = view.parts(player)
     assert "nnviz-epoch'>3<" in status and svg.startswith("<svg") and detail is None
     view.opts = ViewOptions(selected=neuron_choices(pg)["Hidden 1 · neuron 2"])
-    _, _, detail = view.parts(pg)
+    _, _, detail = view.parts(player)
     assert detail.name == "Hidden 1 · neuron 2" and "incoming weights" in detail.weights_html
     assert f"{pg.nn.layers[0].weights[1, 0]:+.4f}" in detail.weights_html
     assert "<img src='data:image/svg+xml;base64," in detail.html()
 
 
 def test_payload_while_playing_then_stopped():
-    pg = Playground(replace(Settings(), epochs_per_frame=2))  # frames train: no background thread needed
-    view = FrameView(pg)
-    pg.play()
+    player = Player(Experiment(replace(Settings(), epochs_per_frame=2)))  # frames train: no thread needed
+    pg = player.experiment
+    view = FrameView(player)
+    player.play()
     first = view.payload()
     second = view.payload()
     assert not first["stopped"] and not second["stopped"] and first["detail"] == ""
@@ -165,23 +168,23 @@ def test_payload_while_playing_then_stopped():
     assert json.loads(json.dumps(second)) == second  # what the stream sends
     third = view.next_frame().result(30)  # made by the training thread, between two epochs
     assert not third["stopped"] and pg.epoch == 6
-    pg.pause()
-    pg._thread.join(10)
+    player.pause()
+    player._thread.join(10)
     assert view.next_frame().result(0)["stopped"] and view.meter.fps is None
 
 
 def test_payload_of_a_gone_session_or_a_failing_frame_stops():
-    pg = Playground()
-    view = FrameView(pg)
-    pg.playing = True  # as if playing, without a background thread
+    player = Player(Experiment())
+    view = FrameView(player)
+    player.playing = True  # as if playing, without a background thread
 
     def broken(*args):
         raise RuntimeError("boom")
 
-    pg.frame = broken
+    player.experiment.frame = broken
     assert view.payload() == {"stopped": True}
-    assert not pg.playing and "boom" in pg.error
-    pg._thread.join(10)  # the frame asked for had started the background training; pausing ends it
-    del pg, broken
+    assert not player.playing and "boom" in player.experiment.error
+    player._thread.join(10)  # the frame asked for had started the background training; pausing ends it
+    del player, broken
     gc.collect()
-    assert view.playground is None and view.payload() == {"stopped": True}
+    assert view.player is None and view.payload() == {"stopped": True}

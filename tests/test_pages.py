@@ -5,17 +5,32 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from reference_backprop import reference_backprop
 from streamlit.testing.v1 import AppTest
 
-from nnviz import lesson_backprop as bp
 from nnviz.core import Network
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = {p.name.split("_", 1)[0]: str(p) for p in (ROOT / "pages").glob("[0-9]_*.py")}
+#: The learning pages by number, in the navigation's order.
+PAGES = {
+    "1": "activation_lab",
+    "2": "backprop_step_by_step",
+    "3": "model_inspector",
+    "4": "seed_robustness_lab",
+    "5": "why_xor_needs_a_hidden_layer",
+}
+
+
+def app() -> AppTest:
+    """The whole app (its entry script), opened on the playground."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
 
 
 def page(number: str) -> AppTest:
-    at = AppTest.from_file(PAGES[number], default_timeout=60).run()
+    """A learning page opened first in its session (the playground not opened)."""
+    at = AppTest.from_file(str(ROOT / "pages" / f"{PAGES[number]}.py"), default_timeout=60).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 
@@ -55,14 +70,14 @@ def test_activation_lab_reports_bad_formulas_and_ranges():
 
 
 def test_activation_lab_sends_a_formula_to_the_playground():
-    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60).run()
-    at.switch_page("pages/1_Activation_lab.py").run()
+    at = app()
+    at.switch_page("pages/activation_lab.py").run()
     assert not at.exception
     at.multiselect(key="act.builtins").set_value([]).run()
     at.text_area(key="act.formulas").input("x/(1+abs(x))").run()
     at.button(key="act.send.0").click().run()
     assert not at.exception
-    hidden = at.session_state["playground"].settings.hidden
+    hidden = at.session_state["playground"].experiment.settings.hidden
     assert hidden and all(h.activation == "custom" and h.formula == "x/(1+abs(x))" for h in hidden)
 
 
@@ -83,10 +98,12 @@ def test_backprop_walks_the_steps_and_applies_the_engines_update():
     at.button(key="bp.sample").click().run()
     state = at.session_state["bp.state"]
     assert state["updates"] == 1 and state["step"] == 0
-    nn = bp.small_network(0, 2, "tanh", "sigmoid")
-    expected = bp.walkthrough(nn, [0.0, 1.0], [1.0], loss="mse", lr=0.5).updated  # XOR's second sample
-    for mine, theirs in zip(state["nn"].parameters(), expected.parameters()):
-        np.testing.assert_array_equal(mine, theirs)
+    # The page's default network, updated on XOR's second sample (0, 1) -> 1 with mse at lr 0.5, as a
+    # second implementation of backpropagation computes it.
+    nn = Network.from_sizes([2, 2, 1], hidden="tanh", output="sigmoid", init="xavier", seed=0)
+    _, _, _, _, grads = reference_backprop(nn, [0.0, 1.0], np.array([1.0]), "mse")
+    for mine, old, g in zip(state["nn"].parameters(), nn.parameters(), grads):
+        np.testing.assert_allclose(mine, old - 0.5 * g, rtol=1e-12, atol=1e-14)
 
 
 def test_backprop_rejects_a_bad_sample_and_falls_back_without_a_playground():
@@ -185,18 +202,18 @@ def test_xor_page_rejects_bad_typed_weights():
 
 
 def test_pages_use_the_playgrounds_network_when_it_is_open():
-    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60).run()
-    pg = at.session_state["playground"]
-    at.switch_page("pages/3_Model_inspector.py").run()
+    at = app()
+    pg = at.session_state["playground"].experiment
+    at.switch_page("pages/model_inspector.py").run()
     at.radio(key="insp.source").set_value("The playground's network").run()
     assert not at.exception and not errors(at)
     assert f"{pg.nn.inputs} inputs → " in " ".join(m.value for m in at.markdown)
-    at.switch_page("pages/2_Backprop_step_by_step.py").run()
+    at.switch_page("pages/backprop_step_by_step.py").run()
     at.radio(key="bp.source").set_value("The playground's network").run()
     assert not at.exception and not errors(at) and not at.warning
     state = at.session_state["bp.state"]
     assert state["config"][0] == "playground" and state["nn"].sizes == pg.nn.sizes
-    at.switch_page("pages/4_Seed_robustness_lab.py").run()
+    at.switch_page("pages/seed_robustness_lab.py").run()
     at.selectbox(key="seed.preset").set_value("playground").run()
     at.number_input(key="seed.pg_epochs").set_value(20).run()
     at.slider(key="seed.copies").set_value(10).run()

@@ -5,15 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz.presets import PRESETS
-from nnviz.settings import LayerSettings
-from nnviz.state import Playground
+from nnviz.articles import ARTICLES
+from nnviz.lessons.seed_robustness_lab import SETUPS
+from nnviz.playground.experiment import Experiment
+from nnviz.playground.presets import PRESETS
+from nnviz.playground.settings import LayerSettings
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_presets_do_what_they_promise(name):
     preset = PRESETS[name]
-    pg = Playground(preset.settings)
+    pg = Experiment(preset.settings)
     best = 0.0
     while pg.epoch < preset.epochs:
         before = pg.epoch
@@ -38,12 +40,32 @@ def test_presets_do_what_they_promise(name):
         assert best < preset.accuracy, f"{name} was meant to fail but reached {best:.3f}"
 
 
+def article_preset(key: str):
+    (preset,) = [p for name, p in PRESETS.items() if name.startswith("Article") and name.endswith(f"({key})")]
+    return preset
+
+
 def test_the_article_presets_match_the_articles():
-    s000 = PRESETS["Article: tanh 2-2-1 (000)"].settings
+    s000 = article_preset("000").settings
     assert [h.size for h in s000.hidden] == [2, 2] and {h.activation for h in s000.hidden} == {"tanh"}
     assert s000.output == LayerSettings(1, False, "sigmoid") and (s000.loss, s000.batch_size) == ("mse", 1)
-    s001 = PRESETS["Article: sigmoid 2-4-1 SSE (001)"].settings
+    s001 = article_preset("001").settings
     assert (s001.loss, s001.lr, s001.init, s001.batch_size) == ("sse", 0.05, "small_normal", 1)
-    s002 = PRESETS["Article: ReLU 2-4-1 BCE (002)"].settings
+    s002 = article_preset("002").settings
     assert (s002.loss, s002.lr, s002.init, s002.batch_size) == ("bce", 0.5, "he", 0)
     assert all(p.settings.dataset == "xor_table" for n, p in PRESETS.items() if n.startswith("Article"))
+
+
+@pytest.mark.parametrize("key", list(ARTICLES))
+def test_presets_and_the_seed_lab_read_the_one_table_of_article_set_ups(key):
+    """Both are made from nnviz.articles: the preset and the lab set-up of an article agree with it."""
+    article, preset, lab = ARTICLES[key], article_preset(key).settings, SETUPS[key]
+    layers = tuple((h.size, h.bias, h.activation) for h in (*preset.hidden, preset.output))
+    assert layers == lab.layers == article.layers
+    assert (
+        (preset.loss, preset.lr, preset.init)
+        == (lab.loss, lab.lr, lab.init)
+        == (article.loss, article.lr, article.init)
+    )
+    assert (preset.batch_size or None) == lab.batch_size == article.batch_size
+    assert lab.epochs == article.epochs and lab.reference == article.solve_rate

@@ -8,8 +8,9 @@ import pytest
 
 from nnviz.core import Network
 from nnviz.core.errors import NNVizError
-from nnviz.presets import PRESETS
-from nnviz.settings import (
+from nnviz.playground.experiment import Experiment
+from nnviz.playground.presets import PRESETS
+from nnviz.playground.settings import (
     FIELDS,
     LayerSettings,
     Settings,
@@ -20,7 +21,6 @@ from nnviz.settings import (
     settings_to_dict,
     to_widgets,
 )
-from nnviz.state import Playground
 
 # --- settings tables ------------------------------------------------------------------------------
 
@@ -33,7 +33,7 @@ def test_settings_round_trip_through_dict_and_widgets(name):
 
 
 def test_every_field_default_is_valid_and_in_the_table():
-    Playground().check(Settings())  # no error
+    Experiment().check(Settings())  # no error
     for name, field in FIELDS.items():
         assert field.group in {"data", "architecture", "training", "speed"}
         assert hasattr(Settings(), name)

@@ -1,6 +1,7 @@
-"""Matplotlib figures for the learning pages: arrays in, ``Figure`` out (no pyplot, no Streamlit).
+"""Matplotlib figures: arrays in, ``Figure`` or PNG out (no pyplot, no Streamlit).
 
-These are drawn once per click, not per frame, so Matplotlib's cost (tens of ms) does not matter.
+These are drawn once per click (the downloadable boundary picture, the learning pages' plots), not per
+frame, so Matplotlib's cost (tens of ms) does not matter.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import io
 from collections.abc import Sequence
 
 import numpy as np
-from matplotlib.colors import TwoSlopeNorm
+from matplotlib.colors import ListedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from .lesson_activation import Region
+from .colors import COLORMAP, NEGATIVE, POSITIVE
 
-BLUE, ORANGE, GREY = "#0877bd", "#f59322", "#888888"
+Box = tuple[float, float, float, float]
+BLUE, ORANGE, GREY = POSITIVE, NEGATIVE, "#888888"
 
 
 def figure_png(fig: Figure, dpi: int = 120) -> bytes:
@@ -34,17 +36,20 @@ _REGION_COLOUR = {"dead": "#d62728", "vanishing": "#ff9896", "exploding": "#9467
 
 
 def activation_figure(
-    x: np.ndarray, f: np.ndarray, df: np.ndarray, regions: Sequence[Region], title: str
+    x: np.ndarray, f: np.ndarray, df: np.ndarray, regions: Sequence[tuple[str, float, float]], title: str
 ) -> Figure:
-    """f (solid) and f' (dashed) over ``x`` (all of shape ``(n,)``), bad stretches of f' shaded."""
+    """f (solid) and f' (dashed) over ``x`` (all of shape ``(n,)``), bad stretches of f' shaded.
+
+    ``regions`` are ``(kind, start, end)`` with kind "dead", "vanishing" or "exploding".
+    """
     fig = Figure(figsize=(5.2, 3.4), dpi=100)
     ax = fig.add_subplot()
     shown = set()
-    for r in regions:
-        label = {"dead": "f′ = 0", "vanishing": "f′ vanishes", "exploding": "f′ explodes"}[r.kind]
-        ax.axvspan(r.start, r.end, color=_REGION_COLOUR[r.kind], alpha=0.18, lw=0,
-                   label=None if r.kind in shown else label)  # fmt: skip
-        shown.add(r.kind)
+    for kind, start, end in regions:
+        label = {"dead": "f′ = 0", "vanishing": "f′ vanishes", "exploding": "f′ explodes"}[kind]
+        ax.axvspan(start, end, color=_REGION_COLOUR[kind], alpha=0.18, lw=0,
+                   label=None if kind in shown else label)  # fmt: skip
+        shown.add(kind)
     ax.plot(x, f, color=BLUE, lw=2, label="f(x)")
     ax.plot(x, df, color=ORANGE, lw=2, ls="--", label="f′(x)")
     ax.axhline(0, color=GREY, lw=0.6)
@@ -163,3 +168,45 @@ def histogram_figure(final_loss: np.ndarray, solved: np.ndarray, bins: int = 30)
     ax.set_ylabel("copies")
     ax.grid(alpha=0.25)
     return fig
+
+
+def boundary_png(
+    grid: np.ndarray,
+    box: Box,
+    lo: float = 0.0,
+    hi: float = 1.0,
+    *,
+    train: tuple[np.ndarray, np.ndarray] | None = None,
+    test: tuple[np.ndarray, np.ndarray] | None = None,
+    discretize: bool = False,
+    title: str = "",
+    labels: tuple[str, str] = ("x₁", "x₂"),
+) -> bytes:
+    """A publication-style PNG of the boundary (Matplotlib; for the download button, not per frame)."""
+    fig = Figure(figsize=(5.5, 5), dpi=120)
+    ax = fig.add_subplot()
+    cmap = ListedColormap(COLORMAP / 255.0)
+    shown = np.where(grid >= (lo + hi) / 2, hi, lo) if discretize else grid
+    im = ax.imshow(shown, extent=box, origin="upper", cmap=cmap, vmin=lo, vmax=hi, interpolation="bilinear")
+    for data, edge in ((train, "white"), (test, "black")):
+        if data is not None and len(data[0]):
+            ax.scatter(
+                data[0][:, 0],
+                data[0][:, 1],
+                c=np.ravel(data[1]),
+                cmap=cmap,
+                vmin=lo,
+                vmax=hi,
+                s=18,
+                edgecolors=edge,
+            )
+    ax.set_xlim(box[0], box[1])
+    ax.set_ylim(box[2], box[3])
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()

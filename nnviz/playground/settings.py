@@ -8,7 +8,7 @@ Pure Python over :mod:`nnviz.core` (no Streamlit), so every rule here is unit-te
   :func:`to_widgets` / :func:`from_widgets` (the sidebar's widget keys), and
   :func:`settings_from_network` (an uploaded network).
 
-:class:`nnviz.state.Playground` applies settings; :mod:`nnviz.presets` names some.
+:class:`nnviz.playground.experiment.Experiment` applies settings; :mod:`nnviz.playground.presets` names some.
 """
 
 from __future__ import annotations
@@ -22,14 +22,16 @@ from typing import Any
 from nnviz.core import ACTIVATIONS, INITIALISERS, LOSSES, OPTIMIZERS, Network
 from nnviz.core.datasets import DATASETS, FEATURES
 from nnviz.core.errors import SpecError
+from nnviz.core.formula_syntax import MAX_LENGTH as MAX_FORMULA_LENGTH
+from nnviz.model_file import ModelRecord
 
 #: The activation choice that means "use the formula text".
 CUSTOM = "custom"
 #: Most hidden layers the sidebar offers.
 MAX_HIDDEN = 6
 #: Largest layer the sidebar offers (1–8 draw best).
-MAX_UNITS = 64
-#: Learning-rate and batch-size choices offered by the sidebar (a value read from a file is added).
+SIDEBAR_MAX_UNITS = 64
+#: Batch-size choices offered by the sidebar (a value read from a file is added).
 BATCH_CHOICES = (1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 256, 0)
 EPOCHS_PER_FRAME_CHOICES = (0, 1, 2, 5, 10, 20, 50, 100, 200, 500)
 REGULARIZATIONS = ("none", "l1", "l2")
@@ -141,6 +143,30 @@ def changed_groups(old: Settings, new: Settings) -> set[str]:
     return groups
 
 
+def field_errors(settings: Settings) -> dict[str, str]:
+    """Every scalar field and layer that is out of its allowed values, by path (``"hidden.0.size"``).
+
+    Formulas are not parsed here (the experiment parses them once per session).
+    """
+    errors: dict[str, str] = {}
+    for name in FIELDS:
+        if not valid_value(name, getattr(settings, name)):
+            errors[name] = f"{getattr(settings, name)!r} is not allowed for {FIELDS[name].label}"
+    if len(settings.hidden) > MAX_HIDDEN:
+        errors["hidden"] = f"at most {MAX_HIDDEN} hidden layers, got {len(settings.hidden)}"
+    for path, layer in layer_paths(settings):
+        if not 1 <= layer.size <= SIDEBAR_MAX_UNITS:
+            errors[f"{path}.size"] = f"a layer has 1 to {SIDEBAR_MAX_UNITS} units, got {layer.size}"
+        if layer.activation not in hidden_activations():
+            errors[f"{path}.activation"] = f"unknown activation {layer.activation!r}"
+    return errors
+
+
+def layer_paths(settings: Settings) -> list[tuple[str, LayerSettings]]:
+    """Every layer with its path in error messages: ``("hidden.0", ...)``, ..., ``("output", ...)``."""
+    return [*((f"hidden.{i}", h) for i, h in enumerate(settings.hidden)), ("output", settings.output)]
+
+
 # --- settings as plain data (files, widgets) -------------------------------------------------------
 
 
@@ -152,7 +178,8 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
     return d
 
 
-def _valid_scalar(name: str, value: Any) -> bool:
+def valid_value(name: str, value: Any) -> bool:
+    """Whether ``value`` is allowed for the scalar setting ``name`` (its type and its range or options)."""
     spec = FIELDS[name]
     default = getattr(Settings(), name)
     if spec.kind == "toggle":
@@ -182,11 +209,11 @@ def _layer_from(data: Any, default: LayerSettings) -> LayerSettings:
     act, formula = data.get("activation"), data.get("formula")
     return LayerSettings(
         size
-        if isinstance(size, int) and not isinstance(size, bool) and 1 <= size <= MAX_UNITS
+        if isinstance(size, int) and not isinstance(size, bool) and 1 <= size <= SIDEBAR_MAX_UNITS
         else default.size,
         bias if isinstance(bias, bool) else default.bias,
         act if act in hidden_activations() else default.activation,
-        formula if isinstance(formula, str) and len(formula) <= 500 else default.formula,
+        formula if isinstance(formula, str) and len(formula) <= MAX_FORMULA_LENGTH else default.formula,
     )
 
 
@@ -197,7 +224,7 @@ def settings_from_dict(data: Any, base: Settings | None = None) -> Settings:
         return base
     values: dict[str, Any] = {}
     for name in FIELDS:
-        if name in data and _valid_scalar(name, data[name]):
+        if name in data and valid_value(name, data[name]):
             value = data[name]
             values[name] = tuple(value) if FIELDS[name].kind == "features" else value
     hidden = data.get("hidden")
@@ -285,13 +312,11 @@ def describe(settings: Settings) -> str:
 
 
 def settings_from_network(nn: Network, base: Settings) -> Settings:
-    """Settings that describe ``nn`` (its metadata's settings where valid, else ``base``'s).
+    """Settings that describe ``nn`` (its file's recorded settings where valid, else ``base``'s).
 
     Raises :class:`SpecError` for a network this page cannot show (too deep, too wide, several outputs).
     """
-    meta = nn.metadata if isinstance(nn.metadata, Mapping) else {}
-    training = meta.get("training") if isinstance(meta.get("training"), Mapping) else {}
-    settings = settings_from_dict(training.get("settings"), base)
+    settings = settings_from_dict(ModelRecord.from_metadata(nn.metadata).settings, base)
     if nn.outputs != 1:
         raise SpecError(f"the playground trains networks with 1 output; this one has {nn.outputs}")
     if len(nn.layers) - 1 > MAX_HIDDEN:
@@ -300,8 +325,10 @@ def settings_from_network(nn: Network, base: Settings) -> Settings:
         )
     layers = []
     for i, layer in enumerate(nn.layers):
-        if layer.n_out > MAX_UNITS:
-            raise SpecError(f"layer {i + 1} has {layer.n_out} units; the playground shows up to {MAX_UNITS}")
+        if layer.n_out > SIDEBAR_MAX_UNITS:
+            raise SpecError(
+                f"layer {i + 1} has {layer.n_out} units; the playground shows up to {SIDEBAR_MAX_UNITS}"
+            )
         act = layer.activation
         if act.name in ACTIVATIONS and (act.text is None or act.text.strip().lower() == act.name):
             layers.append(LayerSettings(layer.n_out, layer.has_bias, act.name))
@@ -330,9 +357,11 @@ __all__ = [
     "Settings",
     "SettingsError",
     "changed_groups",
+    "field_errors",
     "from_widgets",
     "settings_from_dict",
     "settings_from_network",
     "settings_to_dict",
     "to_widgets",
+    "valid_value",
 ]

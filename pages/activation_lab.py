@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from nnviz import lesson_activation as la
 from nnviz.core import ACTIVATIONS, NNVizError
-from nnviz.lesson_plots import activation_figure, figure_data_uri
+from nnviz.drawing.figures import activation_figure, figure_data_uri
+from nnviz.lessons import activation_lab as la
 
 st.set_page_config(page_title="Activation lab · nnviz", page_icon="📈", layout="wide")
 st.markdown("### Activation lab")
@@ -75,4 +75,4 @@ for index, choice in enumerate(choices):
             "Use in the playground", key=f"act.send.{index}", help="Sets the hidden layers' activation"
         ):
             st.session_state["send_activation"] = la.send_value(choice)
-            st.switch_page("playground.py")
+            st.switch_page("pages/playground.py")

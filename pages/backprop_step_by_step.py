@@ -3,9 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from nnviz import lesson_backprop as bp
+from nnviz import session
 from nnviz.core import ACTIVATIONS, LOSSES, NNVizError
-from nnviz.render import svg_data_uri
+from nnviz.drawing.svg import svg_data_uri
+from nnviz.lessons import backprop_step_by_step as bp
 
 st.set_page_config(page_title="Backprop step by step · nnviz", page_icon="🔁", layout="wide")
 st.markdown("### Backpropagation, step by step")
@@ -20,19 +21,16 @@ XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 
 def playground_network():
     """The playground's network and training data, if it is open and small enough."""
-    pg = st.session_state.get("playground")
-    nn = getattr(pg, "nn", None)
-    if nn is None:
+    exp = session.open_experiment()
+    if exp is None:
         return None, "the playground has not been opened in this session"
     try:
-        bp.check_small(nn)
+        bp.check_small(exp.nn)
     except NNVizError as exc:
         return None, str(exc)
-    X, y = getattr(pg, "X_train", None), getattr(getattr(pg, "dataset", None), "y_train", None)
-    if X is None or y is None or len(X) == 0:
+    if len(exp.X_train) == 0:
         return None, "the playground has no training data"
-    loss = getattr(getattr(pg, "settings", None), "loss", "mse")
-    return (nn.copy(), np.asarray(X)[:8], np.asarray(y)[:8], loss), ""
+    return (exp.nn.copy(), exp.X_train[:8], exp.dataset.y_train[:8], exp.settings.loss), ""
 
 
 with st.sidebar:
@@ -62,7 +60,7 @@ else:
         config = ("example", 2, "tanh", "sigmoid", 0)
         data = (bp.small_network(), XOR_X, XOR_Y, None)
     else:
-        config = ("playground", id(st.session_state.get("playground")))
+        config = ("playground", id(session.open_experiment()))
 
 # The walk's state: the network (updated after each sample), the sample index and the step index.
 state = st.session_state.get("bp.state")

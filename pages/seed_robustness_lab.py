@@ -3,11 +3,13 @@
 import numpy as np
 import streamlit as st
 
-from nnviz import lesson_seedlab as sl
+from nnviz import session
 from nnviz.core import ACTIVATIONS, INITIALISERS, LOSSES, NNVizError
 from nnviz.core.datasets import DATASETS
-from nnviz.lesson_plots import figure_data_uri, histogram_figure, loss_curves_figure
-from nnviz.render import boundary_svg, svg_data_uri
+from nnviz.drawing.boundary import boundary_svg
+from nnviz.drawing.figures import figure_data_uri, histogram_figure, loss_curves_figure
+from nnviz.drawing.svg import svg_data_uri
+from nnviz.lessons import seed_robustness_lab as sl
 
 st.set_page_config(page_title="Seed-robustness lab · nnviz", page_icon="🎲", layout="wide")
 st.markdown("### Seed-robustness lab")
@@ -16,10 +18,10 @@ st.caption(
     "initial weights train together, as stacked weight tensors in one batched pass per step."
 )
 
-pg = st.session_state.get("playground")
-options = [*sl.PRESETS, "custom"] + (["playground"] if getattr(pg, "nn", None) is not None else [])
+exp = session.open_experiment()
+options = [*sl.SETUPS, "custom"] + (["playground"] if exp is not None else [])
 labels = {
-    **{k: c.label for k, c in sl.PRESETS.items()},
+    **{k: c.label for k, c in sl.SETUPS.items()},
     "custom": "Custom",
     "playground": "The playground's set-up",
 }
@@ -28,7 +30,7 @@ with st.sidebar:
     choice = st.selectbox("Set-up", options, format_func=labels.get, key="seed.preset")
     data = features = None
     if choice == "custom":
-        base = sl.PRESETS["tanh"]
+        base = sl.SETUPS["tanh"]
         hidden_text = st.text_input("Hidden layer sizes", "2", key="seed.hidden", help="e.g. 4  or  2, 2")
         acts = list(ACTIVATIONS)
         hidden_act = st.selectbox("Hidden activation", acts, index=acts.index("tanh"), key="seed.act")
@@ -38,7 +40,7 @@ with st.sidebar:
         loss = st.selectbox("Loss", list(LOSSES), key="seed.loss")
         batch = st.selectbox("Batches", ["full batch", "per sample", "2", "8", "32"], key="seed.batch")
         lr = st.number_input("Learning rate", 1e-4, 10.0, 0.5, step=0.1, format="%g", key="seed.lr")
-        epochs = st.number_input("Epochs", 1, sl.MAX_EPOCHS, 2000, step=500, key="seed.epochs")
+        epochs = st.number_input("Epochs", 1, sl.LAB_MAX_EPOCHS, 2000, step=500, key="seed.epochs")
         dataset = st.selectbox(
             "Data", list(DATASETS), format_func=lambda k: DATASETS[k].label, key="seed.data"
         )
@@ -61,17 +63,19 @@ with st.sidebar:
         )
     elif choice == "playground":
         try:
-            config, X, y, box, features = sl.playground_setup(pg)
-        except (NNVizError, AttributeError) as exc:
+            config, X, y, box, features = sl.playground_setup(exp)
+        except NNVizError as exc:
             st.error(f"Cannot read the playground's set-up: {exc}")
             st.stop()
-        epochs = st.number_input("Epochs", 1, sl.MAX_EPOCHS, config.epochs, step=100, key="seed.pg_epochs")
+        epochs = st.number_input(
+            "Epochs", 1, sl.LAB_MAX_EPOCHS, config.epochs, step=100, key="seed.pg_epochs"
+        )
         config = sl.with_changes(config, epochs=int(epochs))
         data = (X, y, box)
     else:
-        config = sl.PRESETS[choice]
-    copies = st.slider("Copies", 10, sl.MAX_COPIES, 200, step=10, key="seed.copies")
-    first = st.number_input("First seed", 0, 2**31 - 1 - sl.MAX_COPIES, 0, key="seed.first")
+        config = sl.SETUPS[choice]
+    copies = st.slider("Copies", 10, sl.LAB_MAX_COPIES, 200, step=10, key="seed.copies")
+    first = st.number_input("First seed", 0, 2**31 - 1 - sl.LAB_MAX_COPIES, 0, key="seed.first")
     fast = st.toggle(
         "float32 (faster)",
         True,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nnviz.settings import LayerSettings, Settings
+from nnviz.articles import ARTICLES, ArticleSetup
+from nnviz.playground.settings import LayerSettings, Settings
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,27 @@ def _tanh(n: int, bias: bool = True) -> LayerSettings:
     return LayerSettings(n, bias, "tanh")
 
 
+def article_settings(article: ArticleSetup, weight_seed: int) -> Settings:
+    """An article's set-up (:mod:`nnviz.articles`) as playground settings, on the XOR truth table."""
+    layers = [LayerSettings(units, bias, fn) for units, bias, fn in article.layers]
+    return Settings(
+        dataset="xor_table",
+        hidden=tuple(layers[:-1]),
+        output=layers[-1],
+        loss=article.loss,
+        lr=article.lr,
+        batch_size=article.batch_size or 0,  # 0: full batch
+        init=article.init,
+        weight_seed=weight_seed,
+    )
+
+
+def _article(key: str, weight_seed: int, epochs: int) -> tuple[str, Preset]:
+    article = ARTICLES[key]
+    name = f"Article: {article.title} ({key})"
+    return name, Preset(article_settings(article, weight_seed), article.about, epochs=epochs)
+
+
 PRESETS: dict[str, Preset] = {
     "TensorFlow Playground default": Preset(
         Settings(
@@ -44,50 +66,10 @@ PRESETS: dict[str, Preset] = {
         epochs=300,
         accuracy=0.98,
     ),
-    "Article: tanh 2-2-1 (000)": Preset(
-        Settings(
-            dataset="xor_table",
-            hidden=(_tanh(2), _tanh(2)),
-            output=LayerSettings(1, False, "sigmoid"),
-            loss="mse",
-            lr=0.1,
-            batch_size=1,
-            init="he",
-            weight_seed=4,
-        ),
-        "The first article's network: 2-2-2-1 tanh, a sigmoid output without bias, per-sample SGD, "
-        "on the XOR truth table. Such a tiny net solves XOR from about 2 starts in 3: try New weights.",
-        epochs=3000,
-    ),
-    "Article: sigmoid 2-4-1 SSE (001)": Preset(
-        Settings(
-            dataset="xor_table",
-            hidden=(LayerSettings(4, True, "sigmoid"),),
-            output=LayerSettings(1, True, "sigmoid"),
-            loss="sse",
-            lr=0.05,
-            batch_size=1,
-            init="small_normal",
-            weight_seed=0,
-        ),
-        "The second article: 2-4-1 sigmoid, sum of squared errors, per-sample SGD at 0.05 from small "
-        "weights. Slow: a long plateau before XOR snaps into place.",
-        epochs=20000,
-    ),
-    "Article: ReLU 2-4-1 BCE (002)": Preset(
-        Settings(
-            dataset="xor_table",
-            hidden=(LayerSettings(4, True, "relu"),),
-            output=LayerSettings(1, True, "sigmoid"),
-            loss="bce",
-            lr=0.5,
-            batch_size=0,
-            init="he",
-            weight_seed=0,
-        ),
-        "The third article: 2-4-1 ReLU, sigmoid output, cross-entropy, full-batch gradient descent at "
-        "0.5 with He initialisation. Some starts leave ReLUs dead: try New weights.",
-        epochs=2000,
+    # The articles' set-ups, from weight seeds that solve XOR (bench/solve_rates.py: not every seed does).
+    **dict(
+        _article(key, seed, epochs)
+        for key, seed, epochs in (("000", 4, 3000), ("001", 0, 20000), ("002", 0, 2000))
     ),
     "Single perceptron on XOR (fails)": Preset(
         Settings(dataset="xor", hidden=(), lr=0.03, batch_size=10, init="xavier"),

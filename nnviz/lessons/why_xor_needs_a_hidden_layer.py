@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core.errors import SpecError
-from .core.network import Network
-from .core.trainer import Trainer
+from nnviz.core.errors import SpecError
+from nnviz.core.network import Network
+from nnviz.core.trainer import Trainer
 
 #: The four corners of the unit square, and each gate's labels on them.
 POINTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

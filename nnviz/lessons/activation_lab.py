@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from .core import ACTIVATIONS, Activation, activation_from
-from .core.errors import SpecError
+from nnviz.core import ACTIVATIONS, Activation, activation_from
+from nnviz.core.errors import SpecError
 
 #: Widest range the lab samples, and the number of samples.
 MAX_ABS_X = 1000.0
@@ -53,8 +53,7 @@ def sample(
     return x, np.where(np.isfinite(f), f, np.nan), np.where(np.isfinite(df), df, np.nan)
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(NamedTuple):
     """A stretch ``[start, end]`` of x where f' behaves badly.
 
     kind : {"dead", "vanishing", "exploding"}

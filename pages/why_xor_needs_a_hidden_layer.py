@@ -3,11 +3,13 @@
 import numpy as np
 import streamlit as st
 
-from nnviz import lesson_perceptron as pc
 from nnviz.core import NNVizError
 from nnviz.core.grid import decision_grid
-from nnviz.lesson_plots import figure_data_uri, perceptron_figure
-from nnviz.render import boundary_svg, loss_curve_svg, svg_data_uri
+from nnviz.drawing.boundary import boundary_svg
+from nnviz.drawing.figures import figure_data_uri, perceptron_figure
+from nnviz.drawing.loss_curve import loss_curve_svg
+from nnviz.drawing.svg import svg_data_uri
+from nnviz.lessons import why_xor_needs_a_hidden_layer as pc
 
 st.set_page_config(page_title="Why XOR needs a hidden layer · nnviz", page_icon="✖️", layout="wide")
 st.markdown("### Why XOR needs a hidden layer")

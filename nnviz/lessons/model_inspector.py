@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from .core.datasets import DATASETS, FEATURES
-from .core.errors import SpecError
-from .core.network import Network
+from nnviz.core.datasets import DATASETS, FEATURES
+from nnviz.core.errors import SpecError
+from nnviz.core.network import Network
+from nnviz.model_file import ModelRecord
 
 #: The input box used when the file names no known dataset.
 DEFAULT_BOX = (-6.0, 6.0, -6.0, 6.0)
@@ -80,19 +81,10 @@ def metadata_rows(nn: Network) -> list[dict[str, str]]:
 
 def loss_history(nn: Network) -> tuple[np.ndarray, np.ndarray] | None:
     """``(epochs, losses)`` from the metadata, or None if the file has no usable history."""
-    meta = nn.metadata if isinstance(nn.metadata, Mapping) else {}
-    values = meta.get("loss_history")
-    if not isinstance(values, list) or not values:
+    curve = ModelRecord.from_metadata(nn.metadata).train_loss
+    if curve is None:
         return None
-    losses = np.asarray([float(v) for v in values])
-    training = meta.get("training") if isinstance(meta.get("training"), Mapping) else {}
-    epochs = training.get("loss_epochs")
-    if isinstance(epochs, list) and len(epochs) == len(values):
-        try:
-            return np.asarray([float(e) for e in epochs]), losses
-        except (TypeError, ValueError):
-            pass
-    return np.arange(1, len(losses) + 1, dtype=float), losses
+    return np.asarray(curve.epochs, dtype=float), np.asarray(curve.values)
 
 
 def input_setup(nn: Network) -> tuple[list[str] | None, tuple[float, float, float, float]]:
@@ -100,17 +92,11 @@ def input_setup(nn: Network) -> tuple[list[str] | None, tuple[float, float, floa
 
     A network with 2 inputs and no recorded features is taken to read the raw ``(x1, x2)``.
     """
-    meta = nn.metadata if isinstance(nn.metadata, Mapping) else {}
-    training = meta.get("training") if isinstance(meta.get("training"), Mapping) else {}
-    features = training.get("features")
-    ok = (
-        isinstance(features, list)
-        and len(features) == nn.inputs
-        and all(isinstance(f, str) and f in FEATURES for f in features)
-    )
+    record = ModelRecord.from_metadata(nn.metadata)
+    features = record.features
+    ok = features is not None and len(features) == nn.inputs and all(f in FEATURES for f in features)
     names = list(features) if ok else (["x1", "x2"] if nn.inputs == 2 else None)
-    dataset = meta.get("dataset")
-    box = DATASETS[dataset].box if isinstance(dataset, str) and dataset in DATASETS else DEFAULT_BOX
+    box = DATASETS[record.dataset].box if record.dataset in DATASETS else DEFAULT_BOX
     return names, box
 
 

@@ -3,11 +3,15 @@
 import numpy as np
 import streamlit as st
 
-from nnviz import lesson_inspector as insp
+from nnviz import session
 from nnviz.core import NNVizError
 from nnviz.core.grid import decision_grid
-from nnviz.lesson_plots import figure_data_uri, heatmap_figure
-from nnviz.render import boundary_svg, loss_curve_svg, svg_data_uri
+from nnviz.drawing.boundary import boundary_svg
+from nnviz.drawing.figures import figure_data_uri, heatmap_figure
+from nnviz.drawing.loss_curve import loss_curve_svg
+from nnviz.drawing.svg import svg_data_uri
+from nnviz.lessons import model_inspector as insp
+from nnviz.model_file import ModelRecord
 
 st.set_page_config(page_title="Model inspector · nnviz", page_icon="🔍", layout="wide")
 st.markdown("### Model inspector")
@@ -32,16 +36,12 @@ if source == "Upload a .nn file":
         st.stop()
     st.caption(f"File `{upload.name}`, {upload.size:,} bytes.")
 else:
-    pg = st.session_state.get("playground")
-    nn = getattr(pg, "nn", None)
-    if nn is None:
+    exp = session.open_experiment()
+    if exp is None:
         st.warning("The playground has not been opened in this session: open it first, or upload a file.")
         st.stop()
-    nn = nn.copy()
-    nn.metadata = {
-        "dataset": getattr(getattr(pg, "settings", None), "dataset", None),
-        "training": {"features": list(getattr(pg, "features", []))},
-    }
+    nn = exp.nn.copy()
+    nn.metadata = ModelRecord(dataset=exp.settings.dataset, features=tuple(exp.features)).to_metadata()
     st.caption("The playground's current network (a snapshot taken when this page ran).")
 
 st.markdown(f"**{insp.summary_line(nn)}**")

@@ -1,125 +1,50 @@
-"""Per-session playground state: the network, trainer and data that the settings build.
+"""One session's experiment: the data, network, trainer and loss logs that the settings build.
 
-Pure Python over :mod:`nnviz.core` (no Streamlit), so every rule here is unit-tested:
-:class:`Playground` owns one session's dataset, network, trainer, loss logs and earlier runs.
-The settings it applies are in :mod:`nnviz.settings`, the presets in :mod:`nnviz.presets`.
+Pure Python over :mod:`nnviz.core` (no Streamlit, no threads), so every rule here is unit-tested:
+:class:`Experiment` owns one session's dataset, network, trainer, loss logs and earlier runs. The
+settings it applies are in :mod:`nnviz.playground.settings`; :mod:`nnviz.playground.player` trains it
+in the background while the page plays.
 
 What a change resets: a change in the *data* or *architecture* groups rebuilds the network (the
-trained one is kept in :attr:`Playground.runs`); a change in the *training* group keeps the weights
+trained one is kept in :attr:`Experiment.runs`); a change in the *training* group keeps the weights
 and the epoch count (the learning rate alone even keeps the optimizer's state); *speed* changes
 nothing but the pace.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from nnviz import __version__
 from nnviz.core import Network, Trainer, activation_from
 from nnviz.core.datasets import Dataset, apply_features, make_dataset
 from nnviz.core.errors import DivergedError, NNVizError, SpecError
 from nnviz.core.grid import decision_grid, neuron_grids
-from nnviz.settings import (
+from nnviz.model_file import ModelRecord
+from nnviz.playground.loss_log import LossLog
+from nnviz.playground.settings import (
     CUSTOM,
     FIELDS,
-    MAX_HIDDEN,
-    MAX_UNITS,
     REBUILDS,
     LayerSettings,
     Settings,
     SettingsError,
-    _valid_scalar,
     changed_groups,
     describe,
-    hidden_activations,
+    field_errors,
+    layer_paths,
     settings_from_network,
     settings_to_dict,
 )
 
 #: How many earlier (trained) runs a session keeps.
 MAX_RUNS = 5
-#: The background training stops when no frame was drawn for this long (the page is gone).
-WATCH_TIMEOUT = 2.0
-#: Training time between two chances for drawing or a click to take the lock.
-CHUNK_SECONDS = 0.01
-
-
-# --- loss logs ---------------------------------------------------------------------------------
-
-
-class LossLog:
-    """A loss history of bounded size: exact while short, then thinned evenly (every 2nd, 4th, ... kept).
-
-    Playing for hours must not grow memory; a curve never needs more than a few thousand points.
-    The latest point is always kept exactly (:attr:`last`).
-    """
-
-    def __init__(self, capacity: int = 4096) -> None:
-        self.capacity = capacity
-        self.epochs: list[int] = []
-        self.values: list[float] = []
-        self.stride = 1
-        self.last: tuple[int, float] | None = None
-
-    def add(self, epoch: int, value: float) -> None:
-        self.last = (epoch, value)
-        if epoch % self.stride:
-            return
-        self.epochs.append(epoch)
-        self.values.append(value)
-        if len(self.epochs) > self.capacity:
-            self.stride *= 2
-            keep = [i for i, e in enumerate(self.epochs) if e % self.stride == 0]
-            self.epochs = [self.epochs[i] for i in keep]
-            self.values = [self.values[i] for i in keep]
-
-    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(epochs, values)`` including the latest point, as float arrays."""
-        epochs, values = list(self.epochs), list(self.values)
-        if self.last is not None and (not epochs or epochs[-1] != self.last[0]):
-            epochs.append(self.last[0])
-            values.append(self.last[1])
-        return np.asarray(epochs, dtype=float), np.asarray(values, dtype=float)
-
-    def to_dict(self) -> dict[str, list]:
-        epochs, values = self.arrays()
-        return {"epochs": [int(e) for e in epochs], "values": [float(v) for v in values]}
-
-    @classmethod
-    def from_dict(cls, data: Any) -> LossLog:
-        """A log from untrusted data; anything malformed gives an empty log."""
-        log = cls()
-        if not isinstance(data, Mapping):
-            return log
-        epochs, values = data.get("epochs"), data.get("values")
-        if not isinstance(epochs, list) or not isinstance(values, list) or len(epochs) != len(values):
-            return log
-        for e, v in zip(epochs[-log.capacity :], values[-log.capacity :]):
-            if isinstance(e, int) and isinstance(v, (int, float)) and math.isfinite(v):
-                log.add(e, float(v))
-        return log
-
-    def copy(self) -> LossLog:
-        twin = LossLog(self.capacity)
-        twin.epochs, twin.values, twin.stride, twin.last = (
-            list(self.epochs),
-            list(self.values),
-            self.stride,
-            self.last,
-        )
-        return twin
-
-
-# --- the playground -----------------------------------------------------------------------------
 
 
 @dataclass
@@ -149,8 +74,8 @@ class Run:
 
 
 @dataclass
-class Frame:
-    """The arrays one drawn frame needs (renderers take these, not the network)."""
+class FrameArrays:
+    """The arrays one drawn frame needs (the drawings take these, not the network)."""
 
     grid: np.ndarray
     maps: list[np.ndarray]
@@ -169,11 +94,11 @@ def accuracy(outputs: np.ndarray, targets: np.ndarray) -> float:
     return float(np.mean((outputs[:, 0] > 0.5) == (targets[:, 0] > 0.5))) if len(targets) else float("nan")
 
 
-class Playground:
-    """One session's experiment: data, network, trainer, loss logs, play flag, earlier runs.
+class Experiment:
+    """One session's experiment: data, network, trainer, loss logs, earlier runs.
 
     Attributes read by other pages: ``nn`` (the :class:`Network`), ``features`` (input feature names),
-    ``dataset`` (:class:`~nnviz.core.datasets.Dataset`) and ``settings``.
+    ``dataset`` (:class:`~nnviz.core.datasets.Dataset`), ``X_train`` and ``settings``.
 
     Parameters
     ----------
@@ -184,15 +109,7 @@ class Playground:
 
     def __init__(self, settings: Settings | None = None, make_data: DataMaker = make_dataset) -> None:
         self._make_data = make_data
-        self.lock = threading.RLock()  # the training thread vs. drawing, clicks and downloads
-        self.playing = False
-        self.watch_timeout = WATCH_TIMEOUT
-        self._seen = 0.0
-        self._thread: threading.Thread | None = None
-        self._readers = 0  # frames being drawn: the training thread waits for them
-        self._jobs: list[tuple[Callable[[], Any], Future]] = []  # run by the training thread
-        self._jobs_lock = threading.Lock()
-        self._accepting = False  # a training thread runs and will run the jobs given to it
+        self.lock = threading.RLock()  # training (the player's thread) vs. drawing, clicks and downloads
         self.error: str | None = None  # why training stopped (divergence)
         self.notice: str | None = None  # what the last change did
         self.runs: list[Run] = []
@@ -219,20 +136,9 @@ class Playground:
 
     def check(self, settings: Settings) -> None:
         """Raise :class:`SettingsError` naming every bad field (formulas are parsed here)."""
-        errors: dict[str, str] = {}
-        for name in FIELDS:
-            if not _valid_scalar(name, getattr(settings, name)):
-                errors[name] = f"{getattr(settings, name)!r} is not allowed for {FIELDS[name].label}"
-        if len(settings.hidden) > MAX_HIDDEN:
-            errors["hidden"] = f"at most {MAX_HIDDEN} hidden layers, got {len(settings.hidden)}"
-        for path, layer in [
-            *((f"hidden.{i}", h) for i, h in enumerate(settings.hidden)),
-            ("output", settings.output),
-        ]:
-            if not 1 <= layer.size <= MAX_UNITS:
-                errors[f"{path}.size"] = f"a layer has 1 to {MAX_UNITS} units, got {layer.size}"
-            if layer.activation not in hidden_activations():
-                errors[f"{path}.activation"] = f"unknown activation {layer.activation!r}"
+        errors = field_errors(settings)
+        for path, layer in layer_paths(settings):
+            if f"{path}.activation" in errors:
                 continue
             try:
                 self.activation(layer)
@@ -383,7 +289,6 @@ class Playground:
             self.test_log.add(self.epoch, self.nn.loss(self.X_test, self.dataset.y_test, loss))
 
     def _diverged(self, exc: DivergedError) -> None:
-        self.playing = False
         self.batch = 0
         self.error = (
             f"Training diverged in epoch {self.epoch + 1}: a loss or weight became NaN or infinite. "
@@ -396,7 +301,7 @@ class Playground:
         """Train ``epochs`` epochs, or whole epochs for ``seconds`` (at least one), whichever ends first;
         ``until()`` is also asked after each epoch whether to stop.
 
-        Returns the number of epochs done. A divergence stops playing and sets :attr:`error`.
+        Returns the number of epochs done. A divergence sets :attr:`error` (and stops a player).
         """
         done = 0
         with self.lock, np.errstate(all="ignore"):  # a divergence is caught below, not warned about
@@ -430,90 +335,6 @@ class Playground:
             self._drain()
             self._record()
 
-    # -- playing in the background --------------------------------------------------------------
-
-    def play(self) -> None:
-        """Start training in a background thread; it runs while :meth:`watched` keeps being called."""
-        self.error = None
-        self.playing = True
-        self.watched()
-
-    def pause(self) -> None:
-        """Stop the background training (it finishes its current chunk of about 10 ms)."""
-        self.playing = False
-
-    def watched(self) -> None:
-        """Someone is looking (a frame was drawn): keep training, and start the thread if needed.
-
-        A session whose page is gone draws no frames, so its thread stops after
-        :attr:`watch_timeout` seconds: nothing trains for a closed tab.
-        """
-        self._seen = time.monotonic()
-        with self._jobs_lock:
-            if self.playing and not self._accepting:
-                self._accepting = True
-                self._thread = threading.Thread(target=self._play_loop, name="nnviz-playground", daemon=True)
-                self._thread.start()
-
-    @property
-    def training_in_background(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def between_epochs(self, job: Callable[[], Any]) -> Future:
-        """Run ``job`` in the training thread between two epochs; at once, in this thread, if none runs.
-
-        The live view makes its frames this way while playing: made by the thread that trains, a
-        frame never fights the training for the GIL, and training never stops mid-epoch for it.
-        Returns a future of the job's result (or exception).
-        """
-        future: Future = Future()
-        with self._jobs_lock:
-            if self._accepting:
-                self._jobs.append((job, future))
-                return future
-        _run_job(job, future)
-        return future
-
-    def _run_jobs(self) -> None:
-        with self._jobs_lock:
-            jobs, self._jobs = self._jobs, []
-        for job, future in jobs:
-            _run_job(job, future)
-
-    def _jobs_waiting(self) -> bool:
-        return bool(self._jobs) or self._readers > 0
-
-    def _play_loop(self) -> None:
-        try:
-            self._play_chunks()
-        except Exception as exc:  # a thread's error would vanish: stop and say why instead
-            self.playing = False
-            self.error = f"Training stopped: {type(exc).__name__}: {exc}"
-        finally:
-            with self._jobs_lock:
-                self._accepting = False
-            self._run_jobs()  # those that came while the loop ended
-
-    def _play_chunks(self) -> None:
-        while self.playing and time.monotonic() - self._seen < self.watch_timeout:
-            self._run_jobs()
-            if self.settings.epochs_per_frame:  # fixed epochs per frame: the frames train, not this thread
-                time.sleep(0.002)
-                continue
-            self.train(seconds=CHUNK_SECONDS, until=self._jobs_waiting)
-            time.sleep(0.0002)  # let a click take the lock between chunks
-            while self._readers and self.playing:  # a frame is drawn elsewhere: leave it the CPU and GIL
-                time.sleep(0.0005)
-
-    @contextlib.contextmanager
-    def drawing(self):
-        """Hold back the training thread (its chunk ends at the next epoch) while a frame is drawn."""
-        self._readers += 1
-        try:
-            yield
-        finally:
-            self._readers -= 1
-
     # -- reading ---------------------------------------------------------------------------------
 
     def metrics(self) -> Metrics:
@@ -532,15 +353,11 @@ class Playground:
                 accuracy(test_out, d.y_test) if classify and len(d.y_test) else None,
             )
 
-    def frame(self, n: int = 100, map_n: int = 24) -> Frame:
+    def frame(self, n: int = 100, map_n: int = 24) -> FrameArrays:
         """The arrays of one drawn frame: output grid ``(n, n)``, neuron maps, weights, metrics, curves."""
-        with self.drawing():
-            return self._frame(n, map_n)
-
-    def _frame(self, n: int, map_n: int) -> Frame:
         with self.lock, np.errstate(all="ignore"):  # huge weights may overflow float32: drawn as mid
             box, feats = self.dataset.box, self.features
-            return Frame(
+            return FrameArrays(
                 decision_grid(self.nn, box, n, feats),
                 neuron_grids(self.nn, box, map_n, feats),
                 [layer.weights.copy() for layer in self.nn.layers],
@@ -570,20 +387,14 @@ class Playground:
         """The current network as ``.nn`` bytes, its metadata filled in (settings, data, epoch, losses)."""
         with self.lock:
             nn = self.nn.copy()
-            train = self.train_log.to_dict()
-            nn.metadata = {
-                "nnviz_version": __version__,
-                "dataset": self.settings.dataset,
-                "epoch": self.epoch,
-                "loss_history": train["values"],
-                "training": {
-                    "app": "nnviz playground",
-                    "settings": settings_to_dict(self.settings),
-                    "features": self.features,
-                    "loss_epochs": train["epochs"],
-                    "test_loss": self.test_log.to_dict(),
-                },
-            }
+            nn.metadata = ModelRecord(
+                dataset=self.settings.dataset,
+                epoch=self.epoch,
+                train_loss=self.train_log.to_curve(),
+                test_loss=self.test_log.to_curve(),
+                settings=settings_to_dict(self.settings),
+                features=tuple(self.features),
+            ).to_metadata()
         return nn.to_bytes()
 
     def load_model(self, data: bytes) -> Settings:
@@ -600,24 +411,14 @@ class Playground:
             self.settings = settings
             self._build_data()
             self._build_network(nn)
-            meta = nn.metadata if isinstance(nn.metadata, Mapping) else {}
-            training = meta.get("training") if isinstance(meta.get("training"), Mapping) else {}
-            epoch = meta.get("epoch")
-            if isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 0:
-                self.epoch = epoch
-                losses = {"epochs": training.get("loss_epochs"), "values": meta.get("loss_history")}
-                self.train_log = LossLog.from_dict(losses)
-                self.test_log = LossLog.from_dict(training.get("test_loss"))
+            record = ModelRecord.from_metadata(nn.metadata)
+            if record.epoch is not None:
+                self.epoch = record.epoch
+                self.train_log = LossLog.from_curve(record.train_loss)
+                self.test_log = LossLog.from_curve(record.test_loss)
                 self._record(train=True)
             self.notice = f"Loaded a model: {describe(settings)}, epoch {self.epoch}."
         return settings
 
 
-__all__ = ["Frame", "LossLog", "Metrics", "Playground", "Run"]
-
-
-def _run_job(job: Callable[[], Any], future: Future) -> None:
-    try:
-        future.set_result(job())
-    except Exception as exc:  # handed to whoever waits on the future
-        future.set_exception(exc)
+__all__ = ["Experiment", "FrameArrays", "Metrics", "Run"]

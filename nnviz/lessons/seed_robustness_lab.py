@@ -1,8 +1,8 @@
 """The seed-robustness lab: how often does an architecture solve a dataset from random starts?
 
-Presets reproduce the XOR set-ups of the seed articles; :func:`run_lab` trains N copies at once with
-:class:`~nnviz.core.ensemble.EnsembleTrainer` and names why each failed copy failed. Nothing here
-imports Streamlit: the page draws what these functions return.
+The set-ups include the XOR set-ups of the articles (:mod:`nnviz.articles`); :func:`run_lab` trains N
+copies at once with :class:`~nnviz.core.ensemble_trainer.EnsembleTrainer` and names why each failed copy
+failed. Nothing here imports Streamlit: the page draws what these functions return.
 """
 
 from __future__ import annotations
@@ -13,17 +13,18 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .core.datasets import make_dataset
-from .core.ensemble import MAX_COPIES as ENGINE_MAX_COPIES
-from .core import Ensemble, EnsembleReport, EnsembleTrainer, diagnose
-from .core.errors import SpecError
-from .core.grid import decision_grid
-from .core.layer import Layer
-from .core.network import Network
+from nnviz.articles import ARTICLES, ArticleSetup
+from nnviz.core import Ensemble, EnsembleReport, EnsembleTrainer, diagnose
+from nnviz.core.datasets import apply_features, make_dataset
+from nnviz.core.errors import SpecError
+from nnviz.core.grid import decision_grid
+from nnviz.core.layer import Layer
+from nnviz.core.network import Network
+from nnviz.playground.experiment import Experiment
 
-#: Most copies and epochs the page offers (the engine accepts more), and most sequential steps
+#: Most copies and epochs the lab offers (the engine accepts more copies), and most sequential steps
 #: (epochs × batches per epoch) a run may take: per-sample steps cannot be vectorised across samples.
-MAX_COPIES, MAX_EPOCHS, MAX_STEPS = 1000, 50_000, 100_000
+LAB_MAX_COPIES, LAB_MAX_EPOCHS, LAB_MAX_STEPS = 1000, 50_000, 100_000
 
 
 @dataclass(frozen=True)
@@ -67,50 +68,34 @@ class LabConfig:
         )
 
 
-#: The article set-ups (on the 4-point XOR table) and the benchmark's set-up.
-PRESETS: dict[str, LabConfig] = {
-    "000": LabConfig(
-        "000: 2-2-2-1 tanh, sigmoid output without bias (xor_example)",
-        ((2, True, "tanh"), (2, True, "tanh"), (1, False, "sigmoid")),
-        loss="mse",
-        lr=0.1,
-        batch_size=1,
-        epochs=20_000,
-        reference="≈ 69 %",
-    ),
-    "000a": LabConfig(
-        "000 with the article's own initialisation (biases drawn with the weights)",
-        ((2, True, "tanh"), (2, True, "tanh"), (1, False, "sigmoid")),
-        loss="mse",
-        lr=0.1,
-        batch_size=1,
-        epochs=20_000,
+def from_article(article: ArticleSetup) -> LabConfig:
+    """An article's set-up (:mod:`nnviz.articles`) as a lab set-up on the XOR truth table."""
+    return LabConfig(
+        f"{article.key}: {article.title}",
+        article.layers,
+        loss=article.loss,
+        lr=article.lr,
+        batch_size=article.batch_size,
+        epochs=article.epochs,
+        init=article.init,
+        reference=article.solve_rate,
+    )
+
+
+#: The set-ups the page offers: the articles', article 000 with its own initialisation, the benchmark's.
+SETUPS: dict[str, LabConfig] = {
+    "000": from_article(ARTICLES["000"]),
+    "000a": replace(
+        from_article(ARTICLES["000"]),
+        label="000 with the article's own initialisation (biases drawn with the weights)",
         init="article",
-        reference="≈ 69 %",
         note=(
             "000's layers draw one (n_out, n_in + 1) matrix ~ N(0, 2/(n_in + 1)); its last column is "
             "the bias (the engine starts biases at 0)."
         ),
     ),
-    "001": LabConfig(
-        "001: 2-4-1 sigmoid, sum of squared errors",
-        ((4, True, "sigmoid"), (1, True, "sigmoid")),
-        loss="sse",
-        lr=0.05,
-        batch_size=1,
-        epochs=20_000,
-        init="small_normal",
-        reference="100 %",
-    ),
-    "002": LabConfig(
-        "002: 2-4-1 ReLU/sigmoid, cross-entropy, full batch",
-        ((4, True, "relu"), (1, True, "sigmoid")),
-        loss="bce",
-        lr=0.5,
-        batch_size=None,
-        epochs=5000,
-        reference="≈ 65 %",
-    ),
+    "001": from_article(ARTICLES["001"]),
+    "002": from_article(ARTICLES["002"]),
     "tanh": LabConfig(
         "2-2-1 tanh, full batch (the benchmark set-up)",
         ((2, True, "tanh"), (1, True, "tanh")),
@@ -158,19 +143,14 @@ def steps_needed(config: LabConfig, n_samples: int) -> int:
     return config.epochs * -(-n_samples // batch)
 
 
-def playground_setup(pg) -> tuple[LabConfig, np.ndarray, np.ndarray, tuple, list[str]]:
+def playground_setup(exp: Experiment) -> tuple[LabConfig, np.ndarray, np.ndarray, tuple, list[str]]:
     """The playground's architecture, loss, learning rate, batch size and training data as a lab set-up.
 
-    ``pg`` is the playground object (attributes ``nn``, ``settings``, ``dataset``, ``features``).
     The lab always trains with plain SGD.
     """
-    nn, settings, dataset = pg.nn, pg.settings, pg.dataset
-    features = list(pg.features)
-    X = getattr(pg, "X_train", None)
-    if X is None:
-        from .core.datasets import apply_features
-
-        X = apply_features(dataset.X_train, features)
+    nn, settings, dataset = exp.nn, exp.settings, exp.dataset
+    features = list(exp.features)
+    X = apply_features(dataset.X_train, features)
     layers = tuple((la.n_out, la.has_bias, la.activation.label) for la in nn.layers)
     batch = None if settings.batch_size in (0, None) else int(settings.batch_size)
     config = LabConfig(
@@ -234,17 +214,17 @@ def run_lab(
     SpecError
         For too many copies, epochs or sequential steps, or an invalid architecture.
     """
-    if not 1 <= copies <= ENGINE_MAX_COPIES:
-        raise SpecError(f"copies must be between 1 and {ENGINE_MAX_COPIES}, got {copies}")
-    if not 1 <= config.epochs <= MAX_EPOCHS:
-        raise SpecError(f"epochs must be between 1 and {MAX_EPOCHS}, got {config.epochs}")
+    if not 1 <= copies <= LAB_MAX_COPIES:
+        raise SpecError(f"copies must be between 1 and {LAB_MAX_COPIES}, got {copies}")
+    if not 1 <= config.epochs <= LAB_MAX_EPOCHS:
+        raise SpecError(f"epochs must be between 1 and {LAB_MAX_EPOCHS}, got {config.epochs}")
     seeds = list(range(first_seed, first_seed + copies))
     X, y, box = data if data is not None else training_set(config)
     steps = steps_needed(config, len(X))
-    if steps > MAX_STEPS:
+    if steps > LAB_MAX_STEPS:
         raise SpecError(
             f"this set-up needs {steps:,} sequential steps ({config.epochs:,} epochs × "
-            f"{steps // config.epochs:,} batches); the lab allows {MAX_STEPS:,}: use fewer epochs or "
+            f"{steps // config.epochs:,} batches); the lab allows {LAB_MAX_STEPS:,}: use fewer epochs or "
             "larger batches"
         )
     ens = make_ensemble(config, seeds, dtype)

@@ -34,8 +34,8 @@ PATH = "/nnviz-live"
 #: The close code for a token nobody registered (an old page after a server restart, a forged one).
 UNKNOWN_TOKEN = 4404
 
-Frame = dict[str, Any]
-FrameMaker = Callable[[], "Frame | Future[Frame]"]
+Payload = dict[str, Any]
+FrameMaker = Callable[[], "Payload | Future[Payload]"]
 
 _makers: dict[str, tuple[FrameMaker, weakref.ref | None]] = {}
 _lock = threading.Lock()

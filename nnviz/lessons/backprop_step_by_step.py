@@ -2,10 +2,9 @@
 
 :func:`walkthrough` lists the steps of one SGD update: the forward pass (each layer's ``z`` and
 ``a``), the loss, then backwards each layer's delta and weight gradients, then the update. Every
-number comes from the engine: ``z`` and ``a`` from :meth:`Network.forward`, the output delta from the
-:class:`~nnviz.core.losses.Loss` object, the hidden deltas by the expression
-:meth:`Network.backprop` uses, and the gradients from :meth:`Network.backprop` itself (the tests check
-that the deltas give those gradients and that the update equals a :class:`Trainer` step).
+number comes from the engine's :meth:`~nnviz.core.feedforward.FeedForward.backprop`: the forward pass,
+every layer's delta and the gradients; this module only lays them out as equations (the tests check
+the numbers against a hand-worked example and a second implementation written in the test).
 
 Notation is the articles': column vectors, ``z⁽ˡ⁾ = W⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾``, ``a⁽ˡ⁾ = f(z⁽ˡ⁾)``.
 """
@@ -17,13 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from .core.errors import SpecError
-from .core.losses import get_loss
-from .core.network import Network
+from nnviz.core.errors import SpecError
+from nnviz.core.losses import get_loss
+from nnviz.core.network import Network
+from nnviz.drawing.network_diagram import Highlight, network_svg
 
-#: Largest layer the walkthrough shows (matrices wider than this do not fit on a page).
-MAX_UNITS = 4
-MAX_LAYERS = 3
+#: Largest layer, and most layers, the walkthrough shows (wider matrices do not fit on a page).
+WALKTHROUGH_MAX_UNITS = 4
+WALKTHROUGH_MAX_LAYERS = 3
 
 _LOSS_LATEX = {
     "mse": (r"L = \tfrac12 \sum_i (a_i - y_i)^2", r"\frac{\partial L}{\partial a} = a - y"),
@@ -138,10 +138,10 @@ def parse_sample(text: str, inputs: int, outputs: int) -> tuple[np.ndarray, np.n
 
 def check_small(nn: Network) -> None:
     """Raise ``SpecError`` unless ``nn`` is small enough to show (at most 3 layers of 4 units)."""
-    if len(nn.layers) > MAX_LAYERS or max(nn.sizes) > MAX_UNITS:
+    if len(nn.layers) > WALKTHROUGH_MAX_LAYERS or max(nn.sizes) > WALKTHROUGH_MAX_UNITS:
         raise SpecError(
-            f"the step-by-step view shows networks of up to {MAX_LAYERS} layers of {MAX_UNITS} units; "
-            f"this one is {'-'.join(map(str, nn.sizes))}"
+            f"the step-by-step view shows networks of up to {WALKTHROUGH_MAX_LAYERS} layers of "
+            f"{WALKTHROUGH_MAX_UNITS} units; this one is {'-'.join(map(str, nn.sizes))}"
         )
 
 
@@ -166,17 +166,10 @@ def walkthrough(nn: Network, x: Any, y: Any, loss: str = "mse", lr: float = 0.1)
     layers = nn.layers
     count = len(layers)
 
-    grads, cache, _ = nn.backprop(X, Y, loss_obj)
+    grads, cache, delta_rows = nn.backprop(X, Y, loss_obj)
     z_out, a_out = cache[-1]
-    out_act = layers[-1].activation
-    value = loss_obj.value(a_out, Y, z_out, out_act)
-    deltas_rows = [np.empty(0)] * count
-    deltas_rows[-1] = loss_obj.delta(a_out, Y, z_out, out_act)
-    for i in range(count - 1, 0, -1):
-        deltas_rows[i - 1] = (deltas_rows[i] @ layers[i].weights) * layers[i - 1].activation.derivative(
-            *cache[i - 1]
-        )
-    deltas = [d[0] for d in deltas_rows]
+    value = loss_obj.value(a_out, Y, z_out, layers[-1].activation)
+    deltas = [d[0] for d in delta_rows]
 
     # Gradients per layer, from the engine's list (weights, then bias if any).
     per_layer: list[tuple[np.ndarray, np.ndarray | None]] = []
@@ -342,67 +335,35 @@ def small_network(
 
 # --- the diagram ----------------------------------------------------------------------------------
 
-_PHASE_COLOUR = {"forward": "#0877bd", "loss": "#7b3294", "backward": "#d95f02", "gradient": "#d95f02"}
+#: The colour of each phase of the walk: forward, loss, backward (delta and gradients), update.
+PHASE_COLOURS = {
+    "forward": "#0877bd",
+    "loss": "#7b3294",
+    "backward": "#d95f02",
+    "gradient": "#d95f02",
+    "update": "#1a9850",
+}
 
 
-def diagram_svg(
-    nn: Network, step: Step | None = None, values: list[np.ndarray] | None = None, width: int = 460
-) -> str:
-    """The network as circles and lines, the step's layer highlighted.
+def diagram_svg(nn: Network, step: Step | None = None, values: list[np.ndarray] | None = None) -> str:
+    """The network with the step's layer lit up in its phase's colour, node values written in.
 
     Parameters
     ----------
     values : list of ndarray, optional
         Numbers to print in the nodes, one array per column (inputs first).
     """
-    sizes = nn.sizes
-    cols = len(sizes)
-    node, gap, top = 34, 18, 30
-    height = top + max(sizes) * (node + gap) + 10
-    step_x = (width - 2 * 40 - node) / max(1, cols - 1)
-    xs = [40 + c * step_x for c in range(cols)]
-
-    def ys(count: int) -> list[float]:
-        span = count * node + (count - 1) * gap
-        start = top + (height - top - span) / 2
-        return [start + k * (node + gap) + node / 2 for k in range(count)]
-
-    focus = step.layer if step is not None else -1
-    colour = _PHASE_COLOUR.get(step.phase if step else "", "#0877bd")
-    if step is not None and step.phase == "update":
-        colour = "#1a9850"
-    parts = []
-    for c in range(1, cols):
-        lit = c == focus and step is not None and step.phase in ("forward", "gradient", "update")
-        w = nn.layers[c - 1].weights
-        for j, yb in enumerate(ys(sizes[c])):
-            for i, ya in enumerate(ys(sizes[c - 1])):
-                v = float(w[j, i])
-                stroke = colour if lit else ("#9ecae1" if v > 0 else "#fdbe85")
-                parts.append(
-                    f"<line x1='{xs[c - 1] + node / 2:.1f}' y1='{ya:.1f}' x2='{xs[c] - node / 2:.1f}' "
-                    f"y2='{yb:.1f}' stroke='{stroke}' stroke-width='{2.5 if lit else 1.5}'/>"
-                )
-    for c in range(cols):
-        title = "x" if c == 0 else f"layer {c}"
-        parts.append(
-            f"<text x='{xs[c]:.1f}' y='14' font-size='12' text-anchor='middle' fill='#333'>{title}</text>"
-        )
-        lit = (c == focus) or (step is not None and step.phase == "loss" and c == cols - 1)
-        for k, y in enumerate(ys(sizes[c])):
-            fill = colour if lit else "#f4f4f4"
-            text_fill = "#fff" if lit else "#222"
-            parts.append(
-                f"<circle cx='{xs[c]:.1f}' cy='{y:.1f}' r='{node / 2}' fill='{fill}' stroke='#666'/>"
-            )
-            if values is not None and c < len(values) and k < len(values[c]):
-                parts.append(
-                    f"<text x='{xs[c]:.1f}' y='{y + 4:.1f}' font-size='10' text-anchor='middle' "
-                    f"fill='{text_fill}'>{float(values[c][k]):.2f}</text>"
-                )
-    return (
-        f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height:.0f}' width='{width}' "
-        f"height='{height:.0f}' font-family='system-ui, sans-serif'>{''.join(parts)}</svg>"
+    highlight = None
+    if step is not None:
+        column = len(nn.layers) if step.phase == "loss" else step.layer
+        edges = step.phase in ("forward", "gradient", "update")
+        highlight = Highlight(column, PHASE_COLOURS[step.phase], edges)
+    return network_svg(
+        [layer.weights for layer in nn.layers],
+        [layer.bias for layer in nn.layers],
+        values=values,
+        highlight=highlight,
+        width=460,
     )
 
 

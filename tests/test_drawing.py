@@ -11,7 +11,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nnviz import render
+from nnviz.drawing.boundary import boundary_svg
+from nnviz.drawing.colors import HIGH, LOW, MID, NEGATIVE, POSITIVE, colorize
+from nnviz.drawing.figures import boundary_png
+from nnviz.drawing.loss_curve import downsample, loss_curve_svg
+from nnviz.drawing.network_diagram import Highlight, network_svg, sprite
+from nnviz.drawing.svg import nice_ticks, png_bytes, png_data_uri, svg_data_uri
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -27,36 +32,36 @@ def decode_png(data: bytes) -> np.ndarray:
 
 
 def test_colormap_diverges_through_the_middle():
-    c = render.colorize(np.array([0.0, 0.5, 1.0, -3.0, 9.0, np.nan]))
-    assert tuple(c[0]) == render.LOW and tuple(c[2]) == render.HIGH
-    assert tuple(c[1]) == render.MID and tuple(c[5]) == render.MID
-    assert tuple(c[3]) == render.LOW and tuple(c[4]) == render.HIGH
+    c = colorize(np.array([0.0, 0.5, 1.0, -3.0, 9.0, np.nan]))
+    assert tuple(c[0]) == LOW and tuple(c[2]) == HIGH
+    assert tuple(c[1]) == MID and tuple(c[5]) == MID
+    assert tuple(c[3]) == LOW and tuple(c[4]) == HIGH
     assert c.dtype == np.uint8 and c.shape == (6, 3)
-    sym = render.colorize(np.array([-1.0, 0.0, 1.0]), -1, 1)
-    assert tuple(sym[1]) == render.MID
+    sym = colorize(np.array([-1.0, 0.0, 1.0]), -1, 1)
+    assert tuple(sym[1]) == MID
 
 
 def test_discretize_gives_two_colours_split_at_the_midpoint():
-    c = render.colorize(np.linspace(0, 1, 11), discretize=True)
+    c = colorize(np.linspace(0, 1, 11), discretize=True)
     colours = {tuple(x) for x in c}
     assert len(colours) == 2
     assert tuple(c[4]) != tuple(c[6])
 
 
 def test_png_round_trip_and_data_uri():
-    rgb = render.colorize(np.random.default_rng(0).uniform(size=(17, 23)))
-    assert np.array_equal(decode_png(render.png_bytes(rgb)), rgb)
-    uri = render.png_data_uri(rgb)
+    rgb = colorize(np.random.default_rng(0).uniform(size=(17, 23)))
+    assert np.array_equal(decode_png(png_bytes(rgb)), rgb)
+    uri = png_data_uri(rgb)
     assert uri.startswith("data:image/png;base64,")
     assert np.array_equal(decode_png(base64.b64decode(uri.split(",", 1)[1])), rgb)
-    assert base64.b64decode(render.svg_data_uri("<svg/>").split(",", 1)[1]) == b"<svg/>"
+    assert base64.b64decode(svg_data_uri("<svg/>").split(",", 1)[1]) == b"<svg/>"
 
 
 def test_boundary_svg_has_the_map_points_and_axes():
     grid = np.linspace(0, 1, 400).reshape(20, 20)
     X = np.array([[0.0, 0.0], [1.0, 2.0], [-3.0, 4.0]])
     y = np.array([[0.0], [1.0], [1.0]])
-    svg = render.boundary_svg(grid, (-6, 6, -6, 6), train=(X, y), test=(X[:1], y[:1]))
+    svg = boundary_svg(grid, (-6, 6, -6, 6), train=(X, y), test=(X[:1], y[:1]))
     root = parse(svg)
     assert len(root.findall(f".//{SVG}image")) == 1
     circles = dots(root)
@@ -72,7 +77,7 @@ def test_boundary_svg_has_the_map_points_and_axes():
 
 
 def dots(root) -> list[tuple[float, float, str]]:
-    """Centres and fill of the dots drawn by ``render.points_svg`` (each a circle of two arcs)."""
+    """Centres and fill of the dots drawn by ``points_svg`` (each a circle of two arcs)."""
     found = []
     for path in root.findall(f".//{SVG}path[@class='points']"):
         for start, arc in re.findall(r"M([-\d.]+ [-\d.]+)a([\d.]+)", path.get("d")):
@@ -84,41 +89,41 @@ def dots(root) -> list[tuple[float, float, str]]:
 def test_downsample_averages_buckets_and_keeps_the_last_point():
     x = np.arange(100_000, dtype=float)
     y = np.sin(x / 1000)
-    xs, ys = render.downsample(x, y, 400)
+    xs, ys = downsample(x, y, 400)
     assert len(xs) == 401 and xs[-1] == x[-1] and ys[-1] == y[-1]
     assert np.all(np.diff(xs) > 0) and ys.max() <= y.max() and ys.min() >= y.min()
     assert ys[0] == pytest.approx(y[:250].mean())
     short = np.arange(5.0)
-    assert render.downsample(short, short, 400)[0] is short
+    assert downsample(short, short, 400)[0] is short
 
 
 def test_loss_curve_svg_linear_and_log():
     epochs = np.arange(1, 50_001, dtype=float)
     loss = 1.0 / epochs
-    svg = render.loss_curve_svg((epochs, loss), (epochs[::100], loss[::100] * 1.1), log=True)
+    svg = loss_curve_svg((epochs, loss), (epochs[::100], loss[::100] * 1.1), log=True)
     root = parse(svg)
     lines = root.findall(f".//{SVG}polyline")
     assert len(lines) == 2 and len(lines[0].get("points").split()) <= 401
     assert "log scale" in svg
-    parse(render.loss_curve_svg((np.array([0.0]), np.array([0.0])), None, log=True))  # no positive values
-    parse(render.loss_curve_svg((np.array([0.0, 1.0]), np.array([np.nan, 0.5]))))
+    parse(loss_curve_svg((np.array([0.0]), np.array([0.0])), None, log=True))  # no positive values
+    parse(loss_curve_svg((np.array([0.0, 1.0]), np.array([np.nan, 0.5]))))
 
 
 def test_nice_ticks():
-    assert render.nice_ticks(-6, 6) == [-6, -4, -2, 0, 2, 4, 6] or render.nice_ticks(-6, 6) == [
+    assert nice_ticks(-6, 6) == [-6, -4, -2, 0, 2, 4, 6] or nice_ticks(-6, 6) == [
         -5,
         -2.5,
         0,
         2.5,
         5,
     ]
-    assert render.nice_ticks(-0.5, 1.5)[0] >= -0.5 and render.nice_ticks(-0.5, 1.5)[-1] <= 1.5
+    assert nice_ticks(-0.5, 1.5)[0] >= -0.5 and nice_ticks(-0.5, 1.5)[-1] <= 1.5
 
 
 def test_sprite_tiles_sit_at_their_pitch_with_an_edge_rim():
     tiles = np.stack([np.full((4, 4, 3), k, dtype=np.uint8) for k in range(3)])
     tiles[1, 0, 0] = 200
-    image, pitch = render.sprite(tiles)
+    image, pitch = sprite(tiles)
     assert pitch == 6 and image.shape == (6, 18, 3)
     for k in range(3):
         assert np.array_equal(image[1:5, k * pitch + 1 : k * pitch + 5], tiles[k])
@@ -133,10 +138,10 @@ def test_network_svg_draws_every_edge_and_neuron():
     weights = [rng.normal(size=(b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
     biases = [rng.normal(size=b) for b in sizes[1:-1]] + [None]
     maps = [rng.uniform(-1, 1, size=(n, 8, 8)) for n in sizes]
-    svg = render.network_svg(
+    svg = network_svg(
         weights,
         biases,
-        maps,
+        maps=maps,
         input_labels=["x₁", "x₂"],
         layer_labels=["tanh", "tanh", "sigmoid"],
         selected=(1, 2),
@@ -145,7 +150,7 @@ def test_network_svg_draws_every_edge_and_neuron():
     paths = root.findall(f".//{SVG}path")
     assert len(paths) == sum(w.size for w in weights)
     colours = {p.get("stroke") for p in paths}
-    assert colours == {render.POSITIVE, render.NEGATIVE}
+    assert colours == {POSITIVE, NEGATIVE}
     widths = [float(p.get("stroke-width")) for p in paths]
     flat = np.concatenate([np.abs(w).ravel() for w in weights])
     assert widths[int(np.argmax(flat))] == max(widths)
@@ -153,8 +158,23 @@ def test_network_svg_draws_every_edge_and_neuron():
     assert "stroke-width='2.5'" in svg  # the selected neuron's outline
 
 
+def test_network_svg_without_maps_draws_circles_with_values_and_a_lit_layer():
+    """The backprop page's diagram is the same drawing: circles with numbers, one layer lit up."""
+    weights = [np.array([[1.0, -2.0], [0.5, 0.25]]), np.array([[3.0, -1.0]])]
+    values = [np.array([0.0, 1.0]), np.array([-0.96, 0.24]), np.array([0.73])]
+    svg = network_svg(weights, [np.zeros(2), None], values=values, highlight=Highlight(1, "#d95f02", True))
+    root = parse(svg)
+    circles = root.findall(f".//{SVG}circle")
+    assert len(circles) == 5 and len(root.findall(f".//{SVG}use")) == 0
+    assert [c.get("fill") for c in circles] == ["#f4f4f4", "#f4f4f4", "#d95f02", "#d95f02", "#f4f4f4"]
+    assert {t.text for t in root.findall(f".//{SVG}text")} >= {"-0.96", "0.24", "0.73", "1.00"}
+    strokes = [p.get("stroke") for p in root.findall(f".//{SVG}path")]
+    assert strokes[:4] == ["#d95f02"] * 4  # the lit layer's incoming edges
+    assert strokes[4:] == [POSITIVE, NEGATIVE]  # the others by the sign of their weight
+
+
 def test_boundary_png_is_a_png():
-    data = render.boundary_png(
+    data = boundary_png(
         np.linspace(0, 1, 100).reshape(10, 10),
         (-1, 1, -1, 1),
         train=(np.zeros((3, 2)), np.array([0, 1, 1])),

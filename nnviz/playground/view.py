@@ -1,0 +1,267 @@
+"""The playground's main area: controls, the live view, the neuron inspector, the weight editor, files.
+
+The live-update pattern (measured in ``docs/app-design.md``): the session's
+:class:`~nnviz.playground.player.Player` trains in a background thread while playing, and the page shows
+frames made by a :class:`~nnviz.playground.frames.FrameView`. While playing, a component asks the session's
+frame stream (:mod:`nnviz.playground.live`) for one frame at a time, so the page is not rerun per frame
+and frames cannot queue up ahead of what the browser shows; a page that stops asking (closed tab) stops
+the training. Where the stream is not served (AppTest), a fragment rerun on a timer draws the frames
+instead. Play and Pause are callbacks outside both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from nnviz import session
+from nnviz.core.datasets import FEATURES
+from nnviz.core.errors import NNVizError
+from nnviz.core.grid import decision_grid
+from nnviz.drawing.figures import boundary_png as boundary_figure_png
+from nnviz.drawing.svg import svg_data_uri
+from nnviz.playground import live
+from nnviz.playground.experiment import Experiment
+from nnviz.playground.frames import FrameView, ViewOptions, layer_labels, neuron_choices, output_range
+from nnviz.playground.player import Player
+from nnviz.playground.settings import describe
+from nnviz.playground.sidebar import write_widgets
+
+#: Seconds between frames asked for by the browser while playing (at most ~22 frames a second).
+TICK = 0.045
+#: At most this many frames a second from the frame stream (the rest of the time trains).
+MAX_FPS = 30
+
+
+# --- buttons ------------------------------------------------------------------------------------
+
+
+def _play() -> None:
+    session.player().play()
+
+
+def _pause() -> None:
+    session.player().pause()
+
+
+def _step() -> None:
+    player = session.player()
+    player.pause()
+    player.experiment.train(epochs=1)
+
+
+def _step_batch() -> None:
+    player = session.player()
+    player.pause()
+    player.experiment.step_batch()
+
+
+def _reset() -> None:
+    session.player().experiment.reset()
+
+
+def _new_weights() -> None:
+    write_widgets(session.player().experiment.new_weights())
+
+
+def controls(player: Player) -> None:
+    cols = st.columns(6)
+    playing = player.playing
+    cols[0].button(
+        "Play", key="play", icon=":material/play_arrow:", type="primary", on_click=_play, disabled=playing
+    )
+    cols[1].button("Pause", key="pause", icon=":material/pause:", on_click=_pause, disabled=not playing)
+    cols[2].button("Step", key="step", icon=":material/skip_next:", on_click=_step, help="Train one epoch")
+    cols[3].button("Step batch", key="step_batch", on_click=_step_batch, help="Train on one batch")
+    cols[4].button(
+        "Reset", key="reset", icon=":material/replay:", on_click=_reset, help="Same initial weights"
+    )
+    cols[5].button("New weights", key="new_weights", icon=":material/casino:", on_click=_new_weights)
+
+
+# --- the view -----------------------------------------------------------------------------------
+
+
+def frame_view(player: Player) -> FrameView:
+    """This session's frame view (its overlay cache and pace meter), made again for a new player."""
+    view = st.session_state.get("live.view")
+    if view is None or view.player is not player:
+        view = st.session_state["live.view"] = FrameView(player)
+    return view
+
+
+def draw(player: Player, view: FrameView) -> None:
+    """One frame as Streamlit elements: the status line, one picture, and the inspected neuron if any."""
+    status, svg, detail = view.parts(player)
+    st.markdown(status, unsafe_allow_html=True)
+    st.image(svg_data_uri(svg), width="stretch")
+    if detail is not None:
+        left, right = st.columns([1, 1])
+        left.image(svg_data_uri(detail.svg), caption=detail.name, width="content")
+        right.markdown(detail.weights_html, unsafe_allow_html=True)
+
+
+def live_fragment(player: Player, view: FrameView) -> None:
+    """One frame; while playing, the fragment reruns every :data:`TICK` seconds (used where the frame
+    stream is not served: AppTest, or a page started without ``app.py``)."""
+    view.advance(player)
+    was_playing = player.playing
+    draw(player, view)
+    if was_playing and not player.playing and player.experiment.error:
+        st.rerun()  # training stopped by itself (divergence): redraw the page with its message and buttons
+
+
+_stream_component = st.components.v2.component(
+    "nnviz_live",
+    html="<div class='nnviz-live'><div class='nnviz-status'></div><div class='nnviz-picture'></div>"
+    "<div class='nnviz-detail'></div></div>",
+    css=".nnviz-picture svg { width: 100%; height: auto; display: block; }",
+    js=(Path(__file__).with_name("live_view.js")).read_text(encoding="utf-8"),
+    isolate_styles=False,
+)
+
+
+def stream(player: Player, view: FrameView) -> None:
+    """While playing: a component showing frames from the session's stream (:mod:`nnviz.playground.live`)."""
+    token = st.session_state.setdefault("live.token", live.new_token())
+    live.register(token, view.next_frame, owner=player)
+    first = view.payload()
+    _stream_component(
+        key="live.stream",
+        data={"token": token, "path": live.PATH, "interval_ms": 1000 / MAX_FPS, "frame": first},
+        on_stopped_change=lambda: None,  # the stream ended by itself: rerun the page
+    )
+
+
+def show_live(player: Player, opts: ViewOptions) -> None:
+    """The live view: still while paused; while playing, frames streamed at the browser's pace."""
+    view = frame_view(player)
+    view.opts = opts
+    if player.playing and live.serving():
+        stream(player, view)
+        return
+    if "live.token" in st.session_state:
+        live.unregister(st.session_state["live.token"])
+    if player.playing:
+        st.caption("The live view is slower here: start nnviz with `streamlit run app.py` for the fast one.")
+    st.fragment(live_fragment, run_every=TICK if player.playing else None)(player, view)
+
+
+def neuron_picker(exp: Experiment) -> tuple[int, int] | None:
+    """Which neuron to show large (its map and weights appear under the picture)."""
+    choices = neuron_choices(exp)
+    if st.session_state.get("inspect.neuron") not in choices:
+        st.session_state["inspect.neuron"] = "none"
+    name = st.selectbox("Show a neuron's map and weights", list(choices), key="inspect.neuron")
+    return choices[name]
+
+
+def weight_editor(exp: Experiment) -> None:
+    layers = layer_labels(exp)
+    if st.session_state.get("edit.layer") not in range(len(layers)):
+        st.session_state["edit.layer"] = 0
+    li = st.selectbox("layer", range(len(layers)), format_func=lambda i: layers[i], key="edit.layer")
+    layer = exp.nn.layers[li]
+    if not 1 <= st.session_state.get("edit.neuron", 1) <= layer.n_out:
+        st.session_state["edit.neuron"] = 1
+    neuron = st.number_input("neuron", 1, layer.n_out, step=1, key="edit.neuron") - 1
+    sources = (
+        [FEATURES[f][0] for f in exp.features] if li == 0 else [f"neuron {i + 1}" for i in range(layer.n_in)]
+    )
+    sources = [f"from {s}" for s in sources] + (["bias"] if layer.has_bias else [])
+    if st.session_state.get("edit.source") not in range(len(sources)):
+        st.session_state["edit.source"] = 0
+    si = st.selectbox("weight", range(len(sources)), format_func=lambda i: sources[i], key="edit.source")
+    source = None if sources[si] == "bias" else si
+    current = float(layer.bias[neuron] if source is None else layer.weights[neuron, source])
+    target = (id(exp.nn), li, neuron, source)
+    if st.session_state.get("edit.target") != target:
+        st.session_state["edit.target"] = target
+        st.session_state["edit.value"] = current
+    st.number_input("value", step=0.1, format="%.4f", key="edit.value")
+    st.button("Set weight", key="edit.set", on_click=_set_weight, args=(li, neuron, source))
+
+
+def _set_weight(layer: int, neuron: int, source: int | None) -> None:
+    exp = session.player().experiment
+    try:
+        exp.set_weight(layer, neuron, source, float(st.session_state["edit.value"]))
+        exp.notice = "Weight set."
+    except (NNVizError, IndexError) as exc:
+        exp.notice = f"Could not set the weight: {exc}"
+
+
+def _on_upload() -> None:
+    uploaded = st.session_state.get("upload")
+    if uploaded is None:
+        return
+    exp = session.player().experiment
+    try:
+        settings = exp.load_model(uploaded.getvalue())
+    except NNVizError as exc:
+        st.session_state["upload.error"] = f"Could not load {uploaded.name}: {exc}"
+        return
+    except Exception as exc:  # a file must never crash the page, whatever is wrong with it
+        st.session_state["upload.error"] = (
+            f"Could not load {uploaded.name}: unexpected {type(exc).__name__}: {exc}"
+        )
+        return
+    st.session_state.pop("upload.error", None)
+    write_widgets(settings)
+
+
+def boundary_png(exp: Experiment, show_test: bool, discretize: bool) -> bytes:
+    """The downloadable boundary picture (Matplotlib), made when the button is clicked."""
+    with exp.lock:
+        d = exp.dataset
+        grid = decision_grid(exp.nn, d.box, 300, exp.features)
+        title = f"{describe(exp.settings)} · epoch {exp.epoch}"
+    return boundary_figure_png(
+        grid,
+        d.box,
+        *output_range(exp),
+        train=(d.X_train, d.y_train),
+        test=(d.X_test, d.y_test) if show_test else None,
+        discretize=discretize,
+        title=title,
+    )
+
+
+def files(exp: Experiment, view: ViewOptions) -> None:
+    cols = st.columns([1, 1, 2])
+    cols[0].download_button(
+        "Download .nn",
+        data=exp.model_bytes,
+        file_name=f"nnviz-{exp.settings.dataset}.nn",
+        mime="application/octet-stream",
+        key="download_nn",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    cols[1].download_button(
+        "Download boundary PNG",
+        data=lambda: boundary_png(exp, view.show_test, view.discretize),
+        file_name=f"nnviz-{exp.settings.dataset}-boundary.png",
+        mime="image/png",
+        key="download_png",
+        on_click="ignore",
+        icon=":material/image:",
+    )
+    cols[2].file_uploader("Upload a .nn model", type=None, key="upload", on_change=_on_upload)
+    if st.session_state.get("upload.error"):
+        cols[2].error(st.session_state["upload.error"])
+
+
+def _restore(index: int) -> None:
+    write_widgets(session.player().experiment.restore(index))
+
+
+def earlier_runs(exp: Experiment) -> None:
+    if not exp.runs:
+        return
+    with st.expander(f"Earlier runs ({len(exp.runs)}), kept when the set-up changed"):
+        for i, run in enumerate(exp.runs):
+            c1, c2 = st.columns([5, 1])
+            c1.write(run.label)
+            c2.button("Restore", key=f"restore.{i}", on_click=_restore, args=(i,))

@@ -1,0 +1,51 @@
+"""nnviz playground: train a network step by step in the browser and watch it learn.
+
+This page only wires widgets to the session's experiment: :mod:`nnviz.playground.sidebar` (settings),
+:mod:`nnviz.playground.view` (controls, the live view, files) and :mod:`nnviz.session` (this session's
+player and experiment).
+"""
+
+import streamlit as st
+
+from nnviz import session
+from nnviz.playground import sidebar, view
+from nnviz.playground.frames import ViewOptions
+
+st.set_page_config(page_title="nnviz playground", page_icon="🧠", layout="wide")
+
+player = session.player()
+exp = player.experiment
+sidebar.restore_widgets(exp)
+sidebar.take_sent_activation(exp)
+sidebar.take_preset_from_url(exp)
+sidebar.sidebar(exp)
+
+st.markdown("### nnviz playground")
+st.caption(
+    "Pick data and a network on the left, press **Play**, and watch the decision boundary bend. "
+    "Everything here is your own session: a page reload starts afresh (download the model to keep it)."
+)
+view.controls(player)
+if exp.error:
+    st.error(exp.error, icon=":material/warning:")
+elif exp.notice:
+    st.info(exp.notice, icon=":material/info:")
+    exp.notice = None
+
+live_area = st.container()  # status line, then boundary | loss curve with the network below: one picture
+toggles = st.columns([1, 1, 1, 2])
+opts = ViewOptions(
+    show_test=toggles[0].toggle("Show test data", key="view.test"),
+    discretize=toggles[1].toggle("Discretize output", key="view.discretize"),
+    log_scale=toggles[2].toggle("Log-scale loss", key="view.log"),
+)
+with toggles[3]:
+    opts.selected = view.neuron_picker(exp)
+with st.expander("Edit a weight"):
+    view.weight_editor(exp)
+with st.expander("Save or load the model", expanded=True):
+    view.files(exp, opts)
+view.earlier_runs(exp)
+
+with live_area:  # last, so that every widget above is drawn before the first frame
+    view.show_live(player, opts)
