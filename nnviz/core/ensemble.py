@@ -25,7 +25,7 @@ import numpy as np
 from .activation_forms import activation_from
 from .errors import SpecError
 from .init import initialiser, make_rng
-from .layer import MAX_LAYERS, Layer, check_size, normalise_spec
+from .layer import MAX_LAYERS, Layer, check_size, normalise_spec, specs_from_sizes
 from .network import Network
 from .stacked import LayerShape, StackedParams, Workspace
 
@@ -136,10 +136,9 @@ class Ensemble:
         dtype: Any = np.float64,
     ) -> Ensemble:
         """``sizes = [inputs, hidden..., outputs]``, as :meth:`Network.from_sizes`."""
-        if len(sizes) < 2:
-            raise SpecError(f"sizes needs at least an input and an output size, got {list(sizes)}")
-        specs = [(n, bias, hidden) for n in sizes[1:-1]] + [(sizes[-1], bias, output)]
-        return cls(sizes[0], specs, seeds=seeds, init=init, dtype=dtype)
+        return cls(
+            sizes[0], specs_from_sizes(sizes, hidden, output, bias), seeds=seeds, init=init, dtype=dtype
+        )
 
     @classmethod
     def like(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, TypedDict
 
 import numpy as np
@@ -72,6 +72,13 @@ def normalise_spec(spec: object, default_fn: object) -> LayerSpecNBF:
     if not isinstance(bias, (bool, np.bool_)) and bias not in (0, 1):
         raise SpecError(f"a layer's bias flag must be True or False, got {bias!r}")
     return LayerSpecNBF(check_size(length, "layer size"), bool(bias), fn)
+
+
+def specs_from_sizes(sizes: Sequence[int], hidden: Any, output: Any, bias: bool) -> list[LayerSpecNBF]:
+    """Layer specs for ``sizes = [inputs, hidden..., outputs]``: one activation for hidden layers."""
+    if len(sizes) < 2:
+        raise SpecError(f"sizes needs at least an input and an output size, got {list(sizes)}")
+    return [LayerSpecNBF(n, bias, hidden) for n in sizes[1:-1]] + [LayerSpecNBF(sizes[-1], bias, output)]
 
 
 class Layer:

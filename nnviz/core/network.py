@@ -11,12 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import nnfile
+from . import nnfile, nnfile_reader
 from .errors import SpecError
 from .feedforward import FeedForward
 from .init import initialiser, make_rng
-from .layer import MAX_LAYERS, Layer, LayerSpec, check_size, normalise_spec
-from .losses import Loss
+from .layer import MAX_LAYERS, Layer, LayerSpec, check_size, normalise_spec, specs_from_sizes
 from .trainer import Trainer
 
 
@@ -94,54 +93,26 @@ class Network(FeedForward):
         >>> Network.from_sizes([2, 4, 1], hidden="sigmoid", output="sigmoid", init="small_normal", seed=0)
         <Network 2 -> 4 sigmoid -> 1 sigmoid>
         """
-        if len(sizes) < 2:
-            raise SpecError(f"sizes needs at least an input and an output size, got {list(sizes)}")
-        specs = [(n, bias, hidden) for n in sizes[1:-1]] + [(sizes[-1], bias, output)]
-        return cls(sizes[0], specs, init=init, seed=seed)
+        return cls(sizes[0], specs_from_sizes(sizes, hidden, output, bias), init=init, seed=seed)
 
     # --- training ------------------------------------------------------------------------------
 
     def train(
-        self,
-        X: Any,
-        y: Any,
-        epochs: int = 100,
-        lr: float = 0.01,
-        *,
-        loss: str | Loss = "mse",
-        optimizer: Any = "sgd",
-        batch_size: int = 1,
-        shuffle: bool = False,
-        seed: int | None = None,
-        l1: float = 0.0,
-        l2: float = 0.0,
-        clip: float | None = None,
-        verbose: bool = True,
+        self, X: Any, y: Any, epochs: int = 100, lr: float = 0.01, *, verbose: bool = True, **options: Any
     ) -> list[float]:
         """Train for ``epochs`` epochs and return the loss after each one.
 
         The defaults reproduce ``000_*``: per-sample SGD in data order with output gradient ``a - y``,
-        printing about ten progress lines. See :class:`~nnviz.core.trainer.Trainer` for the options.
+        printing about ten progress lines (``verbose=False``: none). ``options`` are those of
+        :class:`~nnviz.core.trainer.Trainer`: ``loss``, ``optimizer``, ``batch_size``, ``shuffle``,
+        ``seed``, ``l1``, ``l2``, ``clip``.
 
         Raises
         ------
         DivergedError
             If a loss or weight becomes NaN or infinite; the network keeps its last finite weights.
         """
-        trainer = Trainer(
-            self,
-            X,
-            y,
-            loss=loss,
-            optimizer=optimizer,
-            lr=lr,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            seed=seed,
-            l1=l1,
-            l2=l2,
-            clip=clip,
-        )
+        trainer = Trainer(self, X, y, lr=lr, **options)
         every = max(1, epochs // 10)
         for epoch in range(epochs):
             trainer.epoch()
@@ -158,7 +129,7 @@ class Network(FeedForward):
     @classmethod
     def from_bytes(cls, data: bytes) -> Network:
         """Read a network from ``.nn`` bytes; raises ``NNFormatError`` for anything invalid."""
-        return cls._from_parts(nnfile.loads(data))
+        return cls._from_parts(nnfile_reader.loads(data))
 
     def export(self, path: str | Path) -> None:
         """Write the network to a ``.nn`` file."""
@@ -167,7 +138,7 @@ class Network(FeedForward):
     @classmethod
     def load(cls, path: str | Path) -> Network:
         """Read a network from a ``.nn`` file (refusing oversized files before reading them)."""
-        return cls._from_parts(nnfile.load_path(path))
+        return cls._from_parts(nnfile_reader.load_path(path))
 
     @classmethod
     def _from_parts(cls, parts: nnfile.ModelParts) -> Network:

@@ -1,4 +1,4 @@
-"""The ``.nn`` model file: writing, and reading with full validation (specification: ``docs/nn-format.md``).
+"""The ``.nn`` model file: its layout and limits, and writing (specification: ``docs/nn-format.md``).
 
 Layout (format 1)::
 
@@ -6,28 +6,25 @@ Layout (format 1)::
     | parameter arrays, raw little-endian float64, contiguous | uint32 CRC32 of everything before it
 
 All integers are little-endian. Activations are stored as a built-in name or as formula text, rebuilt
-through the safe parser of :mod:`nnviz.core.formula`; no code is ever stored or executed. Every problem
-found while reading raises :class:`~nnviz.core.errors.NNFormatError` with a message a person can act on.
+through the safe parser of :mod:`nnviz.core.formula`; no code is ever stored or executed. Reading, with
+full validation, is :mod:`nnviz.core.nnfile_reader`'s.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-import os
 import struct
 import zlib
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .activations import ACTIVATIONS, Activation
-from .errors import FormulaError, NNFormatError, NNVizError
-from .formula import formula_text, parse_activation, parse_activations
-from .formula_syntax import MAX_LENGTH as MAX_FORMULA_LENGTH
-from .layer import MAX_LAYERS, MAX_UNITS, Layer
+from .errors import FormulaError, NNFormatError
+from .formula import formula_text, parse_activation
+from .layer import Layer
 from .version import __version__
 
 #: The first 8 bytes of every ``.nn`` file.
@@ -37,9 +34,9 @@ FORMAT_VERSION = 1
 #: Most bytes of JSON header, of parameters, and of a whole file.
 MAX_HEADER_BYTES = 4 * 2**20
 MAX_PARAM_BYTES = 64 * 2**20
-_PREAMBLE = struct.Struct("<8sII")
-_CRC = struct.Struct("<I")
-MAX_FILE_BYTES = _PREAMBLE.size + MAX_HEADER_BYTES + MAX_PARAM_BYTES + _CRC.size
+PREAMBLE = struct.Struct("<8sII")
+CRC = struct.Struct("<I")
+MAX_FILE_BYTES = PREAMBLE.size + MAX_HEADER_BYTES + MAX_PARAM_BYTES + CRC.size
 #: Deepest nesting of JSON arrays and objects in the header, and most distinct formulas in a file.
 MAX_JSON_DEPTH = 16
 MAX_FORMULAS = 16
@@ -55,12 +52,18 @@ class ModelParts(NamedTuple):
     metadata: dict[str, Any]
 
 
-_LAYER_KEYS = {"units", "bias", "activation", "weights", "biases"}
-_ARRAY_KEYS = {"dtype", "shape", "offset"}
+LAYER_KEYS = {"units", "bias", "activation", "weights", "biases"}
+ARRAY_KEYS = {"dtype", "shape", "offset"}
 _METADATA_TYPES = {
     "epoch": (int,), "loss_history": (list,), "dataset": (str, type(None)), "created": (str,),
     "nnviz_version": (str,), "training": (dict,),
 }  # fmt: skip
+
+
+def json_type(value: Any) -> str:
+    """How a JSON value is named in messages: ``"an integer"``, ``"a list"``, ..."""
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list"}
+    return names.get(type(value), "an object" if isinstance(value, dict) else "null")
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -121,13 +124,13 @@ def _plain(value: Any, where: str = "", depth: int = 2) -> Any:
     raise NNFormatError(f"{_field_name(where)} is a {type(value).__name__}, which a model file cannot store")
 
 
-def _check_metadata(metadata: Any) -> dict[str, Any]:
+def check_metadata(metadata: Any) -> dict[str, Any]:
     """The fixed-meaning metadata fields have their documented types (checked on writing and reading)."""
     if type(metadata) is not dict:
-        raise NNFormatError(f"the metadata must be a JSON object, not {_json_type(metadata)}")
+        raise NNFormatError(f"the metadata must be a JSON object, not {json_type(metadata)}")
     for key, types in _METADATA_TYPES.items():
         if key in metadata and type(metadata[key]) not in types:
-            raise NNFormatError(f"metadata field {key!r} must be {_json_type(types[0]())}")
+            raise NNFormatError(f"metadata field {key!r} must be {json_type(types[0]())}")
     if metadata.get("epoch", 0) < 0:
         raise NNFormatError("metadata field 'epoch' must not be negative")
     if any(type(v) not in (int, float) for v in metadata.get("loss_history", [])):
@@ -172,319 +175,13 @@ def dumps(model: ModelParts) -> bytes:
     metadata = _plain(dict(model.metadata))
     metadata.setdefault("created", datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"))
     metadata.setdefault("nnviz_version", __version__)
-    _check_metadata(metadata)
+    check_metadata(metadata)
     header = {"inputs": model.inputs, "layers": layers, "metadata": metadata}
     text = json.dumps(header, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
-    text += b" " * (-(_PREAMBLE.size + len(text)) % 8)  # parameters start 8-byte aligned
+    text += b" " * (-(PREAMBLE.size + len(text)) % 8)  # parameters start 8-byte aligned
     if len(text) > MAX_HEADER_BYTES:
         raise NNFormatError(
             f"the header would take {len(text)} bytes; at most {MAX_HEADER_BYTES} (trim the metadata)"
         )
-    body = b"".join([_PREAMBLE.pack(MAGIC, FORMAT_VERSION, len(text)), text, *blobs])
-    return body + _CRC.pack(zlib.crc32(body))
-
-
-# --- reading: what is this file? -----------------------------------------------------------------
-
-
-def _foreign(data: bytes) -> str | None:
-    """A message for files that are not ``.nn`` files but recognisably something else."""
-    if len(data) >= 21:
-        count, inputs, length, bias, elementwise = struct.unpack_from(">5I", data)
-        if 1 <= count <= 2**16 and inputs >= 1 and length >= 1 and bias < 2 and elementwise < 2:
-            if data[20] & 0x7F == ord("c"):  # marshal's TYPE_CODE, with or without FLAG_REF
-                return (
-                    "this is a model file in the original article's format (big-endian counts followed by "
-                    "marshalled Python code objects); loading it would execute the code stored in it, so it "
-                    "is refused. Re-create the network and export it again with this version of nnviz"
-                )
-    protocol_2_plus = data[:1] == b"\x80" and len(data) > 1 and 2 <= data[1] <= 5
-    if protocol_2_plus or (data.endswith(b".") and data[:1] in b"(}]cIFSVNXKJG"):
-        return "this looks like a Python pickle, which could run code when loaded; nnviz never loads pickles"
-    if data.startswith(b"\x93NUMPY"):
-        return "this is a NumPy .npy array file, not an nnviz model file"
-    if data.startswith(b"PK\x03\x04"):
-        return "this is a zip archive (such as a NumPy .npz file), not an nnviz model file"
-    return None
-
-
-def _check_magic(data: bytes) -> None:
-    if not data:
-        raise NNFormatError("the file is empty: not an nnviz model file")
-    if len(data) < len(MAGIC) and MAGIC.startswith(data):
-        raise NNFormatError(f"file is truncated: it has {len(data)} bytes, only part of the 8-byte magic")
-    if not data.startswith(MAGIC):
-        message = _foreign(data)
-        if message is None:
-            message = "not an nnviz model file (it does not start with the .nn magic bytes)"
-            if data[:4] == MAGIC[:4]:
-                message += "; its first bytes look damaged"
-        raise NNFormatError(message)
-
-
-# --- reading: the header -------------------------------------------------------------------------
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise NNFormatError(f"the header has the key {key!r} twice")
-        result[key] = value
-    return result
-
-
-def _reject_constant(name: str) -> None:
-    raise NNFormatError(f"the header contains {name}, which is not a finite number")
-
-
-def _bounded_int(digits: str) -> int:
-    if len(digits) > 19:
-        raise NNFormatError(f"the header contains an integer with {len(digits)} digits")
-    return int(digits)
-
-
-def _check_json_values(root: Any) -> None:
-    """Depth and finiteness of every value, without recursion."""
-    stack = [(root, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, dict | list):
-            if depth > MAX_JSON_DEPTH:
-                raise NNFormatError(f"the header is nested more than {MAX_JSON_DEPTH} levels deep")
-            children = value.values() if isinstance(value, dict) else value
-            stack.extend((child, depth + 1) for child in children)
-        elif type(value) is float and not np.isfinite(value):
-            raise NNFormatError("the header contains a number too large to be finite")
-
-
-def _parse_header(raw: bytes) -> dict[str, Any]:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise NNFormatError(f"the header is not valid UTF-8 (at header byte {exc.start})") from None
-    try:
-        header = json.loads(
-            text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant, parse_int=_bounded_int
-        )
-    except json.JSONDecodeError as exc:
-        raise NNFormatError(f"the header is not valid JSON: {exc.msg} at header byte {exc.pos}") from None
-    except RecursionError:
-        raise NNFormatError(f"the header is nested more than {MAX_JSON_DEPTH} levels deep") from None
-    _check_json_values(header)
-    if type(header) is not dict:
-        raise NNFormatError("the header must be a JSON object")
-    return header
-
-
-def _fields(obj: Any, where: str, required: set[str], optional: frozenset[str] = frozenset()) -> dict:
-    if type(obj) is not dict:
-        raise NNFormatError(f"{where} must be a JSON object, not {_json_type(obj)}")
-    missing, unknown = required - obj.keys(), obj.keys() - required - optional
-    if missing:
-        raise NNFormatError(f"{where} lacks the field {sorted(missing)[0]!r}")
-    if unknown:
-        raise NNFormatError(
-            f"{where} has an unknown field {sorted(unknown)[0]!r} (written by a newer nnviz?)"
-        )
-    return obj
-
-
-def _json_type(value: Any) -> str:
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list"}
-    return names.get(type(value), "an object" if isinstance(value, dict) else "null")
-
-
-def _int(value: Any, where: str, low: int, high: int) -> int:
-    if type(value) is not int:
-        raise NNFormatError(f"{where} must be an integer, not {_json_type(value)}")
-    if not low <= value <= high:
-        raise NNFormatError(f"{where} is {value}; it must be between {low} and {high}")
-    return value
-
-
-def _array(desc: Any, where: str, shape: tuple[int, ...], offset: int) -> int:
-    """Validate an array description; return its size in bytes."""
-    _fields(desc, where, _ARRAY_KEYS)
-    if desc["dtype"] != DTYPE or type(desc["dtype"]) is not str:
-        raise NNFormatError(f"{where} have dtype {desc['dtype']!r}; format 1 stores only {DTYPE!r} (float64)")
-    got = desc["shape"]
-    if type(got) is not list or any(type(n) is not int for n in got) or tuple(got) != shape:
-        raise NNFormatError(f"{where} have shape {got!r}; the layer sizes require {list(shape)}")
-    if type(desc["offset"]) is not int or desc["offset"] != offset:
-        raise NNFormatError(
-            f"{where} start at byte {desc['offset']!r} of the parameters, but must start at {offset} "
-            "(arrays are stored contiguously, in order)"
-        )
-    return 8 * int(np.prod(shape))
-
-
-def _plan(header: dict[str, Any]) -> tuple[int, list[dict], list[tuple[str, tuple, int]], dict]:
-    """Check the header against the format.
-
-    Returns the inputs, the layers, the arrays' ``(name, shape, offset)`` followed by ``("", (), total)``,
-    and the metadata.
-    """
-    _fields(header, "the header", {"inputs", "layers"}, frozenset({"metadata"}))
-    inputs = _int(header["inputs"], "the number of inputs", 1, MAX_UNITS)
-    layers = header["layers"]
-    if type(layers) is not list or not 1 <= len(layers) <= MAX_LAYERS:
-        count = len(layers) if type(layers) is list else _json_type(layers)
-        raise NNFormatError(f"the header must list 1 to {MAX_LAYERS} layers, not {count}")
-    arrays, offset, n_in, formulas = [], 0, inputs, set()
-    for i, layer in enumerate(layers, 1):
-        where = f"layer {i}"
-        _fields(layer, where, _LAYER_KEYS)
-        units = _int(layer["units"], f"{where}'s number of units", 1, MAX_UNITS)
-        if type(layer["bias"]) is not bool:
-            raise NNFormatError(f"{where}'s bias flag must be true or false, not {_json_type(layer['bias'])}")
-        act = layer["activation"]
-        if type(act) is not dict or len(act) != 1 or not act.keys() <= {"builtin", "formula"}:
-            raise NNFormatError(f'{where}\'s activation must be {{"builtin": name}} or {{"formula": text}}')
-        ((kind, value),) = act.items()
-        if type(value) is not str:
-            raise NNFormatError(f"{where}'s activation {kind} must be a string, not {_json_type(value)}")
-        if kind == "builtin" and value not in ACTIVATIONS:
-            raise NNFormatError(
-                f"{where} uses an unknown built-in activation {value!r} (written by a newer nnviz?)"
-            )
-        if kind == "formula":
-            if len(value) > MAX_FORMULA_LENGTH:
-                raise NNFormatError(
-                    f"{where}'s activation formula is longer than {MAX_FORMULA_LENGTH} characters"
-                )
-            formulas.add(value)
-        for key, shape, present in (("weights", (units, n_in), True), ("biases", (units,), layer["bias"])):
-            if not present:
-                if layer[key] is not None:
-                    raise NNFormatError(f"{where} has bias values but its bias flag is false")
-                continue
-            size = _array(layer[key], f"{where} {key}", shape, offset)
-            arrays.append((f"{where} {key}", shape, offset))
-            offset += size
-            if offset > MAX_PARAM_BYTES:
-                raise NNFormatError(f"the parameters exceed {MAX_PARAM_BYTES} bytes (at {where} {key})")
-        n_in = units
-    if len(formulas) > MAX_FORMULAS:
-        raise NNFormatError(f"the file uses {len(formulas)} different formulas; at most {MAX_FORMULAS}")
-    metadata = _check_metadata(header.get("metadata", {}))
-    return inputs, layers, arrays + [("", (), offset)], metadata
-
-
-# --- reading: all together ------------------------------------------------------------------------
-
-
-def loads(data: bytes | bytearray | memoryview) -> ModelParts:
-    """Read a model from ``.nn`` bytes, validating everything first.
-
-    Raises
-    ------
-    NNFormatError
-        For anything that is not a valid, intact format-1 file within the limits; the message says what
-        is wrong and where. Never runs code from the file.
-    """
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise NNFormatError(f"model data must be bytes, not {type(data).__name__}")
-    if len(data) > MAX_FILE_BYTES:
-        raise NNFormatError(
-            f"the file has {len(data)} bytes; an nnviz model file has at most {MAX_FILE_BYTES}"
-        )
-    data = bytes(data)
-    _check_magic(data)
-    if len(data) < _PREAMBLE.size:
-        raise NNFormatError(
-            f"file is truncated: the fixed header needs {_PREAMBLE.size} bytes, {len(data)} present"
-        )
-    _, version, header_len = _PREAMBLE.unpack_from(data)
-    if version > FORMAT_VERSION:
-        raise NNFormatError(
-            f"written by a newer nnviz (format {version}); this nnviz reads format {FORMAT_VERSION}"
-        )
-    if version < 1:
-        raise NNFormatError(f"unknown format version {version}; the file is damaged")
-    if not 2 <= header_len <= MAX_HEADER_BYTES:
-        raise NNFormatError(f"the header length {header_len} is impossible (2 to {MAX_HEADER_BYTES} bytes)")
-    start = _PREAMBLE.size + header_len
-    if start > len(data):
-        remain = len(data) - _PREAMBLE.size
-        raise NNFormatError(f"file is truncated: the header needs {header_len} bytes, {remain} remain")
-    crc_ok = len(data) >= start + _CRC.size and _CRC.unpack_from(data, len(data) - 4)[0] == zlib.crc32(
-        data[:-4]
-    )
-    try:
-        inputs, layers, arrays, metadata = _plan(_parse_header(data[_PREAMBLE.size : start]))
-    except NNFormatError as exc:
-        if crc_ok:
-            raise
-        raise NNFormatError(
-            f"{exc}; the checksum does not match either, so the file is probably damaged"
-        ) from None
-    expected = start + arrays[-1][2] + _CRC.size
-    if len(data) < expected:
-        for name, shape, offset in arrays[:-1]:
-            need, remain = 8 * int(np.prod(shape)), len(data) - start - offset
-            if need > remain:
-                raise NNFormatError(f"file is truncated: {name} need {need} bytes, {max(remain, 0)} remain")
-        raise NNFormatError(
-            f"file is truncated: only {len(data) - expected + 4} of the 4 checksum bytes at the end remain"
-        )
-    if len(data) > expected:
-        raise NNFormatError(f"the file is {len(data) - expected} bytes longer than its header describes")
-    if not crc_ok:
-        raise NNFormatError(
-            "checksum mismatch: the file is corrupted (its CRC32 does not match its contents)"
-        )
-    values = {}
-    for name, shape, offset in arrays[:-1]:
-        array = np.frombuffer(data, dtype=DTYPE, count=int(np.prod(shape)), offset=start + offset)
-        if not np.all(np.isfinite(array)):
-            raise NNFormatError(f"{name} contain NaN or infinite values")
-        values[name] = array.reshape(shape)  # a read-only view: Layer copies it to native float64
-    return _build(inputs, layers, values, metadata)
-
-
-def _build(inputs: int, layers: list[dict], values: dict[str, np.ndarray], metadata: dict) -> ModelParts:
-    texts = [layer["activation"]["formula"] for layer in layers if "formula" in layer["activation"]]
-    try:
-        parse_activations(texts)  # one checker process and one time budget for all of them
-    except FormulaError:
-        pass  # reported per layer below, from the cache
-    built, n_in = [], inputs
-    for i, layer in enumerate(layers, 1):
-        kind, value = next(iter(layer["activation"].items()))
-        try:
-            act = ACTIVATIONS[value] if kind == "builtin" else parse_activation(value)
-            weights, bias = values[f"layer {i} weights"], values.get(f"layer {i} biases")
-            built.append(Layer(n_in, layer["units"], layer["bias"], act, weights, bias))
-        except FormulaError as exc:
-            raise NNFormatError(f"layer {i}'s activation formula {value!r} is refused: {exc}") from None
-        except NNVizError as exc:
-            raise NNFormatError(f"layer {i} is invalid: {exc}") from None
-        n_in = layer["units"]
-    return ModelParts(inputs, built, metadata)
-
-
-def load_path(path: str | os.PathLike[str]) -> ModelParts:
-    """Read a ``.nn`` file, refusing oversized files before reading them.
-
-    Raises
-    ------
-    NNFormatError
-        As :func:`loads`, or if the file is larger than :data:`MAX_FILE_BYTES`.
-    OSError
-        If the file cannot be opened or read.
-    """
-    with open(Path(path), "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        if size > MAX_FILE_BYTES:
-            raise NNFormatError(
-                f"{Path(path).name} has {size} bytes; an nnviz model file has at most {MAX_FILE_BYTES}"
-            )
-        chunks, total = [], 0
-        while total <= MAX_FILE_BYTES:  # in chunks: pipes and /proc files report size 0
-            chunk = fh.read(min(2**20, MAX_FILE_BYTES + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-    return loads(b"".join(chunks))
+    body = b"".join([PREAMBLE.pack(MAGIC, FORMAT_VERSION, len(text)), text, *blobs])
+    return body + CRC.pack(zlib.crc32(body))

@@ -57,6 +57,15 @@ class BoxLayout:
         )
 
 
+def _tick(x1: float, y1: float, x2: float, y2: float, tx: float, ty: float, anchor: str, value: float) -> str:
+    """A tick mark from (x1, y1) to (x2, y2) and its label at (tx, ty)."""
+    return (
+        f"<line x1='{x1:.1f}' y1='{y1:.1f}' x2='{x2:.1f}' y2='{y2:.1f}' stroke='#666'/>"
+        f"<text x='{tx:.1f}' y='{ty:.1f}' font-size='11' text-anchor='{anchor}' fill='#444'>"
+        f"{tick_label(value)}</text>"
+    )
+
+
 def boundary_overlay(
     box: Box,
     lo: float = 0.0,
@@ -82,20 +91,12 @@ def boundary_overlay(
         parts.append(points_svg(test[0], test[1], g.to_px, lo, hi, "#222222"))
     parts.append("</g>")
     parts.append(f"<rect x='{left}' y='{pad}' width='{plot}' height='{plot}' fill='none' stroke='#888'/>")
-    for t in nice_ticks(x0, x1):
+    for t in nice_ticks(x0, x1):  # x axis: ticks below the plot
         px = g.to_px(t, y0)[0]
-        parts.append(
-            f"<line x1='{px:.1f}' y1='{pad + plot}' x2='{px:.1f}' y2='{pad + plot + 4}' stroke='#666'/>"
-            f"<text x='{px:.1f}' y='{pad + plot + 16}' font-size='11' text-anchor='middle' fill='#444'>"
-            f"{tick_label(t)}</text>"
-        )
-    for t in nice_ticks(y0, y1):
+        parts.append(_tick(px, pad + plot, px, pad + plot + 4, px, pad + plot + 16, "middle", t))
+    for t in nice_ticks(y0, y1):  # y axis: ticks left of it
         py = g.to_px(x0, t)[1]
-        parts.append(
-            f"<line x1='{left - 4}' y1='{py:.1f}' x2='{left}' y2='{py:.1f}' stroke='#666'/>"
-            f"<text x='{left - 6}' y='{py + 4:.1f}' font-size='11' text-anchor='end' fill='#444'>"
-            f"{tick_label(t)}</text>"
-        )
+        parts.append(_tick(left - 4, py, left, py, left - 6, py + 4, "end", t))
     parts.append(
         f"<text x='{left + plot / 2}' y='{height - 2}' font-size='12' text-anchor='middle' fill='#333'>"
         f"{labels[0]}</text>"
