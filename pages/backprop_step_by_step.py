@@ -3,10 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from nnviz import session
 from nnviz.core import ACTIVATIONS, LOSSES, NNVizError
 from nnviz.drawing.svg import svg_data_uri
 from nnviz.lessons import backprop_step_by_step as bp
+from nnviz.playground import session
 
 st.set_page_config(page_title="Backprop step by step · nnviz", page_icon="🔁", layout="wide")
 st.markdown("### Backpropagation, step by step")

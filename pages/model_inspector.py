@@ -3,7 +3,6 @@
 import numpy as np
 import streamlit as st
 
-from nnviz import session
 from nnviz.core import NNVizError
 from nnviz.core.grid import decision_grid
 from nnviz.drawing.boundary import boundary_svg
@@ -12,6 +11,7 @@ from nnviz.drawing.loss_curve import loss_curve_svg
 from nnviz.drawing.svg import svg_data_uri
 from nnviz.lessons import model_inspector as insp
 from nnviz.model_file import ModelRecord
+from nnviz.playground import session
 
 st.set_page_config(page_title="Model inspector · nnviz", page_icon="🔍", layout="wide")
 st.markdown("### Model inspector")

@@ -1,14 +1,13 @@
 """nnviz playground: train a network step by step in the browser and watch it learn.
 
 This page only wires widgets to the session's experiment: :mod:`nnviz.playground.sidebar` (settings),
-:mod:`nnviz.playground.view` (controls, the live view, files) and :mod:`nnviz.session` (this session's
-player and experiment).
+:mod:`nnviz.playground.view` (controls, the live view, files) and :mod:`nnviz.playground.session`
+(this session's player and experiment).
 """
 
 import streamlit as st
 
-from nnviz import session
-from nnviz.playground import sidebar, view
+from nnviz.playground import session, sidebar, view
 from nnviz.playground.frames import ViewOptions
 
 st.set_page_config(page_title="nnviz playground", page_icon="🧠", layout="wide")

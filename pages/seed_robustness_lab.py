@@ -3,13 +3,13 @@
 import numpy as np
 import streamlit as st
 
-from nnviz import session
 from nnviz.core import ACTIVATIONS, INITIALISERS, LOSSES, NNVizError
 from nnviz.core.datasets import DATASETS
 from nnviz.drawing.boundary import boundary_svg
 from nnviz.drawing.figures import figure_data_uri, histogram_figure, loss_curves_figure
 from nnviz.drawing.svg import svg_data_uri
 from nnviz.lessons import seed_robustness_lab as sl
+from nnviz.playground import session
 
 st.set_page_config(page_title="Seed-robustness lab · nnviz", page_icon="🎲", layout="wide")
 st.markdown("### Seed-robustness lab")

@@ -238,7 +238,7 @@ def test_only_the_three_widget_modules_import_streamlit_and_only_figures_matplot
     the playground's two widget modules imports without Streamlit, and only the figures use Matplotlib."""
     code = (
         "import importlib, pkgutil, sys, nnviz\n"
-        "widgets = {'nnviz.session', 'nnviz.playground.sidebar', 'nnviz.playground.view'}\n"
+        "widgets = {'nnviz.playground.session', 'nnviz.playground.sidebar', 'nnviz.playground.view'}\n"
         "names = [m.name for m in pkgutil.walk_packages(nnviz.__path__, 'nnviz.')]\n"
         "for name in sorted(set(names) - widgets - {'nnviz.drawing.figures'}):\n"
         "    importlib.import_module(name)\n"

@@ -13,10 +13,10 @@ from typing import Any
 
 import streamlit as st
 
-from nnviz import session
 from nnviz.core import ACTIVATIONS
 from nnviz.core.datasets import DATASETS, FEATURES
 from nnviz.core.errors import NNVizError
+from nnviz.playground import session
 from nnviz.playground.experiment import Experiment
 from nnviz.playground.presets import PRESETS
 from nnviz.playground.settings import (

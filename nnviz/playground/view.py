@@ -15,13 +15,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from nnviz import session
 from nnviz.core.datasets import FEATURES
 from nnviz.core.errors import NNVizError
 from nnviz.core.grid import decision_grid
 from nnviz.drawing.figures import boundary_png as boundary_figure_png
 from nnviz.drawing.svg import svg_data_uri
-from nnviz.playground import live
+from nnviz.playground import live, session
 from nnviz.playground.experiment import Experiment
 from nnviz.playground.frames import FrameView, ViewOptions, layer_labels, neuron_choices, output_range
 from nnviz.playground.player import Player
