@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import gc
+import json
 import re
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nnviz.core import Network
+from nnviz.playground import live
 from nnviz.playground.experiment import Experiment
 from nnviz.playground.presets import PRESETS
 from nnviz.playground.settings import CUSTOM, FIELDS, N_HIDDEN_KEY, Settings, layer_key, widget_key
@@ -250,3 +254,58 @@ def test_settings_survive_a_visit_to_another_page(at):
     at.switch_page("pages/playground.py").run()
     assert not at.exception
     assert pg(at).settings.dataset == "moons" and len(pg(at).settings.hidden) == 1 and epoch(at) == 1
+
+
+# --- the live view's wiring (as under `streamlit run app.py`, where the frame stream is served) ------------
+
+
+@pytest.fixture
+def streaming(monkeypatch) -> AppTest:
+    """The app with the frame stream served; the session's player is paused afterwards."""
+    monkeypatch.setattr(live, "serving", lambda: True)
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    yield app
+    player = app.session_state["playground"]
+    player.pause()
+    if player._thread is not None:
+        player._thread.join(10)
+
+
+def stream_data(at: AppTest) -> dict:
+    (component,) = at.get("bidi_component")
+    return json.loads(component.proto.json)
+
+
+def test_play_mounts_the_stream_at_a_capped_rate_and_pause_unregisters_it(streaming):
+    at = streaming
+    at.button(key="play").click().run()
+    assert not at.exception
+    token = at.session_state["live.token"]
+    data = stream_data(at)
+    assert data["token"] == token and data["path"] == live.PATH and live.maker(token) is not None
+    assert 1000 / 31 < data["interval_ms"] < 1000 / 10, "the browser asks for at most ~30 frames a second"
+    assert "nnviz-epoch" in data["frame"]["status"] and not data["frame"]["stopped"]
+    at.button(key="pause").click().run()
+    assert live.maker(token) is None, "Pause must stop serving the session's frames"
+    assert not at.get("bidi_component") and len(at.image) == 1  # the still picture is back
+
+
+def test_a_stream_registration_lasts_no_longer_than_its_session(monkeypatch):
+    """A tab closed while playing never pauses: its registration must die with its session's state."""
+    monkeypatch.setattr(live, "serving", lambda: True)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.button(key="play").click().run()
+    token = at.session_state["live.token"]
+    player = weakref.ref(at.session_state["playground"])
+    player().pause()
+    player()._thread.join(10)
+    assert live.maker(token) is not None  # the page did not rerun: still registered
+    del at  # the session ends
+    gc.collect()
+    assert player() is None
+    other = live.new_token()
+    live.register(other, dict)  # any later registration drops those of sessions that ended
+    try:
+        assert live.maker(token) is None
+    finally:
+        live.unregister(other)
