@@ -1,11 +1,14 @@
 """nnviz: ``streamlit run app.py`` is the one way to start the app.
 
 Started by ``streamlit run``, this file is read once: it sets up the process (before NumPy loads) and
-builds the server, Streamlit's own plus the live view's frame stream (:mod:`nnviz.playground.live`).
+builds the server, Streamlit's own plus the live view's frame stream (:mod:`nnviz.playground.live`), with
+the worker processes that train for playing sessions (:mod:`nnviz.playground.workers`).
 Streamlit then runs it again for every page view of every session, as the app's entry script: there it
 lists the pages (the scripts in ``pages/``) and runs the one asked for.
 """
 
+import asyncio
+import contextlib
 import os
 
 # Tiny matrices: one BLAS thread is faster than several fighting over 2 shared cores (set before NumPy loads).
@@ -15,7 +18,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import streamlit as st  # noqa: E402
 from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: E402
 
-from nnviz.playground import live  # noqa: E402
+from nnviz.playground import live, workers  # noqa: E402
 
 #: The pages in the order of the navigation: (script in pages/, title, icon); the first is the home page.
 PAGES = (
@@ -38,7 +41,15 @@ def navigation() -> list:
     return pages
 
 
+@contextlib.asynccontextmanager
+async def lifespan(app: st.App):
+    """The worker processes that train and draw for playing sessions live as long as the server."""
+    await asyncio.to_thread(workers.pool)
+    yield
+    await asyncio.to_thread(workers.shutdown)
+
+
 if get_script_run_ctx(suppress_warning=True) is None:  # read by `streamlit run`: build the server
-    app = st.App(__file__, routes=live.routes())
+    app = st.App(__file__, routes=live.routes(), lifespan=lifespan)
 else:  # a session's run: the page asked for
     st.navigation(navigation()).run()

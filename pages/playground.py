@@ -8,16 +8,15 @@ This page only wires widgets to the session's experiment: :mod:`nnviz.playground
 import streamlit as st
 
 from nnviz.playground import session, sidebar, view
-from nnviz.playground.frames import ViewOptions
 
 st.set_page_config(page_title="nnviz playground", page_icon="🧠", layout="wide")
 
 player = session.player()
-exp = player.experiment
+exp = player.sync()  # while playing, the run lives on a worker: bring it up to date first
 sidebar.restore_widgets(exp)
-sidebar.take_sent_activation(exp)
-sidebar.take_preset_from_url(exp)
-sidebar.sidebar(exp)
+sidebar.take_sent_activation(player)
+sidebar.take_preset_from_url(player)
+sidebar.sidebar(player)
 
 st.markdown("### nnviz playground")
 st.caption(
@@ -31,20 +30,20 @@ elif exp.notice:
     st.info(exp.notice, icon=":material/info:")
     exp.notice = None
 
-live_area = st.container()  # status line, then boundary | loss curve with the network below: one picture
+live_area = st.container()  # status line, then boundary | loss curve with the network below
 toggles = st.columns([1, 1, 1, 2])
-opts = ViewOptions(
-    show_test=toggles[0].toggle("Show test data", key="view.test"),
-    discretize=toggles[1].toggle("Discretize output", key="view.discretize"),
-    log_scale=toggles[2].toggle("Log-scale loss", key="view.log"),
-)
+options = {
+    "show_test": toggles[0].toggle("Show test data", key="view.test"),
+    "discretize": toggles[1].toggle("Discretize output", key="view.discretize"),
+    "log": toggles[2].toggle("Log-scale loss", key="view.log"),
+}
 with toggles[3]:
-    opts.selected = view.neuron_picker(exp)
+    options["selected"] = view.neuron_picker(exp)
 with st.expander("Edit a weight"):
     view.weight_editor(exp)
 with st.expander("Save or load the model", expanded=True):
-    view.files(exp, opts)
+    view.files(player, options)
 view.earlier_runs(exp)
 
 with live_area:  # last, so that every widget above is drawn before the first frame
-    view.show_live(player, opts)
+    view.show_live(player, options)

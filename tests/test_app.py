@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import gc
 import json
-import re
 import weakref
 from pathlib import Path
 
@@ -35,23 +33,22 @@ def pg(at: AppTest) -> Experiment:
     return at.session_state["playground"].experiment
 
 
-def status(at: AppTest) -> str:
-    return next(m.value for m in at.markdown if "nnviz-epoch" in m.value)
+def view_data(at: AppTest) -> dict:
+    """What the live view's component was given on the last run: scene, options, the current frame."""
+    (component,) = at.get("bidi_component")
+    return json.loads(component.proto.json)
+
+
+def frame(at: AppTest) -> dict:
+    return view_data(at)["frame"]
 
 
 def epoch(at: AppTest) -> int:
-    return int(re.search(r"nnviz-epoch'>([\d,]+)<", status(at)).group(1).replace(",", ""))
+    return frame(at)["epoch"]
 
 
 def train_loss(at: AppTest) -> float:
-    return float(re.search(r"train loss <b>([^<]+)</b>", status(at)).group(1))
-
-
-def picture(at: AppTest) -> str:
-    """The SVG text of the page's main picture (boundary, loss curve and network)."""
-    url = at.image[0].proto.imgs[0].url
-    assert url.startswith("data:image/svg+xml;base64,")
-    return base64.b64decode(url.split(",", 1)[1]).decode()
+    return frame(at)["loss"][0]
 
 
 def errors(at: AppTest) -> str:
@@ -63,9 +60,10 @@ def test_page_loads_with_the_playground_contract(at):
     assert isinstance(p.nn, Network) and p.features == ["x1", "x2"]
     assert p.dataset.name == "xor" and p.settings == Settings()
     assert epoch(at) == 0
-    assert len(at.image) == 1  # boundary, loss curve and network diagram in one picture
-    svg = picture(at)
-    assert "clipPath id='plot'" in svg and "<polyline" in svg and "<use href='#sp'/>" in svg
+    data = view_data(at)  # boundary, loss curve and network diagram, drawn by the browser from these
+    assert data["scene"]["sizes"] == p.nn.sizes and len(data["scene"]["train"]) == len(p.dataset.X_train)
+    assert data["frame"]["grid"] and data["frame"]["train"] == [[0, round(train_loss(at), 6)]]
+    assert data["token"] is None  # nothing streams while paused
     labels = {b.label for b in at.button}
     assert {"Play", "Pause", "Step", "Step batch", "Reset", "New weights"} <= labels
     assert {"Download .nn", "Download boundary PNG"} <= {b.label for b in at.get("download_button")}
@@ -78,7 +76,7 @@ def test_step_changes_epoch_and_loss(at):
         assert epoch(at) == n
     assert train_loss(at) != before
     at.button(key="step_batch").click().run()
-    assert "1/25 batches" in status(at)
+    assert (frame(at)["batch"], frame(at)["batches"]) == (1, 25)
     assert not at.exception
 
 
@@ -209,14 +207,12 @@ def test_activation_sent_by_the_activation_lab(at):
 
 
 def test_view_toggles_inspector_and_weight_editor(at):
-    for key in ("view.test", "view.discretize", "view.log"):
-        before = picture(at)
+    for key, option in (("view.test", "show_test"), ("view.discretize", "discretize"), ("view.log", "log")):
+        assert view_data(at)["options"][option] is False
         at.toggle(key=key).set_value(True).run()
-        assert not at.exception and picture(at) != before
-    images = len(at.image)
+        assert not at.exception and view_data(at)["options"][option] is True
     at.selectbox(key="inspect.neuron").set_value("Hidden 1 · neuron 2").run()
-    assert len(at.image) == images + 1
-    assert any("incoming weights" in m.value for m in at.markdown)
+    assert view_data(at)["options"]["selected"] == [1, 1]
     at.number_input(key="edit.neuron").set_value(2).run()
     at.selectbox(key="edit.source").set_value(1).run()
     at.number_input(key="edit.value").set_value(3.25).run()
@@ -265,15 +261,7 @@ def streaming(monkeypatch) -> AppTest:
     monkeypatch.setattr(live, "serving", lambda: True)
     app = AppTest.from_file(APP, default_timeout=60).run()
     yield app
-    player = app.session_state["playground"]
-    player.pause()
-    if player._thread is not None:
-        player._thread.join(10)
-
-
-def stream_data(at: AppTest) -> dict:
-    (component,) = at.get("bidi_component")
-    return json.loads(component.proto.json)
+    app.session_state["playground"].pause()
 
 
 def test_play_mounts_the_stream_at_a_capped_rate_and_pause_unregisters_it(streaming):
@@ -281,13 +269,13 @@ def test_play_mounts_the_stream_at_a_capped_rate_and_pause_unregisters_it(stream
     at.button(key="play").click().run()
     assert not at.exception
     token = at.session_state["live.token"]
-    data = stream_data(at)
+    data = view_data(at)
     assert data["token"] == token and data["path"] == live.PATH and live.maker(token) is not None
     assert 1000 / 31 < data["interval_ms"] < 1000 / 10, "the browser asks for at most ~30 frames a second"
-    assert "nnviz-epoch" in data["frame"]["status"] and not data["frame"]["stopped"]
+    assert data["frame"]["grid"] and data["run"] == 1
     at.button(key="pause").click().run()
     assert live.maker(token) is None, "Pause must stop serving the session's frames"
-    assert not at.get("bidi_component") and len(at.image) == 1  # the still picture is back
+    assert view_data(at)["token"] is None  # the still picture is back: nothing streams
 
 
 def test_a_stream_registration_lasts_no_longer_than_its_session(monkeypatch):
@@ -297,8 +285,6 @@ def test_a_stream_registration_lasts_no_longer_than_its_session(monkeypatch):
     at.button(key="play").click().run()
     token = at.session_state["live.token"]
     player = weakref.ref(at.session_state["playground"])
-    player().pause()
-    player()._thread.join(10)
     assert live.maker(token) is not None  # the page did not rerun: still registered
     del at  # the session ends
     gc.collect()

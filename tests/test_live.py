@@ -1,25 +1,24 @@
-"""The live view's frames (nnviz.playground.frames) and the frame stream that serves them (.live)."""
+"""The live view's frame data (nnviz.playground.frames) and the stream that serves it (.live)."""
 
 from __future__ import annotations
 
+import base64
 import gc
 import json
 import threading
-import time
+import zlib
 from concurrent.futures import Future
-from dataclasses import replace
 
+import numpy as np
 import pytest
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from nnviz.playground import live
+from nnviz.playground import frames, live
 from nnviz.playground.experiment import Experiment
-from nnviz.playground.frames import FrameView, ViewOptions, neuron_choices
-from nnviz.playground.player import Player
-from nnviz.playground.settings import Settings
+from nnviz.playground.settings import LayerSettings, Settings
 
 
 @pytest.fixture
@@ -31,13 +30,20 @@ def client():
 
 
 def counter(stop_after: int | None = None):
+    """A frame maker that counts its calls and records the ``since`` each request named."""
     calls = []
 
-    def make() -> dict:
-        calls.append(time.perf_counter())
-        return {"n": len(calls), "stopped": stop_after is not None and len(calls) >= stop_after}
+    def make(since: int) -> tuple[bool, str]:
+        calls.append(since)
+        stopped = stop_after is not None and len(calls) >= stop_after
+        return stopped, json.dumps({"n": len(calls), "since": since, "stopped": stopped})
 
     return make, calls
+
+
+def ask(ws, since: int = -1) -> dict:
+    ws.send_text(json.dumps({"since": since}))
+    return json.loads(ws.receive_text())
 
 
 def test_one_frame_per_request_and_none_unasked(client):
@@ -46,15 +52,23 @@ def test_one_frame_per_request_and_none_unasked(client):
     live.register(token, make)
     try:
         with client.websocket_connect(f"{live.PATH}/{token}") as ws:
-            time.sleep(0.2)
-            assert calls == []  # nothing is made before the browser asks: frames cannot queue up
             for n in (1, 2, 3):
-                ws.send_text("next")
-                assert json.loads(ws.receive_text()) == {"n": n, "stopped": False}
-            time.sleep(0.2)
-            assert len(calls) == 3
+                # Exactly one frame made per request, each when it was asked for: a stream that made frames
+                # on its own (pushing ahead of the browser) would have more calls than answers by now.
+                assert ask(ws, since=10 * n) == {"n": n, "since": 10 * n, "stopped": False}
+                assert calls == [10, 20, 30][:n]
     finally:
         live.unregister(token)
+
+
+@pytest.mark.parametrize(
+    "message, since",
+    [('{"since": 42}', 42), ('{"since": -1}', -1), ("next", -1), ('{"since": "42"}', -1),
+     ('{"since": true}', -1), ("[1, 2]", -1), ('{"since": 1e400}', -1), ("x" * 10_000, -1),
+     ('{"other": 3}', -1)],
+)  # fmt: skip
+def test_a_request_names_an_epoch_or_nothing(message, since):
+    assert live.since(message) == since
 
 
 def test_unknown_token_is_refused(client):
@@ -69,31 +83,27 @@ def test_stream_ends_after_a_stopped_frame_or_when_unregistered(client):
     make, _ = counter(stop_after=2)
     live.register(token, make)
     with client.websocket_connect(f"{live.PATH}/{token}") as ws:
-        ws.send_text("next")
-        assert not json.loads(ws.receive_text())["stopped"]
-        ws.send_text("next")
-        assert json.loads(ws.receive_text())["stopped"]
+        assert not ask(ws)["stopped"]
+        assert ask(ws)["stopped"]
         with pytest.raises(WebSocketDisconnect):
             ws.receive_text()
     live.register(token, counter()[0])
     with client.websocket_connect(f"{live.PATH}/{token}") as ws:
-        ws.send_text("next")
-        assert json.loads(ws.receive_text())["n"] == 1
+        assert ask(ws)["n"] == 1
         live.unregister(token)
-        ws.send_text("next")
-        assert json.loads(ws.receive_text()) == {"stopped": True}
+        assert ask(ws) == {"stopped": True}
 
 
 def test_two_tokens_get_their_own_frames(client):
     tokens = [live.new_token(), live.new_token()]
     assert tokens[0] != tokens[1] and len(tokens[0]) >= 20
     for i, token in enumerate(tokens):
-        live.register(token, lambda i=i: {"who": i, "stopped": False})
+        live.register(token, lambda since, i=i: (False, json.dumps({"who": i})))
     try:
         with client.websocket_connect(f"{live.PATH}/{tokens[1]}") as b:
             with client.websocket_connect(f"{live.PATH}/{tokens[0]}") as a:
-                a.send_text("next")
-                b.send_text("next")
+                a.send_text("{}")
+                b.send_text("{}")
                 assert json.loads(a.receive_text())["who"] == 0
                 assert json.loads(b.receive_text())["who"] == 1
     finally:
@@ -104,16 +114,33 @@ def test_two_tokens_get_their_own_frames(client):
 def test_a_maker_may_answer_with_a_future_completed_by_another_thread(client):
     token = live.new_token()
 
-    def make():
+    def make(since):
         future = Future()
-        threading.Timer(0.05, future.set_result, args=({"from": "thread", "stopped": False},)).start()
+        threading.Timer(0.05, future.set_result, args=((False, '{"from": "thread"}'),)).start()
         return future
 
     live.register(token, make)
     try:
         with client.websocket_connect(f"{live.PATH}/{token}") as ws:
-            ws.send_text("next")
-            assert json.loads(ws.receive_text())["from"] == "thread"
+            assert ask(ws)["from"] == "thread"
+    finally:
+        live.unregister(token)
+
+
+def test_a_failed_future_ends_the_stream_with_the_reason(client):
+    token = live.new_token()
+
+    def make(since):
+        future = Future()
+        future.set_exception(RuntimeError("the training worker has ended"))
+        return future
+
+    live.register(token, make)
+    try:
+        with client.websocket_connect(f"{live.PATH}/{token}") as ws:
+            assert ask(ws) == {"stopped": True, "error": "the training worker has ended"}
+            with pytest.raises(WebSocketDisconnect):
+                ws.receive_text()
     finally:
         live.unregister(token)
 
@@ -139,52 +166,80 @@ def test_routes_mark_the_process_as_serving(monkeypatch):
     assert route.path == live.PATH + "/{token}" and live.serving()
 
 
-# --- frames ---------------------------------------------------------------------------------------
+# --- frame data -------------------------------------------------------------------------------------
 
 
-def test_still_frame_has_status_picture_and_the_inspected_neuron():
-    player = Player(Experiment())
-    pg = player.experiment
-    pg.train(epochs=3)
-    view = FrameView(player)
-    status, svg, detail = view.parts(player)
-    assert "nnviz-epoch'>3<" in status and svg.startswith("<svg") and detail is None
-    view.opts = ViewOptions(selected=neuron_choices(pg)["Hidden 1 · neuron 2"])
-    _, _, detail = view.parts(player)
-    assert detail.name == "Hidden 1 · neuron 2" and "incoming weights" in detail.weights_html
-    assert f"{pg.nn.layers[0].weights[1, 0]:+.4f}" in detail.weights_html
-    assert "<img src='data:image/svg+xml;base64," in detail.html()
+def unpack(text: str, row: int) -> np.ndarray:
+    """What the browser does with packed bytes: base64, inflate, undo the Sub filter row by row."""
+    data = np.frombuffer(zlib.decompress(base64.b64decode(text)), dtype=np.uint8).reshape(-1, row)
+    return np.cumsum(data, axis=1, dtype=np.uint64).astype(np.uint8)  # sums mod 256
 
 
-def test_payload_while_playing_then_stopped():
-    player = Player(Experiment(replace(Settings(), epochs_per_frame=2)))  # frames train: no thread needed
-    pg = player.experiment
-    view = FrameView(player)
-    player.play()
-    first = view.payload()
-    second = view.payload()
-    assert not first["stopped"] and not second["stopped"] and first["detail"] == ""
-    assert pg.epoch == 4 and view.meter.fps is not None
-    assert json.loads(json.dumps(second)) == second  # what the stream sends
-    third = view.next_frame().result(30)  # made by the training thread, between two epochs
-    assert not third["stopped"] and pg.epoch == 6
-    player.pause()
-    player._thread.join(10)
-    assert view.next_frame().result(0)["stopped"] and view.meter.fps is None
+def test_a_frame_carries_the_grid_and_maps_quantised_and_the_status():
+    exp = Experiment()
+    exp.train(epochs=3)
+    data = frames.frame(exp)
+    grid = unpack(data["grid"], frames.GRID_N)
+    cells = frames.scene(exp)["map"]
+    expected = exp.frame(frames.GRID_N, cells)
+    assert grid.shape == (frames.GRID_N, frames.GRID_N)
+    np.testing.assert_allclose(grid / 255.0, expected.grid, atol=0.5 / 255 + 1e-6)  # 0–1 outputs, 8 bits
+    maps = unpack(data["maps"], cells).reshape(-1, cells, cells)
+    assert len(maps) == sum(exp.nn.sizes) and len(data["ranges"]) == len(exp.nn.sizes)
+    lo, hi = data["ranges"][1]
+    np.testing.assert_allclose(lo + maps[2] / 255.0 * (hi - lo), expected.maps[1][0], atol=(hi - lo) / 255)
+    m = exp.metrics()
+    assert data["epoch"] == 3 and data["loss"] == [round(m.train_loss, 6), round(m.test_loss, 6)]
+    assert data["weights"][0] == [round(v, 4) for v in exp.nn.layers[0].weights.ravel()]
+    assert data["biases"][-1] == [round(v, 4) for v in exp.nn.layers[-1].bias]
+    assert json.loads(json.dumps(data)) == data
 
 
-def test_payload_of_a_gone_session_or_a_failing_frame_stops():
-    player = Player(Experiment())
-    view = FrameView(player)
-    player.playing = True  # as if playing, without a background thread
+def test_a_frame_sends_only_the_loss_points_after_the_epoch_the_browser_has():
+    exp = Experiment()
+    exp.train(epochs=40)
+    everything = frames.frame(exp, -1, most=1000)["train"]
+    assert [e for e, _ in everything] == list(range(41))
+    latest = frames.frame(exp, since=37)["train"]
+    assert latest == everything[38:]
+    thinned = frames.frame(exp, since=-1, most=6)["train"]
+    assert len(thinned) == 6 and thinned[0] == everything[0] and thinned[-1] == everything[-1]
+    assert frames.frame(exp, since=40)["train"] == []
 
-    def broken(*args):
-        raise RuntimeError("boom")
 
-    player.experiment.frame = broken
-    assert view.payload() == {"stopped": True}
-    assert not player.playing and "boom" in player.experiment.error
-    player._thread.join(10)  # the frame asked for had started the background training; pausing ends it
-    del player, broken
-    gc.collect()
-    assert view.player is None and view.payload() == {"stopped": True}
+def test_a_frame_is_small_and_the_scene_holds_what_does_not_change():
+    exp = Experiment(Settings(hidden=(LayerSettings(8), LayerSettings(8), LayerSettings(8))))
+    exp.train(epochs=5)
+    assert len(json.dumps(frames.frame(exp, since=4))) < 8000  # the issue's budget per frame
+    scene = frames.scene(exp)
+    assert scene["sizes"] == exp.nn.sizes and scene["box"] == list(exp.dataset.box)
+    assert len(scene["train"]) == len(exp.dataset.X_train) and scene["train"][0][2] in (0.0, 1.0)
+    assert scene["layers"][-1] == "Output · sigmoid" and scene["colors"][0] == [245, 147, 34]
+
+
+def test_non_finite_values_are_drawn_at_the_middle_and_sent_as_null():
+    assert list(frames.quantise(np.array([np.nan, np.inf, -np.inf, 0.5, 2.0]), 0.0, 1.0)) == [
+        128,
+        255,
+        0,
+        128,
+        255,
+    ]
+    exp = Experiment()
+    exp.nn.layers[0].weights[0, 0] = np.inf
+    data = frames.frame(exp)
+    assert data["weights"][0][0] is None and json.loads(json.dumps(data))["weights"][0][0] is None
+
+
+def test_neuron_maps_get_coarser_as_networks_grow():
+    assert frames.map_cells([2, 4, 2, 1]) == frames.MAP_N
+    assert frames.map_cells([2, 8, 8, 8, 1]) < frames.MAP_N
+    assert frames.map_cells([7] + [64] * 6 + [1]) == frames.MIN_MAP_N
+
+
+def test_neuron_choices_name_every_neuron():
+    exp = Experiment()
+    choices = frames.neuron_choices(exp)
+    assert choices["none"] is None and choices["Input · x₁"] == (0, 0)
+    assert choices["Hidden 1 · neuron 4"] == (1, 3) and choices["Output · neuron 1"] == (3, 0)
+    assert len(choices) == 1 + sum(exp.nn.sizes)

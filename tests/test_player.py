@@ -1,80 +1,136 @@
-"""The player: training in a background thread while watched, frames made between epochs."""
+"""The player: a session's run trains on a worker while watched, and comes back bit for bit."""
 
 from __future__ import annotations
 
-import threading
+import gc
+import json
+import os
+import signal
 import time
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from nnviz.core import Network
+from nnviz.playground import workers
 from nnviz.playground.experiment import Experiment
 from nnviz.playground.player import Player
 from nnviz.playground.settings import LayerSettings, Settings
 
 
-def wait_for(condition, deadline: float = 30.0, player: Player | None = None) -> bool:
-    """Poll ``condition`` until it holds or the deadline passes; returns its last value.
+@pytest.fixture(scope="module")
+def processes():
+    """Two real worker processes, as a 2-core server has."""
+    pool = workers.WorkerPool(2)
+    yield pool
+    pool.close()
 
-    With a ``player``, keep it watched meanwhile, as a page asking for frames does.
-    """
-    end = time.monotonic() + deadline
+
+@pytest.fixture
+def threaded():
+    """One scheduler in a thread of this process (what NNVIZ_WORKERS=0 gives)."""
+    pool = workers.WorkerPool(0)
+    yield pool
+    pool.close()
+
+
+def watch(player: Player, until, deadline: float = 30.0) -> dict:
+    """Ask for frames as a page does until ``until(frame)`` holds; returns the last frame."""
+    end, since = time.monotonic() + deadline, -1
     while time.monotonic() < end:
-        if player is not None:
-            player.watched()
-        if condition():
-            return True
+        stopped, text = player.frame(since).result(30)
+        frame = json.loads(text)
+        if frame.get("train"):
+            since = frame["train"][-1][0]
+        if until(frame) or stopped:
+            return frame
+    raise AssertionError("the condition did not hold before the deadline")
+
+
+def same_weights(a: Experiment, b: Experiment) -> bool:
+    return all(np.array_equal(p, q) for p, q in zip(a.nn.parameters(), b.nn.parameters()))
+
+
+def test_a_run_played_on_a_worker_process_comes_back_bit_for_bit(processes):
+    settings = replace(Settings(), optimizer="momentum", shuffle=True)
+    player = Player(Experiment(settings), pool=lambda: processes)
+    player.play()
+    frame = watch(player, lambda f: f["epoch"] >= 20)
+    assert frame["grid"] and frame["weights"]
+    player.pause()
+    exp = player.experiment
+    assert not player.playing and exp.epoch >= 20
+    local = Experiment(settings)
+    local.train(epochs=exp.epoch)
+    assert same_weights(exp, local)
+    exp.train(epochs=2)
+    local.train(epochs=2)
+    assert same_weights(exp, local) and exp.train_log.arrays()[1][-1] == local.train_log.arrays()[1][-1]
+
+
+def test_sync_brings_the_experiment_up_to_date_while_it_plays(threaded):
+    player = Player(Experiment(), pool=lambda: threaded)
+    player.play()
+    watch(player, lambda f: f["epoch"] >= 5)
+    assert player.experiment.epoch == 0  # the session's copy waits until asked
+    assert player.sync().epoch >= 5 and player.playing
+    player.pause()
+
+
+def test_each_learner_gets_only_their_own_frames(processes):
+    small = Player(Experiment(replace(Settings(), hidden=(LayerSettings(3),))), pool=lambda: processes)
+    big = Player(Experiment(replace(Settings(), dataset="circle")), pool=lambda: processes)
+    small.play()
+    big.play()
+    try:
+        for _ in range(5):
+            a = json.loads(small.frame(-1).result(30)[1])
+            b = json.loads(big.frame(-1).result(30)[1])
+            assert [len(w) for w in a["weights"]] == [6, 3]
+            assert [len(w) for w in b["weights"]] == [8, 8, 2]
+    finally:
+        small.pause()
+        big.pause()
+
+
+def test_a_changed_run_pauses_meanwhile_and_plays_on(threaded):
+    player = Player(Experiment(), pool=lambda: threaded)
+    player.play()
+    watch(player, lambda f: f["epoch"] >= 3)
+    with player.changing() as exp:
+        assert not player.playing and exp.epoch >= 3
+        exp.reset()
+    assert player.playing and player.run == 2
+    frame = watch(player, lambda f: True)
+    assert frame["epoch"] < 50  # playing again from the reset weights
+    player.pause()
+
+
+def test_pause_and_frames_after_it_say_stopped(threaded):
+    player = Player(Experiment(), pool=lambda: threaded)
+    player.play()
+    player.pause()
+    stopped, text = player.frame(-1).result(1)
+    assert stopped and json.loads(text) == {"stopped": True}
+    assert player.key not in threaded.stats()  # no seat left behind
+
+
+def test_a_session_that_ends_while_playing_frees_its_seat(threaded, monkeypatch):
+    monkeypatch.setattr(workers, "_pool", threaded)  # the finaliser frees seats on the server's pool
+    player = Player(Experiment(), pool=lambda: threaded)
+    player.play()
+    key = player.key
+    assert key in threaded.stats()
+    del player
+    gc.collect()
+    deadline = time.monotonic() + 10
+    while key in threaded.stats() and time.monotonic() < deadline:
         time.sleep(0.01)
-    return condition()
+    assert key not in threaded.stats()
 
 
-def test_play_trains_in_the_background_until_paused():
-    player = Player(Experiment())
-    exp = player.experiment
-    player.play()
-    assert wait_for(lambda: exp.epoch >= 5, player=player) and player.training_in_background
-    player.pause()
-    player._thread.join(10)
-    # The only thread that trains has ended: nothing can change the epoch any more.
-    assert not player.training_in_background
-    stopped = exp.epoch
-    player.watched()  # a frame after Pause does not restart training
-    assert not player.training_in_background and exp.epoch == stopped
-
-
-def test_background_training_stops_when_nobody_watches():
-    player = Player(Experiment())
-    player.watch_timeout = 0.2
-    player.play()  # counts as watched once
-    player._thread.join(30)
-    assert not player.training_in_background and player.playing  # still "playing": a new frame restarts it
-    before = player.experiment.epoch
-    player.watched()
-    assert wait_for(lambda: player.experiment.epoch > before)
-    player.pause()
-
-
-def test_frames_and_clicks_are_safe_while_training_in_the_background():
-    player = Player(Experiment())
-    exp = player.experiment
-    player.play()
-    for _ in range(20):
-        player.watched()
-        frame = exp.frame(20, 6)
-        assert np.all(np.isfinite(frame.grid))
-        exp.set_weight(0, 0, 0, 0.5)
-        Network.from_bytes(exp.model_bytes())
-    exp.apply(replace(exp.settings, dataset="circle"))  # rebuilds under the lock while playing
-    epoch = exp.epoch
-    assert wait_for(lambda: exp.epoch > epoch, player=player)  # training goes on with the new data
-    player.pause()
-    player._thread.join(10)
-    assert exp.dataset.name == "circle" and exp.error is None
-
-
-def test_divergence_in_the_background_stops_play_with_a_message():
+def test_a_diverging_run_stops_by_itself_with_the_reason():
+    pool = workers.WorkerPool(0)
     settings = replace(
         Settings(),
         dataset="plane",
@@ -84,37 +140,32 @@ def test_divergence_in_the_background_stops_play_with_a_message():
         hidden=(LayerSettings(8, True, "relu"),) * 3,
         output=LayerSettings(1, True, "linear"),
     )
-    player = Player(Experiment(settings))
-    player.play()
-    assert wait_for(lambda: not player.playing, deadline=60, player=player)
-    assert not player.playing and "diverged" in player.experiment.error
-    assert all(np.all(np.isfinite(p)) for p in player.experiment.nn.parameters())
-
-
-def test_play_clears_the_last_error():
-    player = Player(Experiment())
-    player.experiment.error = "Training diverged in epoch 3"
-    player.play()
-    player.pause()
-    assert player.experiment.error is None
-
-
-def test_jobs_run_between_epochs_in_the_training_thread_or_at_once():
-    player = Player(Experiment())
-    assert player.between_epochs(lambda: threading.current_thread().name).result(0) == "MainThread"
-    player.play()
+    player = Player(Experiment(settings), pool=lambda: pool)
     try:
-        name = player.between_epochs(lambda: threading.current_thread().name).result(30)
-        assert name == "nnviz-playground"
-        failing = player.between_epochs(lambda: 1 / 0)
-        with pytest.raises(ZeroDivisionError):
-            failing.result(30)
-        futures = []
-        for i in range(200):  # jobs given while the thread stops still run, by it or at once
-            futures.append(player.between_epochs(lambda i=i: i))
-            if i == 100:
-                player.pause()
-        assert [f.result(30) for f in futures] == list(range(200))
+        player.play()
+        frame = watch(player, lambda f: f["stopped"], deadline=60)
+        assert "diverged" in frame["error"]
+        player.sync()
+        assert not player.playing and "diverged" in player.experiment.error
+        assert all(np.all(np.isfinite(p)) for p in player.experiment.nn.parameters())
     finally:
+        pool.close()
+
+
+def test_a_worker_that_dies_stops_its_sessions_with_a_message():
+    pool = workers.WorkerPool(1)
+    player = Player(Experiment(), pool=lambda: pool)
+    try:
+        player.play()
+        watch(player, lambda f: f["epoch"] >= 1)
+        (worker,) = pool._workers
+        os.kill(worker._runner.pid, signal.SIGKILL)
+        with pytest.raises(workers.WorkerGoneError):
+            player.frame(-1).result(30)
+        player.sync()
+        assert not player.playing and "Training stopped" in player.experiment.error
+        player.play()  # a new worker takes over
+        assert watch(player, lambda f: f["epoch"] >= 1)
         player.pause()
-        player._thread.join(10)
+    finally:
+        pool.close()

@@ -7,6 +7,7 @@ row 0 for the *top* of the box (largest x2), so an array can be shown as it is.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -29,9 +30,19 @@ def grid_points(box: Box, n: int = 200, dtype: type = np.float32) -> np.ndarray:
     return np.column_stack([gx.ravel(), gy.ravel()]).astype(dtype)
 
 
-def _inputs(nn: FeedForward, box: Box, n: int, features: Sequence[str] | None, dtype) -> np.ndarray:
+@lru_cache(maxsize=64)
+def _grid_inputs(box: Box, n: int, features: tuple[str, ...] | None, dtype: type) -> np.ndarray:
+    """The network inputs of the grid's points, made once per box, size, features and dtype (read-only)."""
     points = grid_points(box, n, dtype)
-    return apply_features(points, features) if features else points
+    inputs = apply_features(points, features) if features else points
+    inputs.flags.writeable = False
+    return inputs
+
+
+def _inputs(nn: FeedForward, box: Box, n: int, features: Sequence[str] | None, dtype) -> np.ndarray:
+    return _grid_inputs(
+        tuple(map(float, box)), n, tuple(features) if features else None, np.dtype(dtype).type
+    )
 
 
 def decision_grid(

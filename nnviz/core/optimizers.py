@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .errors import SpecError
@@ -23,6 +25,14 @@ class Optimizer:
 
     def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         raise NotImplementedError
+
+    def state(self) -> dict[str, Any]:
+        """Everything the next update depends on, as copies (plain data: numbers and arrays)."""
+        return {"lr": self.lr}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state` of an optimizer of the same kind (copies are taken)."""
+        self.lr = state["lr"]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(lr={self.lr})"
@@ -49,6 +59,14 @@ class Momentum(Optimizer):
         self.beta = beta
         self.velocity: list[np.ndarray] = []
 
+    def state(self) -> dict[str, Any]:
+        return {**super().state(), "beta": self.beta, "velocity": [v.copy() for v in self.velocity]}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        super().load_state(state)
+        self.beta = state["beta"]
+        self.velocity = [np.array(v) for v in state["velocity"]]
+
     def update(self, params, grads):
         if len(self.velocity) != len(params):
             self.velocity = [np.zeros_like(p) for p in params]
@@ -69,6 +87,16 @@ class Adam(Optimizer):
         self.t = 0
         self.m: list[np.ndarray] = []
         self.v: list[np.ndarray] = []
+
+    def state(self) -> dict[str, Any]:
+        moments = {"m": [m.copy() for m in self.m], "v": [v.copy() for v in self.v]}
+        return {**super().state(), "betas": (self.beta1, self.beta2), "eps": self.eps, "t": self.t, **moments}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        super().load_state(state)
+        (self.beta1, self.beta2), self.eps, self.t = state["betas"], state["eps"], state["t"]
+        self.m = [np.array(m) for m in state["m"]]
+        self.v = [np.array(v) for v in state["v"]]
 
     def update(self, params, grads):
         if len(self.m) != len(params):

@@ -343,6 +343,34 @@ class Trainer:
         """Train ``epochs`` epochs; returns their losses (also appended to :attr:`history`)."""
         return [self.epoch() for _ in range(epochs)]
 
+    # --- moving a run elsewhere ----------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """Everything training depends on besides the network's weights and the data, as copies.
+
+        Another trainer of the same settings (same network shape, data, loss, optimizer kind, batch size,
+        shuffling, penalties) that loads it with :meth:`load_state` continues bit for bit as this one
+        would: the optimizer's state, the shuffling generator, the place in the epoch and the history.
+        """
+        return {
+            "optimizer": self.optimizer.state(),
+            "rng": self.rng.bit_generator.state,
+            "order": self._order.copy(),
+            "position": self._position,
+            "history": list(self.history),
+            "snapshot": None if self._snapshot is None else [p.copy() for p in self._snapshot],
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state` (of a trainer with the same settings)."""
+        self.optimizer.load_state(state["optimizer"])
+        self.rng.bit_generator.state = state["rng"]
+        self._order = np.array(state["order"])
+        self._position = int(state["position"])
+        self.history[:] = state["history"]
+        self._params = self.nn.parameters()
+        self._snapshot = None if state["snapshot"] is None else [np.array(p) for p in state["snapshot"]]
+
     def __repr__(self) -> str:
         return (
             f"Trainer({self.nn!r}, loss={self.loss.name}, optimizer={self.optimizer!r}, "

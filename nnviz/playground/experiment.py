@@ -42,22 +42,10 @@ from nnviz.playground.settings import (
     settings_from_network,
     settings_to_dict,
 )
+from nnviz.playground.snapshots import FrameArrays, Metrics, TrainingState, accuracy
 
 #: How many earlier (trained) runs a session keeps.
 MAX_RUNS = 5
-
-
-@dataclass
-class Metrics:
-    """What the status line shows. Accuracies are None for regression."""
-
-    epoch: int
-    batch: int
-    batches_per_epoch: int
-    train_loss: float
-    test_loss: float
-    train_accuracy: float | None
-    test_accuracy: float | None
 
 
 @dataclass
@@ -73,25 +61,7 @@ class Run:
     test_log: LossLog
 
 
-@dataclass
-class FrameArrays:
-    """The arrays one drawn frame needs (the drawings take these, not the network)."""
-
-    grid: np.ndarray
-    maps: list[np.ndarray]
-    weights: list[np.ndarray]
-    biases: list[np.ndarray | None]
-    metrics: Metrics
-    train_curve: tuple[np.ndarray, np.ndarray]
-    test_curve: tuple[np.ndarray, np.ndarray]
-
-
 DataMaker = Callable[..., Dataset]
-
-
-def accuracy(outputs: np.ndarray, targets: np.ndarray) -> float:
-    """Share of samples on the right side of 0.5 (labels are 0/1)."""
-    return float(np.mean((outputs[:, 0] > 0.5) == (targets[:, 0] > 0.5))) if len(targets) else float("nan")
 
 
 class Experiment:
@@ -335,6 +305,43 @@ class Experiment:
             self._drain()
             self._record()
 
+    # -- moving the run to another process and back ----------------------------------------------
+
+    def training_state(self) -> TrainingState:
+        """A copy of where the run stands (see :class:`TrainingState`)."""
+        with self.lock:
+            model = self.nn.copy()
+            model.metadata = {}
+            return TrainingState(
+                model.to_bytes(),
+                self.trainer.state(),
+                self.epoch,
+                self.batch,
+                self.train_log.copy(),
+                self.test_log.copy(),
+                self.error,
+                self.epochs_per_second,
+            )
+
+    def load_training(self, state: TrainingState) -> None:
+        """Continue from ``state`` (made by an experiment with the same settings and data)."""
+        nn = Network.from_bytes(state.model)
+        with self.lock:
+            nn.metadata = self.nn.metadata
+            self.nn = nn
+            self._build_trainer()
+            self.trainer.load_state(state.trainer)
+            self.epoch, self.batch = state.epoch, state.batch
+            self.train_log, self.test_log = state.train_log.copy(), state.test_log.copy()
+            self.error, self.epochs_per_second = state.error, state.epochs_per_second
+
+    @classmethod
+    def resumed(cls, settings: Settings, dataset: Dataset, state: TrainingState) -> Experiment:
+        """An experiment on ``dataset`` that continues ``state`` (what a worker process plays)."""
+        exp = cls(settings, make_data=lambda *args: dataset)
+        exp.load_training(state)
+        return exp
+
     # -- reading ---------------------------------------------------------------------------------
 
     def metrics(self) -> Metrics:
@@ -421,4 +428,4 @@ class Experiment:
         return settings
 
 
-__all__ = ["Experiment", "FrameArrays", "Metrics", "Run"]
+__all__ = ["Experiment", "Run"]

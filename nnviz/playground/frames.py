@@ -1,41 +1,42 @@
-"""One frame of the playground's live view as text: the status line (HTML), the picture (SVG) and the
-inspected neuron (HTML). No Streamlit here: the page shows frames with Streamlit elements while paused
-and through the frame stream (:mod:`nnviz.playground.live`) while playing, and both get them from a
-:class:`FrameView`.
+"""The live view's data: what the browser needs to draw a frame, as compact JSON-ready numbers.
+
+The browser draws (``live_view.js``, the way TensorFlow Playground's ``heatmap.ts`` draws a matrix); the
+server only sends what changes, quantised: the output over the input box and every neuron's map as bytes
+(0–255 over a stated range, deflate-compressed, base64), the weights and biases, the loss points the
+browser does not have yet, and the status numbers. What does not change while a network trains (the data
+points, the box, the layer titles, the colours) is sent once, with the page (:func:`scene`).
+
+No Streamlit here: the page hands the scene and the first frame to its component, and the frame stream
+(:mod:`nnviz.playground.live`) sends the next frames, made by the process that trains
+(:mod:`nnviz.playground.scheduler`).
 """
 
 from __future__ import annotations
 
-import html
-import time
-import weakref
-from concurrent.futures import Future
-from dataclasses import dataclass
+import base64
+import math
+import zlib
 from typing import Any
 
+import numpy as np
+
 from nnviz.core.datasets import FEATURES
-from nnviz.drawing.boundary import boundary_overlay, boundary_svg
-from nnviz.drawing.loss_curve import loss_curve_svg
-from nnviz.drawing.network_diagram import map_range, network_svg
-from nnviz.drawing.svg import dashboard_svg, svg_data_uri
-from nnviz.playground.experiment import Experiment, FrameArrays, Metrics
-from nnviz.playground.player import Player
+from nnviz.drawing.colors import HIGH, LOW, MID
+from nnviz.drawing.network_diagram import map_range
+from nnviz.playground.experiment import Experiment
+from nnviz.playground.loss_log import LossLog
 
-GRID_N = 100  # boundary grid (the browser scales it smoothly)
-MAP_N = 20  # each neuron's small map
-AXES = (FEATURES["x1"][0], FEATURES["x2"][0])
-#: Longest uninterruptible training stretch of one frame with a fixed number of epochs per frame.
-MAX_TRAIN_SECONDS = 0.25
-
-
-@dataclass
-class ViewOptions:
-    """The view toggles and the inspected neuron, read from their widgets."""
-
-    show_test: bool = False
-    discretize: bool = False
-    log_scale: bool = False
-    selected: tuple[int, int] | None = None
+#: Cells per side of the output grid (the browser scales it smoothly).
+GRID_N = 64
+#: Cells per side of a neuron's map: at most MAP_N, fewer for big networks so that all maps together
+#: stay near MAP_CELLS cells (a frame stays a few kB); at least MIN_MAP_N.
+MAP_N, MIN_MAP_N, MAP_CELLS = 20, 10, 4800
+#: Most points of each loss curve in one frame (the latest always among them).
+CURVE_POINTS = 6
+#: Most points a scene sends of each curve (the browser thins its curve at about twice this).
+SCENE_CURVE_POINTS = 400
+#: Most data points of each set the scene draws.
+SCENE_POINTS = 2000
 
 
 def output_range(exp: Experiment) -> tuple[float, float]:
@@ -62,176 +63,102 @@ def neuron_choices(exp: Experiment) -> dict[str, tuple[int, int] | None]:
     return choices
 
 
-def status_html(m: Metrics, fps: float | None = None, rate: float | None = None) -> str:
-    """The status line; its hidden stamp (server time, epoch) lets the benchmark measure lag."""
-    parts = [f"<b>Epoch</b> <span class='nnviz-epoch'>{m.epoch:,}</span>"]
-    if m.batch:
-        parts[0] += f" + {m.batch}/{m.batches_per_epoch} batches"
-    parts.append(f"train loss <b>{m.train_loss:.4g}</b>")
-    parts.append(f"test loss <b>{m.test_loss:.4g}</b>")
-    if m.train_accuracy is not None:
-        parts.append(f"accuracy <b>{m.train_accuracy:.1%}</b> train")
-        if m.test_accuracy is not None:
-            parts[-1] += f", <b>{m.test_accuracy:.1%}</b> test"
-    if fps is not None and rate is not None:
-        parts.append(f"{rate:,.0f} epochs/s · {fps:.0f} fps")
-    stamp = f"<span class='nnviz-frame' data-t='{time.time():.3f}' data-epoch='{m.epoch}'></span>"
-    return "<div style='font-size:1.05rem'>" + " &nbsp;·&nbsp; ".join(parts) + stamp + "</div>"
+def map_cells(sizes: list[int]) -> int:
+    """Cells per side of each neuron's map for a network of these layer sizes (inputs first)."""
+    return max(MIN_MAP_N, min(MAP_N, math.isqrt(MAP_CELLS // sum(sizes))))
 
 
-class PaceMeter:
-    """Frames and epochs per second while playing, smoothed over the last few frames."""
-
-    def __init__(self) -> None:
-        self.fps: float | None = None
-        self.rate: float | None = None
-        self._last: tuple[float, int] | None = None
-
-    def tick(self, epoch: int) -> None:
-        now = time.perf_counter()
-        if self._last is not None:
-            dt = max(1e-3, now - self._last[0])
-            fps, rate = 1.0 / dt, (epoch - self._last[1]) / dt
-            self.fps = fps if self.fps is None else 0.85 * self.fps + 0.15 * fps
-            self.rate = rate if self.rate is None else 0.85 * self.rate + 0.15 * rate
-        self._last = (now, epoch)
-
-    def reset(self) -> None:
-        self.fps = self.rate = self._last = None
+def quantise(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Values as bytes 0–255 over ``[lo, hi]`` (clipped; NaN, as from an overflow, at the middle)."""
+    t = (np.asarray(values, dtype=np.float32) - lo) * np.float32(255.0 / (hi - lo))
+    t += np.float32(0.5)
+    np.nan_to_num(t, copy=False, nan=128.0)
+    return np.clip(t, 0.0, 255.0, out=t).astype(np.uint8)
 
 
-@dataclass(frozen=True)
-class NeuronDetail:
-    """The inspected neuron: its name, its map large (SVG), and its incoming weights (HTML table)."""
-
-    name: str
-    svg: str
-    weights_html: str
-
-    def html(self) -> str:
-        """Both side by side, as one piece of HTML (the picture as an ``<img>``)."""
-        return (
-            "<div style='display:flex;gap:2rem;align-items:flex-start'>"
-            f"<figure style='margin:0'><img src='{svg_data_uri(self.svg)}' width='320'>"
-            f"<figcaption style='text-align:center'>{html.escape(self.name)}</figcaption></figure>"
-            f"<div>{self.weights_html}</div></div>"
-        )
+def pack(rows: np.ndarray) -> str:
+    """Byte rows, each sent as differences from its left neighbour (mod 256: PNG's "Sub" filter, which
+    makes a smooth picture compress about a third smaller), deflate-compressed and base64-encoded."""
+    rows = rows.reshape(-1, rows.shape[-1])
+    sub = np.empty_like(rows)
+    sub[:, 0] = rows[:, 0]
+    np.subtract(rows[:, 1:], rows[:, :-1], out=sub[:, 1:])
+    return base64.b64encode(zlib.compress(sub.tobytes(), 6)).decode("ascii")
 
 
-def neuron_detail(exp: Experiment, frame: FrameArrays, selected: tuple[int, int]) -> NeuronDetail:
-    """The selected neuron's map, large, and its incoming weights."""
-    column, k = selected
-    d, lo_hi = exp.dataset, output_range(exp)
-    maps = frame.maps[column]
-    lo, hi = lo_hi if column == len(frame.maps) - 1 else map_range(maps)
-    big = boundary_svg(maps[k], d.box, lo, hi, train=(d.X_train, d.y_train), size=320, labels=AXES)
-    name = next(n for n, c in neuron_choices(exp).items() if c == selected)
-    if column == 0:
-        return NeuronDetail(
-            name, big, f"<b>{html.escape(name)}</b> is an input: the feature itself over the box."
-        )
-    w, b = frame.weights[column - 1][k], frame.biases[column - 1]
-    sources = (
-        [FEATURES[f][0] for f in exp.features] if column == 1 else [f"neuron {i + 1}" for i in range(len(w))]
-    )
-    rows = [(src, v) for src, v in zip(sources, w)] + ([("bias", b[k])] if b is not None else [])
-    cells = "".join(f"<tr><td>{html.escape(src)}</td><td>{v:+.4f}</td></tr>" for src, v in rows)
-    table = f"<table><thead><tr><th>from</th><th>weight</th></tr></thead><tbody>{cells}</tbody></table>"
-    return NeuronDetail(name, big, f"<p><b>{html.escape(name)}</b>, incoming weights</p>{table}")
+def _numbers(values: np.ndarray, digits: int = 4) -> list[float | None]:
+    """Finite values rounded for JSON; None for the others (JSON has no NaN)."""
+    flat = np.asarray(values, float).ravel().tolist()
+    return [round(v, digits) if math.isfinite(v) else None for v in flat]
 
 
-class FrameView:
-    """Draws the frames of one session's playground, with the view options of the page's last run.
+def _curve(log: LossLog, since: int, most: int) -> list[list[float]]:
+    """``[epoch, loss]`` points after epoch ``since``: at most ``most``, evenly spaced, the latest exact."""
+    epochs, values = log.after(since)
+    if len(epochs) > most:
+        pick = sorted({round(i * (len(epochs) - 1) / (most - 1)) for i in range(most)})
+        epochs, values = [epochs[i] for i in pick], [values[i] for i in pick]
+    return [[e, round(v, 6)] for e, v in zip(epochs, values) if math.isfinite(v)]
 
-    Holds only a weak reference to the player (the frame stream keeps a view after its session
-    may be gone), the static part of the boundary picture (points and axes, made once per dataset
-    and toggle) and the pace meter.
+
+def frame(exp: Experiment, since: int = -1, most: int = CURVE_POINTS) -> dict[str, Any]:
+    """The next frame: status, the output grid, every neuron's map, weights, and loss points after ``since``.
+
+    Parameters
+    ----------
+    since : int
+        The last epoch of the loss curve the browser has (-1: none).
+    most : int
+        Most points of each curve to send.
     """
-
-    def __init__(self, player: Player) -> None:
-        self._player = weakref.ref(player)
-        self.opts = ViewOptions()
-        self.meter = PaceMeter()
-        self._overlay: tuple[Any, str] = (None, "")
-
-    @property
-    def player(self) -> Player | None:
-        return self._player()
-
-    def overlay(self, exp: Experiment) -> str:
-        d, s, show_test = exp.dataset, exp.settings, self.opts.show_test
-        key = (s.dataset, s.points, s.noise, s.test_ratio, s.data_seed, show_test)
-        if self._overlay[0] != key:
-            svg = boundary_overlay(
-                d.box,
-                *output_range(exp),
-                train=(d.X_train, d.y_train),
-                test=(d.X_test, d.y_test) if show_test else None,
-                labels=AXES,
-            )
-            self._overlay = (key, svg)
-        return self._overlay[1]
-
-    def advance(self, player: Player) -> None:
-        """Before a frame: keep a playing run alive (and train its fixed epochs per frame, if set)."""
-        if not player.playing:
-            self.meter.reset()
-            return
-        player.watched()
-        exp = player.experiment
-        if exp.settings.epochs_per_frame:  # a fixed count, but never so long that a click waits
-            exp.train(epochs=exp.settings.epochs_per_frame, seconds=MAX_TRAIN_SECONDS)
-            if exp.error:  # diverged: stop, the page shows why
-                player.pause()
-        self.meter.tick(exp.epoch)
-
-    def parts(self, player: Player) -> tuple[str, str, NeuronDetail | None]:
-        """The status line (HTML), the picture (SVG) and the inspected neuron of the current state."""
-        with player.drawing():  # the training thread steps aside meanwhile
-            return self._parts(player.experiment)
-
-    def _parts(self, exp: Experiment) -> tuple[str, str, NeuronDetail | None]:
-        opts, frame, lo_hi = self.opts, exp.frame(GRID_N, MAP_N), output_range(exp)
-        boundary = boundary_svg(
-            frame.grid, exp.dataset.box, *lo_hi, discretize=opts.discretize, overlay=self.overlay(exp)
-        )
-        curve = loss_curve_svg(frame.train_curve, frame.test_curve, log=opts.log_scale, height=414)
-        diagram = network_svg(
-            frame.weights,
-            frame.biases,
-            maps=frame.maps,
-            input_labels=[FEATURES[n][0] for n in exp.features],
-            layer_labels=layer_labels(exp),
-            output_range=lo_hi,
-            selected=opts.selected,
-        )
-        detail = None if opts.selected is None else neuron_detail(exp, frame, opts.selected)
-        status = status_html(frame.metrics, self.meter.fps, self.meter.rate)
-        return status, dashboard_svg(boundary, curve, diagram), detail
-
-    def next_frame(self) -> dict[str, Any] | Future:
-        """The stream's frame maker: a future of :meth:`payload`, made by the training thread."""
-        player = self.player
-        if player is None:  # the session is gone
-            return {"stopped": True}
-        player.watched()  # a playing run's thread is (re)started: it makes the frame between two epochs
-        return player.between_epochs(self.payload)
-
-    def payload(self) -> dict[str, Any]:
-        """The next frame for the stream, JSON-ready; ``stopped`` once the run is no longer playing."""
-        player = self.player
-        if player is None:  # the session is gone
-            return {"stopped": True}
-        try:
-            self.advance(player)
-            status, svg, detail = self.parts(player)
-        except Exception as exc:  # a stream's error would only close the socket: stop and say why
-            player.pause()
-            player.experiment.error = f"The live view stopped: {type(exc).__name__}: {exc}"
-            return {"stopped": True}
+    with exp.lock:
+        arrays = exp.frame(GRID_N, map_cells(exp.nn.sizes))
+        lo, hi = output_range(exp)
+        m = arrays.metrics
+        maps, ranges = [], []
+        for c, column in enumerate(arrays.maps):
+            c_lo, c_hi = (lo, hi) if c == len(arrays.maps) - 1 else map_range(column)
+            maps.append(quantise(column, c_lo, c_hi))
+            ranges.append([c_lo, c_hi])
         return {
-            "status": status,
-            "svg": svg,
-            "detail": "" if detail is None else detail.html(),
-            "stopped": not player.playing,
+            "epoch": m.epoch,
+            "batch": m.batch,
+            "batches": m.batches_per_epoch,
+            "loss": _numbers([m.train_loss, m.test_loss], 6),
+            "accuracy": None if m.train_accuracy is None else _numbers([m.train_accuracy, m.test_accuracy]),
+            "grid": pack(quantise(arrays.grid, lo, hi)),
+            "maps": pack(np.concatenate(maps)),
+            "ranges": ranges,
+            "weights": [_numbers(w) for w in arrays.weights],
+            "biases": [None if b is None else _numbers(b) for b in arrays.biases],
+            "train": _curve(exp.train_log, since, most),
+            "test": _curve(exp.test_log, since, most),
+            "error": exp.error,
         }
+
+
+def _points(X: np.ndarray, y: np.ndarray) -> list[list[float]]:
+    """``[x1, x2, label]`` of at most :data:`SCENE_POINTS` points, rounded for JSON."""
+    coords, labels = X[:SCENE_POINTS].tolist(), y[:SCENE_POINTS, 0].tolist()
+    return [[round(a, 3), round(b, 3), round(t, 3)] for (a, b), t in zip(coords, labels)]
+
+
+def scene(exp: Experiment) -> dict[str, Any]:
+    """What does not change while the network trains: the box, the data points, the layers, the colours."""
+    d = exp.dataset
+    return {
+        "box": list(d.box),
+        "range": list(output_range(exp)),
+        "classify": d.kind == "classification",
+        "train": _points(d.X_train, d.y_train),
+        "test": _points(d.X_test, d.y_test),
+        "sizes": exp.nn.sizes,
+        "inputs": [FEATURES[name][0] for name in exp.features],
+        "layers": layer_labels(exp),
+        "grid": GRID_N,
+        "map": map_cells(exp.nn.sizes),
+        "colors": [list(LOW), list(MID), list(HIGH)],
+    }
+
+
+__all__ = ["frame", "layer_labels", "neuron_choices", "output_range", "scene"]

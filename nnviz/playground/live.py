@@ -4,15 +4,15 @@ Streamlit redraws a page by rerunning its script; a rerun per frame costs a roun
 and a React re-render, which held the playground to about 12 frames a second (``docs/app-design.md``).
 While a network plays, the page instead mounts a small component that opens a WebSocket to
 ``/nnviz-live/<token>`` on the same server (``app.py`` adds the route to Streamlit's own server with
-``st.App``) and asks for one frame at a time: it sends ``next`` only after the previous frame arrived,
-so at most one frame is ever in flight and the picture is never behind by more than that.
+``st.App``) and asks for one frame at a time: it sends ``{"since": epoch}`` (the last epoch of the loss
+curve it has) only after the previous frame arrived, so at most one frame is ever in flight and the
+picture is never behind by more than that.
 
 A session registers a *frame maker* under an unguessable token kept in its own ``st.session_state``.
-A maker returns at once, on the event loop: either the frame (a JSON-ready dict) or a
-:class:`concurrent.futures.Future` of it that another thread completes (the playground's training
-thread makes its frames between two epochs). Other sessions cannot reach a maker: the token is the
-only key, and a maker only holds a weak reference to its session's playground. This module knows
-nothing of Streamlit.
+``make(since)`` returns at once, on the event loop: ``(stopped, JSON text)`` or a
+:class:`concurrent.futures.Future` of it that another thread completes (a worker process makes the
+session's frames). Other sessions cannot reach a maker: the token is the only key, and a registration
+lasts no longer than its owner (the session's player). This module knows nothing of Streamlit.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import threading
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
 
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -34,8 +33,11 @@ PATH = "/nnviz-live"
 #: The close code for a token nobody registered (an old page after a server restart, a forged one).
 UNKNOWN_TOKEN = 4404
 
-Payload = dict[str, Any]
-FrameMaker = Callable[[], "Payload | Future[Payload]"]
+#: A frame: whether it is the last one, and its JSON text.
+Payload = tuple[bool, str]
+FrameMaker = Callable[[int], "Payload | Future[Payload]"]
+#: What a stream sends when its session no longer serves frames.
+STOPPED = json.dumps({"stopped": True})
 
 _makers: dict[str, tuple[FrameMaker, weakref.ref | None]] = {}
 _lock = threading.Lock()
@@ -76,8 +78,17 @@ def serving() -> bool:
     return _serving
 
 
+def since(message: str) -> int:
+    """The epoch a request names (``{"since": 120}``); -1 for anything else: a request cannot do harm."""
+    try:
+        value = json.loads(message).get("since", -1) if len(message) < 100 else -1
+    except (ValueError, AttributeError):
+        return -1
+    return value if isinstance(value, int) and not isinstance(value, bool) else -1
+
+
 async def stream(ws: WebSocket) -> None:
-    """Answer each ``next`` with one frame; end when the frame says ``stopped`` or the token is gone."""
+    """Answer each request with one frame; end when the frame is the last or the token is gone."""
     token = ws.path_params["token"]
     if maker(token) is None:
         await ws.close(code=UNKNOWN_TOKEN)
@@ -85,13 +96,17 @@ async def stream(ws: WebSocket) -> None:
     await ws.accept()
     try:
         while True:
-            await ws.receive_text()
-            make = maker(token)  # looked up each time: a rerun may have registered new view options
-            frame = make() if make is not None else {"stopped": True}
-            if isinstance(frame, Future):
-                frame = await asyncio.wrap_future(frame)
-            await ws.send_text(json.dumps(frame))
-            if frame.get("stopped"):
+            request = await ws.receive_text()
+            make = maker(token)  # looked up each time: a rerun may have registered another maker
+            payload = make(since(request)) if make is not None else (True, STOPPED)
+            if isinstance(payload, Future):
+                try:
+                    payload = await asyncio.wrap_future(payload)
+                except Exception as exc:  # the worker is gone: say so, and end the stream
+                    payload = (True, json.dumps({"stopped": True, "error": f"{exc}"}))
+            stopped, text = payload
+            await ws.send_text(text)
+            if stopped:
                 await ws.close()
                 return
     except WebSocketDisconnect:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 
 from nnviz.model_file import Curve
@@ -40,6 +42,14 @@ class LossLog:
             epochs.append(self.last[0])
             values.append(self.last[1])
         return np.asarray(epochs, dtype=float), np.asarray(values, dtype=float)
+
+    def after(self, epoch: int) -> tuple[list[int], list[float]]:
+        """The points after ``epoch`` (the latest included), without copying the whole log."""
+        start = bisect.bisect_right(self.epochs, epoch)
+        epochs, values = self.epochs[start:], self.values[start:]
+        if self.last is not None and self.last[0] > epoch and (not epochs or epochs[-1] != self.last[0]):
+            epochs, values = [*epochs, self.last[0]], [*values, self.last[1]]
+        return epochs, values
 
     def to_curve(self) -> Curve:
         """The log as a :class:`~nnviz.model_file.Curve` (what a model file records)."""

@@ -1,137 +1,122 @@
-"""Playing: an experiment trained in a background thread while someone watches, frames made between epochs.
+"""Playing: a session's experiment trains on a worker while its page watches.
 
-A :class:`Player` starts a thread when Play is pressed and the page asks for frames. The thread trains
-its :class:`~nnviz.playground.experiment.Experiment` in chunks of about 10 ms; between two epochs it runs
-the jobs others hand it (:meth:`Player.between_epochs`: the live view's frames), so a frame never fights
-the training for the GIL and training never stops mid-epoch for it. A page that stops asking for frames
-(a closed tab) lets the thread end after :attr:`Player.watch_timeout` seconds.
+Play seats a copy of the run on a worker (:mod:`nnviz.playground.workers`), whose scheduler trains it
+fairly among the other playing sessions and makes its frames; Pause brings the run back (weights, optimizer
+state, shuffling generator, loss logs: it continues bit for bit). While playing, the session's own
+:class:`~nnviz.playground.experiment.Experiment` is brought up to date on demand (:meth:`Player.sync`), and
+every change to it goes through :meth:`Player.changing`, which pauses around the change.
 """
 
 from __future__ import annotations
 
 import contextlib
-import threading
-import time
+import json
+import secrets
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from typing import Any
 
+from nnviz.playground import workers
 from nnviz.playground.experiment import Experiment
 
-#: The background training stops when no frame was drawn for this long (the page is gone).
-WATCH_TIMEOUT = 2.0
-#: Training time between two chances for drawing or a click to take the lock.
-CHUNK_SECONDS = 0.01
+#: The frame a stream gets once the session no longer plays.
+STOPPED = json.dumps({"stopped": True})
+
+
+def _unseat(key: str) -> None:
+    """Free a session's seat when its player is gone (the session ended while playing)."""
+    pool = workers.current()
+    if pool is not None:
+        pool.request("drop", key)
+
+
+def _stopped() -> Future:
+    done: Future = Future()
+    done.set_result((True, STOPPED))
+    return done
 
 
 class Player:
-    """Plays one session's experiment: the play flag, the training thread and its job queue.
+    """Plays one session's experiment (see the module docstring).
 
     Parameters
     ----------
     experiment : Experiment
-        What is trained; other code may use it at any time, under ``experiment.lock``.
+    pool : callable, default :func:`nnviz.playground.workers.pool`
+        Gives the worker pool to play on.
     """
 
-    def __init__(self, experiment: Experiment) -> None:
+    def __init__(self, experiment: Experiment, pool: Callable[[], workers.WorkerPool] = workers.pool) -> None:
         self.experiment = experiment
+        self.key = secrets.token_hex(8)  # this session's seat on a worker
         self.playing = False
-        self.watch_timeout = WATCH_TIMEOUT
-        self._seen = 0.0
-        self._thread: threading.Thread | None = None
-        self._readers = 0  # frames being drawn: the training thread waits for them
-        self._jobs: list[tuple[Callable[[], Any], Future]] = []  # run by the training thread
-        self._jobs_lock = threading.Lock()
-        self._accepting = False  # a training thread runs and will run the jobs given to it
+        self.run = 0  # counts Plays: the live view starts its curves afresh for a new one
+        self._pool = pool
+        weakref.finalize(self, _unseat, self.key)
 
     def play(self) -> None:
-        """Start training in a background thread; it runs while :meth:`watched` keeps being called."""
-        self.experiment.error = None
+        """Seat the run on a worker; it trains there while the page asks for frames."""
+        if self.playing:
+            return
+        exp = self.experiment
+        exp.error = None
+        with exp.lock:
+            seat = (exp.settings, exp.dataset, exp.training_state())
+        self._pool().call("start", self.key, seat)
         self.playing = True
-        self.watched()
+        self.run += 1
 
     def pause(self) -> None:
-        """Stop the background training (it finishes its current chunk of about 10 ms)."""
+        """Bring the run back from its worker and stop playing."""
+        if not self.playing:
+            return
         self.playing = False
+        self._bring_back("stop")
 
-    def watched(self) -> None:
-        """Someone is looking (a frame was drawn): keep training, and start the thread if needed.
+    def sync(self) -> Experiment:
+        """Bring the experiment up to date with the run on the worker (a run that stopped by itself, having
+        diverged, stops playing); returns the experiment."""
+        if self.playing:
+            self._bring_back("sync")
+            if self.experiment.error:
+                self.pause()
+        return self.experiment
 
-        A session whose page is gone draws no frames, so its thread stops after
-        :attr:`watch_timeout` seconds: nothing trains for a closed tab.
-        """
-        self._seen = time.monotonic()
-        with self._jobs_lock:
-            if self.playing and not self._accepting:
-                self._accepting = True
-                self._thread = threading.Thread(target=self._play_loop, name="nnviz-playground", daemon=True)
-                self._thread.start()
+    def _bring_back(self, kind: str) -> None:
+        try:
+            state = self._pool().call(kind, self.key)
+        except (workers.WorkerGoneError, RuntimeError, TimeoutError) as exc:
+            self.playing = False
+            self.experiment.error = f"Training stopped: {exc}. The network is as it was at the last Play."
+            return
+        self.experiment.load_training(state)
 
-    @property
-    def training_in_background(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+    def frame(self, since: int) -> Future:
+        """The next frame, as ``(stopped, JSON text)``, made by the worker (see :mod:`.frames`)."""
+        if not self.playing:
+            return _stopped()
+        return self._pool().request("frame", self.key, since)
 
-    def between_epochs(self, job: Callable[[], Any]) -> Future:
-        """Run ``job`` in the training thread between two epochs; at once, in this thread, if none runs.
+    def frame_maker(self) -> Callable[[int], Future]:
+        """:meth:`frame` for the frame stream, without keeping the player alive (its session may end)."""
+        ref = weakref.ref(self)
 
-        Returns a future of the job's result (or exception).
-        """
-        future: Future = Future()
-        with self._jobs_lock:
-            if self._accepting:
-                self._jobs.append((job, future))
-                return future
-        _run_job(job, future)
-        return future
+        def make(since: int) -> Future:
+            player = ref()
+            return player.frame(since) if player is not None else _stopped()
+
+        return make
 
     @contextlib.contextmanager
-    def drawing(self) -> Iterator[None]:
-        """Hold back the training thread (its chunk ends at the next epoch) while a frame is drawn."""
-        self._readers += 1
+    def changing(self) -> Iterator[Experiment]:
+        """Change the experiment: paused meanwhile, playing again afterwards if it was (and still can)."""
+        was_playing = self.playing
+        self.pause()
         try:
-            yield
+            yield self.experiment
         finally:
-            self._readers -= 1
-
-    # -- the training thread ---------------------------------------------------------------------
-
-    def _run_jobs(self) -> None:
-        with self._jobs_lock:
-            jobs, self._jobs = self._jobs, []
-        for job, future in jobs:
-            _run_job(job, future)
-
-    def _jobs_waiting(self) -> bool:
-        return bool(self._jobs) or self._readers > 0
-
-    def _play_loop(self) -> None:
-        try:
-            self._play_chunks()
-        except Exception as exc:  # a thread's error would vanish: stop and say why instead
-            self.playing = False
-            self.experiment.error = f"Training stopped: {type(exc).__name__}: {exc}"
-        finally:
-            with self._jobs_lock:
-                self._accepting = False
-            self._run_jobs()  # those that came while the loop ended
-
-    def _play_chunks(self) -> None:
-        experiment = self.experiment
-        while self.playing and time.monotonic() - self._seen < self.watch_timeout:
-            self._run_jobs()
-            if experiment.settings.epochs_per_frame:  # fixed epochs per frame: the frames train
-                time.sleep(0.002)
-                continue
-            experiment.train(seconds=CHUNK_SECONDS, until=self._jobs_waiting)
-            if experiment.error:  # diverged: stop, the page shows why
-                self.playing = False
-            time.sleep(0.0002)  # let a click take the lock between chunks
-            while self._readers and self.playing:  # a frame is drawn elsewhere: leave it the CPU and GIL
-                time.sleep(0.0005)
+            if was_playing and self.experiment.error is None:
+                self.play()
 
 
-def _run_job(job: Callable[[], Any], future: Future) -> None:
-    try:
-        future.set_result(job())
-    except Exception as exc:  # handed to whoever waits on the future
-        future.set_exception(exc)
+__all__ = ["Player"]

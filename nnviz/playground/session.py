@@ -33,6 +33,6 @@ def player() -> Player:
 
 
 def open_experiment() -> Experiment | None:
-    """The playground's experiment if the playground has been opened in this session, else None."""
+    """The playground's experiment, up to date, if the playground has been opened in this session."""
     current = st.session_state.get(PLAYER_KEY)
-    return current.experiment if isinstance(current, Player) else None
+    return current.sync() if isinstance(current, Player) else None

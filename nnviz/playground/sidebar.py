@@ -18,6 +18,7 @@ from nnviz.core.datasets import DATASETS, FEATURES
 from nnviz.core.errors import NNVizError
 from nnviz.playground import session
 from nnviz.playground.experiment import Experiment
+from nnviz.playground.player import Player
 from nnviz.playground.presets import PRESETS
 from nnviz.playground.settings import (
     CUSTOM,
@@ -53,13 +54,14 @@ def write_widgets(settings: Settings) -> None:
     st.session_state.update(to_widgets(settings))
 
 
-def take_sent_activation(exp: Experiment) -> None:
+def take_sent_activation(player: Player) -> None:
     """Apply an activation sent by the activation lab (``st.session_state["send_activation"]``)."""
     text = st.session_state.pop("send_activation", None)
     if not isinstance(text, str) or not text.strip():
         return
     text = text.strip()
     builtin = text.lower() in ACTIVATIONS
+    exp = player.experiment
     hidden = exp.settings.hidden or (LayerSettings(4),)
     hidden = tuple(
         replace(h, activation=text.lower()) if builtin else replace(h, activation=CUSTOM, formula=text)
@@ -67,7 +69,8 @@ def take_sent_activation(exp: Experiment) -> None:
     )
     settings = replace(exp.settings, hidden=hidden)
     try:
-        exp.apply(settings, rebuild=True)
+        with player.changing():
+            exp.apply(settings, rebuild=True)
     except SettingsError as exc:
         exp.notice = f"Could not use the activation {text!r}: {exc}"
         return
@@ -75,12 +78,12 @@ def take_sent_activation(exp: Experiment) -> None:
     exp.notice = f"Hidden layers now use {text}."
 
 
-def take_preset_from_url(exp: Experiment) -> None:
+def take_preset_from_url(player: Player) -> None:
     """``?preset=NAME`` in the address applies that preset once per session (links to set-ups)."""
     name = st.query_params.get("preset")
     if name and name in PRESETS and not st.session_state.get("url.preset.done"):
         st.session_state["url.preset.done"] = True
-        _apply_preset(exp, name)
+        _apply_preset(player, name)
 
 
 def _format(name: str):
@@ -159,13 +162,14 @@ def _layer_widgets(container: Any, exp: Experiment, index: int | str, title: str
 def _on_preset() -> None:
     name = st.session_state.get("preset")
     if name in PRESETS:
-        _apply_preset(session.player().experiment, name)
+        _apply_preset(session.player(), name)
     st.session_state["preset"] = NO_PRESET
 
 
-def _apply_preset(exp: Experiment, name: str) -> None:
+def _apply_preset(player: Player, name: str) -> None:
     settings = PRESETS[name].settings
-    exp.apply(settings, rebuild=True)
+    with player.changing() as exp:
+        exp.apply(settings, rebuild=True)
     write_widgets(settings)
     exp.notice = f"Preset: {name}. {PRESETS[name].about}"
 
@@ -177,8 +181,9 @@ section[data-testid="stSidebar"] { width: 380px !important; }
 </style>"""
 
 
-def sidebar(exp: Experiment) -> None:
+def sidebar(player: Player) -> None:
     """Draw the settings and apply them; an invalid formula leaves the network as it was."""
+    exp = player.experiment
     sb = st.sidebar
     st.markdown(STYLE, unsafe_allow_html=True)
     sb.selectbox(
@@ -210,8 +215,12 @@ def sidebar(exp: Experiment) -> None:
     if not ok:
         sb.warning("Fix the formula above: the network keeps its previous activations until then.")
         return
+    if settings == exp.settings:
+        return
     try:
-        exp.apply(settings)
+        exp.check(settings)
+        with player.changing():
+            exp.apply(settings)
     except SettingsError as exc:
         for field, message in exc.errors.items():
             sb.error(f"{field}: {message}")

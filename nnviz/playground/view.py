@@ -1,17 +1,18 @@
 """The playground's main area: controls, the live view, the neuron inspector, the weight editor, files.
 
-The live-update pattern (measured in ``docs/app-design.md``): the session's
-:class:`~nnviz.playground.player.Player` trains in a background thread while playing, and the page shows
-frames made by a :class:`~nnviz.playground.frames.FrameView`. While playing, a component asks the session's
+The live view is one component (``live_view.js``) that draws from data (:mod:`nnviz.playground.frames`):
+on every page run it gets the scene, the view options and the current frame. While playing, the
+session's run trains on a worker (:mod:`nnviz.playground.player`) and the component asks the session's
 frame stream (:mod:`nnviz.playground.live`) for one frame at a time, so the page is not rerun per frame
-and frames cannot queue up ahead of what the browser shows; a page that stops asking (closed tab) stops
-the training. Where the stream is not served (AppTest), a fragment rerun on a timer draws the frames
-instead. Play and Pause are callbacks outside both.
+and frames cannot queue up ahead of what the browser shows; a page that stops asking (closed or hidden
+tab) stops the training. Where the stream is not served (AppTest, or a page started without ``app.py``),
+a fragment rerun on a timer hands the component its frames instead. Play and Pause are callbacks.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -19,15 +20,14 @@ from nnviz.core.datasets import FEATURES
 from nnviz.core.errors import NNVizError
 from nnviz.core.grid import decision_grid
 from nnviz.drawing.figures import boundary_png as boundary_figure_png
-from nnviz.drawing.svg import svg_data_uri
-from nnviz.playground import live, session
+from nnviz.playground import frames, live, session
 from nnviz.playground.experiment import Experiment
-from nnviz.playground.frames import FrameView, ViewOptions, layer_labels, neuron_choices, output_range
+from nnviz.playground.frames import layer_labels, neuron_choices, output_range
 from nnviz.playground.player import Player
 from nnviz.playground.settings import describe
 from nnviz.playground.sidebar import write_widgets
 
-#: Seconds between frames asked for by the browser while playing (at most ~22 frames a second).
+#: Seconds between frames of the fallback (a fragment rerun) while playing.
 TICK = 0.045
 #: At most this many frames a second from the frame stream (the rest of the time trains).
 MAX_FPS = 30
@@ -37,7 +37,10 @@ MAX_FPS = 30
 
 
 def _play() -> None:
-    session.player().play()
+    try:
+        session.player().play()
+    except Exception as exc:  # no worker to play on: say why, keep the page
+        session.player().experiment.error = f"Could not start playing: {exc}"
 
 
 def _pause() -> None:
@@ -57,11 +60,13 @@ def _step_batch() -> None:
 
 
 def _reset() -> None:
-    session.player().experiment.reset()
+    with session.player().changing() as exp:
+        exp.reset()
 
 
 def _new_weights() -> None:
-    write_widgets(session.player().experiment.new_weights())
+    with session.player().changing() as exp:
+        write_widgets(exp.new_weights())
 
 
 def controls(player: Player) -> None:
@@ -81,70 +86,71 @@ def controls(player: Player) -> None:
 
 # --- the view -----------------------------------------------------------------------------------
 
-
-def frame_view(player: Player) -> FrameView:
-    """This session's frame view (its overlay cache and pace meter), made again for a new player."""
-    view = st.session_state.get("live.view")
-    if view is None or view.player is not player:
-        view = st.session_state["live.view"] = FrameView(player)
-    return view
-
-
-def draw(player: Player, view: FrameView) -> None:
-    """One frame as Streamlit elements: the status line, one picture, and the inspected neuron if any."""
-    status, svg, detail = view.parts(player)
-    st.markdown(status, unsafe_allow_html=True)
-    st.image(svg_data_uri(svg), width="stretch")
-    if detail is not None:
-        left, right = st.columns([1, 1])
-        left.image(svg_data_uri(detail.svg), caption=detail.name, width="content")
-        right.markdown(detail.weights_html, unsafe_allow_html=True)
-
-
-def live_fragment(player: Player, view: FrameView) -> None:
-    """One frame; while playing, the fragment reruns every :data:`TICK` seconds (used where the frame
-    stream is not served: AppTest, or a page started without ``app.py``)."""
-    view.advance(player)
-    was_playing = player.playing
-    draw(player, view)
-    if was_playing and not player.playing and player.experiment.error:
-        st.rerun()  # training stopped by itself (divergence): redraw the page with its message and buttons
-
-
-_stream_component = st.components.v2.component(
+_live_component = st.components.v2.component(
     "nnviz_live",
-    html="<div class='nnviz-live'><div class='nnviz-status'></div><div class='nnviz-picture'></div>"
-    "<div class='nnviz-detail'></div></div>",
-    css=".nnviz-picture svg { width: 100%; height: auto; display: block; }",
+    html="<div class='nnviz-live'><div class='nnviz-status'></div><div class='nnviz-row'>"
+    "<canvas class='nnviz-boundary'></canvas><canvas class='nnviz-curve'></canvas></div>"
+    "<canvas class='nnviz-network'></canvas><div class='nnviz-detail'><canvas class='nnviz-detail-map'>"
+    "</canvas><div class='nnviz-detail-table'></div></div></div>",
+    css=".nnviz-row { display: flex; gap: 24px; align-items: flex-start; }"
+    ".nnviz-live canvas { display: block; }"
+    ".nnviz-detail { display: none; gap: 2rem; align-items: flex-start; margin-top: 0.5rem; }",
     js=(Path(__file__).with_name("live_view.js")).read_text(encoding="utf-8"),
     isolate_styles=False,
 )
 
 
-def stream(player: Player, view: FrameView) -> None:
-    """While playing: a component showing frames from the session's stream (:mod:`nnviz.playground.live`)."""
-    token = st.session_state.setdefault("live.token", live.new_token())
-    live.register(token, view.next_frame, owner=player)
-    first = view.payload()
-    _stream_component(
-        key="live.stream",
-        data={"token": token, "path": live.PATH, "interval_ms": 1000 / MAX_FPS, "frame": first},
-        on_stopped_change=lambda: None,  # the stream ended by itself: rerun the page
+def live_data(player: Player, options: dict[str, Any], token: str | None) -> dict[str, Any]:
+    """What the component draws from: the scene, the options, the current frame (its curves complete),
+    and the stream to ask for more (``token`` None: none)."""
+    exp = player.experiment
+    with exp.lock:
+        return {
+            "token": token,
+            "path": live.PATH,
+            "interval_ms": 1000 / MAX_FPS,
+            "run": player.run,
+            "scene": frames.scene(exp),
+            "frame": frames.frame(exp, -1, frames.SCENE_CURVE_POINTS),
+            "options": options,
+        }
+
+
+def _draw(player: Player, options: dict[str, Any], token: str | None) -> None:
+    _live_component(
+        key="live.view",
+        data=live_data(player, options, token),
+        on_stopped_change=lambda: None,  # the run stopped by itself (diverged): rerun the page
     )
 
 
-def show_live(player: Player, opts: ViewOptions) -> None:
-    """The live view: still while paused; while playing, frames streamed at the browser's pace."""
-    view = frame_view(player)
-    view.opts = opts
+def _fallback_frame(player: Player, options: dict[str, Any]) -> None:
+    """One frame of the fallback: the run brought up to date, then drawn (a rerun every :data:`TICK`)."""
+    was_playing = player.playing
+    player.sync()
+    _draw(player, options, None)
+    if was_playing and not player.playing:
+        st.rerun()  # the run stopped by itself: redraw the page with its message and buttons
+
+
+def show_live(player: Player, options: dict[str, Any]) -> None:
+    """The live view: drawn from data; while playing, streamed at the browser's pace.
+
+    ``options``: ``show_test``, ``discretize``, ``log`` (booleans) and ``selected`` (a neuron, or None).
+    """
+    token = st.session_state.get("live.token")
     if player.playing and live.serving():
-        stream(player, view)
+        token = token or st.session_state.setdefault("live.token", live.new_token())
+        live.register(token, player.frame_maker(), owner=player)
+        _draw(player, options, token)
         return
-    if "live.token" in st.session_state:
-        live.unregister(st.session_state["live.token"])
+    if token is not None:
+        live.unregister(token)
     if player.playing:
         st.caption("The live view is slower here: start nnviz with `streamlit run app.py` for the fast one.")
-    st.fragment(live_fragment, run_every=TICK if player.playing else None)(player, view)
+        st.fragment(_fallback_frame, run_every=TICK)(player, options)
+    else:
+        _draw(player, options, None)
 
 
 def neuron_picker(exp: Experiment) -> tuple[int, int] | None:
@@ -183,21 +189,21 @@ def weight_editor(exp: Experiment) -> None:
 
 
 def _set_weight(layer: int, neuron: int, source: int | None) -> None:
-    exp = session.player().experiment
-    try:
-        exp.set_weight(layer, neuron, source, float(st.session_state["edit.value"]))
-        exp.notice = "Weight set."
-    except (NNVizError, IndexError) as exc:
-        exp.notice = f"Could not set the weight: {exc}"
+    with session.player().changing() as exp:
+        try:
+            exp.set_weight(layer, neuron, source, float(st.session_state["edit.value"]))
+            exp.notice = "Weight set."
+        except (NNVizError, IndexError) as exc:
+            exp.notice = f"Could not set the weight: {exc}"
 
 
 def _on_upload() -> None:
     uploaded = st.session_state.get("upload")
     if uploaded is None:
         return
-    exp = session.player().experiment
     try:
-        settings = exp.load_model(uploaded.getvalue())
+        with session.player().changing() as exp:
+            settings = exp.load_model(uploaded.getvalue())
     except NNVizError as exc:
         st.session_state["upload.error"] = f"Could not load {uploaded.name}: {exc}"
         return
@@ -227,11 +233,12 @@ def boundary_png(exp: Experiment, show_test: bool, discretize: bool) -> bytes:
     )
 
 
-def files(exp: Experiment, view: ViewOptions) -> None:
+def files(player: Player, options: dict[str, Any]) -> None:
+    exp = player.experiment
     cols = st.columns([1, 1, 2])
     cols[0].download_button(
         "Download .nn",
-        data=exp.model_bytes,
+        data=lambda: player.sync().model_bytes(),
         file_name=f"nnviz-{exp.settings.dataset}.nn",
         mime="application/octet-stream",
         key="download_nn",
@@ -240,7 +247,7 @@ def files(exp: Experiment, view: ViewOptions) -> None:
     )
     cols[1].download_button(
         "Download boundary PNG",
-        data=lambda: boundary_png(exp, view.show_test, view.discretize),
+        data=lambda: boundary_png(player.sync(), options["show_test"], options["discretize"]),
         file_name=f"nnviz-{exp.settings.dataset}-boundary.png",
         mime="image/png",
         key="download_png",
@@ -253,7 +260,8 @@ def files(exp: Experiment, view: ViewOptions) -> None:
 
 
 def _restore(index: int) -> None:
-    write_widgets(session.player().experiment.restore(index))
+    with session.player().changing() as exp:
+        write_widgets(exp.restore(index))
 
 
 def earlier_runs(exp: Experiment) -> None:
