@@ -2,10 +2,14 @@
 
 Every page reaches the playground through :func:`player` (the playground page, which creates it) or
 :func:`open_experiment` (the learning pages, which only read it): the link between pages has a name in
-code rather than a string key spread over files.
+code rather than a string key spread over files. :func:`page_state` keeps a page's settings for the
+session while the learner visits other pages.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 import streamlit as st
 
@@ -36,3 +40,22 @@ def open_experiment() -> Experiment | None:
     """The playground's experiment, up to date, if the playground has been opened in this session."""
     current = st.session_state.get(PLAYER_KEY)
     return current.sync() if isinstance(current, Player) else None
+
+
+#: Where the widget values of every page are kept for the session.
+KEPT_KEY = "kept.widgets"
+
+
+def page_state(defaults: Mapping[str, Any]) -> None:
+    """Widget values of a page that last the session: from the learner's last visit, else ``defaults``.
+
+    Streamlit forgets a widget's value when a run of another page does not draw it, so a page visited
+    again would start from its defaults. Call this at the top of the page with every settable widget's
+    key and default; the widgets are then drawn without a default of their own (their value comes from
+    ``st.session_state``).
+    """
+    kept = st.session_state.setdefault(KEPT_KEY, {})
+    for key, default in defaults.items():
+        if key not in st.session_state:
+            st.session_state[key] = kept.get(key, default)
+        kept[key] = st.session_state[key]
