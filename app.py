@@ -41,6 +41,10 @@ def navigation() -> list:
     return pages
 
 
+#: On every page: a long equation scrolls inside its own box instead of being cut off at its column's edge.
+STYLE = "<style>.katex-display { overflow-x: auto; overflow-y: hidden; padding-bottom: 2px; }</style>"
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: st.App):
     """The worker processes that train and draw for playing sessions live as long as the server."""
@@ -52,4 +56,6 @@ async def lifespan(app: st.App):
 if get_script_run_ctx(suppress_warning=True) is None:  # read by `streamlit run`: build the server
     app = st.App(__file__, routes=live.routes(), lifespan=lifespan)
 else:  # a session's run: the page asked for
-    st.navigation(navigation()).run()
+    page = st.navigation(navigation())
+    st.html(STYLE)
+    page.run()

@@ -26,7 +26,9 @@ st.caption(
 view.controls(player)
 if exp.error:
     st.error(exp.error, icon=":material/warning:")
-elif exp.notice:
+elif exp.warning:
+    st.warning(exp.warning, icon=":material/trending_up:")
+if exp.notice and not exp.error:
     st.info(exp.notice, icon=":material/info:")
     exp.notice = None
 
@@ -39,7 +41,7 @@ options = {
 }
 with toggles[3]:
     options["selected"] = view.neuron_picker(exp)
-with st.expander("Edit a weight"):
+with st.expander("Edit a weight", key="edit.open", on_change="rerun"):  # stays open across reruns
     view.weight_editor(exp)
 with st.expander("Save or load the model", expanded=True):
     view.files(player, options)

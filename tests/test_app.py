@@ -174,8 +174,25 @@ def test_corrupt_upload_shows_a_clear_error(at):
         ("broken.nn", b"this is not a model", "application/octet-stream")
     ).run()
     assert not at.exception
-    assert "Could not load broken.nn" in errors(at)
+    message = errors(at)
+    assert message.startswith("Could not load the model:") and message.endswith("— in `broken.nn`")
     assert pg(at).nn is nn and epoch(at) == 1
+
+
+def test_user_text_in_messages_is_shown_literally_and_short(at):
+    """A file name or a formula is echoed as typed (a code span, shortened), never rendered as Markdown."""
+    at.file_uploader(key="upload").set_value(
+        ("[click](http://example.com)__x__.nn", b"junk", "application/octet-stream")
+    ).run()
+    assert "`[click](http://example.com)__x__.nn`" in errors(at)
+    at.selectbox(key=layer_key(0, "activation")).set_value(CUSTOM).run()
+    at.text_input(key=layer_key(0, "formula")).input("__import__('os')").run()
+    shown = " ".join(e.value for e in at.sidebar.error)
+    assert r"\_\_import\_\_" in shown and "`__import__('os')`" in shown  # escaped reason, literal text
+    long = "x+" * 240 + "x"
+    at.text_input(key=layer_key(0, "formula")).input(long[:400] + "*/").run()
+    shown = " ".join(e.value for e in at.sidebar.error)
+    assert "characters)`" in shown and long[:400] not in shown
 
 
 def test_upload_a_model_continues_training(at):
@@ -295,3 +312,49 @@ def test_a_stream_registration_lasts_no_longer_than_its_session(monkeypatch):
         assert live.maker(token) is None
     finally:
         live.unregister(other)
+
+
+def test_the_weight_editor_stays_open_after_set_weight(at):
+    """Its open state is the session's (a notice appearing above it used to remount it closed)."""
+
+    def editor():
+        (expander,) = [e for e in at.expander if e.label == "Edit a weight"]
+        return expander.proto
+
+    assert editor().expanded is False and editor().id.endswith("edit.open")
+    at.session_state["edit.open"] = True  # the learner opened it
+    at.run()
+    at.number_input(key="edit.value").set_value(1.5).run()
+    at.button(key="edit.set").click().run()
+    assert pg(at).nn.layers[0].weights[0, 0] == 1.5 and "Weight set." in [i.value for i in at.info]
+    assert editor().expanded is True
+
+
+def test_no_input_feature_says_what_to_do(at):
+    at.multiselect(key=widget_key("features")).set_value([]).run()
+    assert "Input features: pick at least one input feature" in " ".join(e.value for e in at.sidebar.error)
+    assert pg(at).settings.features == ("x1", "x2")  # the network keeps its inputs
+
+
+def test_numbers_typed_out_of_range_are_refused_visibly(at):
+    for key, value in (("lr", 0.0), ("lr", 100.0), ("lr", -1.0), ("data_seed", -1)):
+        at.number_input(key=widget_key(key)).set_value(value).run()
+        shown = " ".join(e.value for e in at.sidebar.error)
+        assert "must be between" in shown and repr(value) in shown, (key, value, shown)
+        assert getattr(pg(at).settings, key) == getattr(Settings(), key)  # the last valid value stays
+    at.number_input(key=widget_key("lr")).set_value(0.1).run()
+    at.number_input(key=widget_key("data_seed")).set_value(3).run()
+    assert not at.sidebar.error and pg(at).settings.lr == 0.1
+
+
+def test_step_warns_while_the_loss_explodes_and_then_says_where_it_diverged(at):
+    at.selectbox(key="preset").set_value("Learning rate too high (diverges)").run()
+    at.button(key="step").click().run()
+    assert "The loss is exploding" in " ".join(w.value for w in at.warning)
+    assert frame(at)["warning"] and "exploding" in frame(at)["warning"]
+    for _ in range(30):
+        at.button(key="step").click().run()
+        if at.error:
+            break
+    assert f"diverged in epoch {epoch(at) + 1}:" in errors(at)
+    assert f"after epoch {epoch(at)} (loss {train_loss(at):.3g})" in errors(at)

@@ -269,3 +269,32 @@ def test_train_stops_at_the_epoch_count_or_the_time_limit():
     assert pg.train(epochs=3, seconds=60.0) == 3
     assert pg.train(epochs=10**9, seconds=0.0) == 1
     assert pg.epoch == 4
+
+
+def diverging_preset() -> Experiment:
+    return Experiment(PRESETS["Learning rate too high (diverges)"].settings)
+
+
+def test_a_divergence_message_agrees_with_the_counter_and_the_loss_shown():
+    """Played in chunks or stepped, the message names the epoch after the counter and the loss shown."""
+    for train in (lambda e: e.train(seconds=60.0), lambda e: e.train(epochs=1)):
+        exp = diverging_preset()
+        for _ in range(200):
+            train(exp)
+            if exp.error:
+                break
+        last_epoch, last_loss = exp.train_log.last
+        assert last_epoch == exp.epoch and exp.metrics().epoch == exp.epoch
+        assert f"diverged in epoch {exp.epoch + 1}:" in exp.error
+        assert f"after epoch {exp.epoch} (loss {last_loss:.3g})" in exp.error
+        assert exp.metrics().train_loss == pytest.approx(last_loss)
+
+
+def test_an_exploding_loss_warns_before_it_overflows():
+    exp = diverging_preset()
+    assert exp.warning is None
+    exp.train(epochs=1)
+    assert exp.error is None and "The loss is exploding" in exp.warning and "epoch 1" in exp.warning
+    calm = Experiment()
+    calm.train(epochs=20)
+    assert calm.warning is None

@@ -13,10 +13,11 @@ nothing but the pace.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -258,11 +259,26 @@ class Experiment:
         if len(self.X_test):
             self.test_log.add(self.epoch, self.nn.loss(self.X_test, self.dataset.y_test, loss))
 
-    def _diverged(self, exc: DivergedError) -> None:
+    def _diverged(self) -> None:
+        """Say what happened, after the trainer's finished epochs are counted (:meth:`_drain`)."""
         self.batch = 0
+        last = self.train_log.last
+        loss = f" (loss {last[1]:.3g})" if last is not None else ""
         self.error = (
             f"Training diverged in epoch {self.epoch + 1}: a loss or weight became NaN or infinite. "
-            "The network is back at its last good weights; lower the learning rate or change the set-up."
+            f"The network is back at its weights after epoch {self.epoch}{loss}; lower the learning rate "
+            "or change the set-up."
+        )
+
+    @property
+    def warning(self) -> str | None:
+        """A warning while the loss explodes (before it overflows): it has grown over a thousandfold."""
+        epochs, values = self.train_log.arrays()
+        if len(values) < 2 or not (values[0] > 0 and values[-1] > 1000 * values[0]):
+            return None
+        return (
+            f"The loss is exploding: {values[-1]:.3g} after epoch {int(epochs[-1])}, from {values[0]:.3g} at "
+            f"epoch {int(epochs[0])}. The steps overshoot: lower the learning rate."
         )
 
     def train(
@@ -274,36 +290,39 @@ class Experiment:
         Returns the number of epochs done. A divergence sets :attr:`error` (and stops a player).
         """
         done = 0
-        with self.lock, np.errstate(all="ignore"):  # a divergence is caught below, not warned about
-            start = time.perf_counter()
-            deadline = start + seconds if seconds is not None else math.inf
-            limit = epochs if epochs is not None else math.inf
-            try:
-                while done < limit:
-                    self.trainer.epoch()
-                    done += 1
-                    if time.perf_counter() >= deadline or (until is not None and until()):
-                        break
-            except DivergedError as exc:
-                self._diverged(exc)
-            finally:
-                self._drain()
-                self._record()
-            elapsed = time.perf_counter() - start
-            if done and elapsed > 0:
-                self.epochs_per_second = done / elapsed
+        start = time.perf_counter()
+        deadline = start + seconds if seconds is not None else math.inf
+        limit = epochs if epochs is not None else math.inf
+        with self._training():
+            while done < limit:
+                self.trainer.epoch()
+                done += 1
+                if time.perf_counter() >= deadline or (until is not None and until()):
+                    break
+        elapsed = time.perf_counter() - start
+        if done and elapsed > 0:
+            self.epochs_per_second = done / elapsed
         return done
 
     def step_batch(self) -> None:
         """Train on one batch (an epoch ends after the last batch)."""
-        with self.lock, np.errstate(all="ignore"):
+        with self._training():
+            self.trainer.step()
+            self.batch += 1
+
+    @contextlib.contextmanager
+    def _training(self) -> Iterator[None]:
+        """Train under the lock; then count the finished epochs, and say so if the run diverged."""
+        with self.lock, np.errstate(all="ignore"):  # a divergence is caught here, not warned about
             try:
-                self.trainer.step()
-                self.batch += 1
-            except DivergedError as exc:
-                self._diverged(exc)
-            self._drain()
-            self._record()
+                yield
+            except DivergedError:
+                self._drain()
+                self._record()
+                self._diverged()
+            else:
+                self._drain()
+                self._record()
 
     # -- moving the run to another process and back ----------------------------------------------
 

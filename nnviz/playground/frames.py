@@ -134,6 +134,7 @@ def frame(exp: Experiment, since: int = -1, most: int = CURVE_POINTS) -> dict[st
             "train": _curve(exp.train_log, since, most),
             "test": _curve(exp.test_log, since, most),
             "error": exp.error,
+            "warning": exp.warning,
         }
 
 

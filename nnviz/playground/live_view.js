@@ -232,6 +232,13 @@ function drawCurve(canvas, width, height, view) {
   }
 }
 
+function fitText(ctx, text, room) {
+  // text cut with an ellipsis to fit `room` pixels (a long formula as a layer's title)
+  if (ctx.measureText(text).width <= room) return text;
+  while (text.length > 1 && ctx.measureText(`${text}…`).width > room) text = text.slice(0, -1);
+  return `${text}…`;
+}
+
 function diagramLayout(sizes, width) {
   const tallest = Math.max(...sizes);
   const node = tallest <= 8 ? 40 : Math.max(14, Math.floor((40 * 8) / tallest));
@@ -274,10 +281,11 @@ function drawNetwork(canvas, width, view, maps) {
   ctx.globalAlpha = 1;
   ctx.imageSmoothingEnabled = true;
   let tile = 0;
+  const room = sizes.length > 1 ? xs[1] - xs[0] - 8 : width;
   sizes.forEach((count, c) => {
     ctx.fillStyle = "#333";
     ctx.textAlign = "center";
-    ctx.fillText(c === 0 ? "Input" : scene.layers[c - 1], xs[c] + node / 2, 16);
+    ctx.fillText(fitText(ctx, c === 0 ? "Input" : scene.layers[c - 1], room), xs[c] + node / 2, 16);
     ys(count).forEach((y, k) => {
       const x = xs[c];
       if (maps[tile]) ctx.drawImage(maps[tile], x, y, node, node);
@@ -317,6 +325,10 @@ function detailHtml(view) {
   return `<p><b>${name}</b>, incoming weights</p><table><thead><tr><th>from</th><th>weight</th></tr></thead><tbody>${rows.map(([s, v]) => `<tr><td>${s}</td><td>${cell(v)}</td></tr>`).join("")}</tbody></table>`;
 }
 
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 function statusHtml(view) {
   const { frame, pace } = view;
   const parts = [`<b>Epoch</b> <span class='nnviz-epoch'>${frame.epoch.toLocaleString("en-US")}</span>` + (frame.batch ? ` + ${frame.batch}/${frame.batches} batches` : "")];
@@ -327,7 +339,8 @@ function statusHtml(view) {
     parts.push(`accuracy <b>${pct(frame.accuracy[0])}</b> train` + (frame.accuracy[1] === null ? "" : `, <b>${pct(frame.accuracy[1])}</b> test`));
   }
   if (pace.fps !== null) parts.push(`${Math.round(pace.rate).toLocaleString("en-US")} epochs/s · ${Math.round(pace.fps)} fps`);
-  return `<div style='font-size:1.05rem'>${parts.join(" &nbsp;·&nbsp; ")}</div>`;
+  const warning = frame.warning ? `<div class='nnviz-warning' style='color:#b45309'>⚠ ${escapeHtml(frame.warning)}</div>` : "";
+  return `<div style='font-size:1.05rem'>${parts.join(" &nbsp;·&nbsp; ")}</div>${warning}`;
 }
 
 // --- one view, kept on the component's element across reruns -------------------------------------------

@@ -151,15 +151,28 @@ def field_errors(settings: Settings) -> dict[str, str]:
     errors: dict[str, str] = {}
     for name in FIELDS:
         if not valid_value(name, getattr(settings, name)):
-            errors[name] = f"{getattr(settings, name)!r} is not allowed for {FIELDS[name].label}"
+            errors[name] = refusal(name, getattr(settings, name))
     if len(settings.hidden) > MAX_HIDDEN:
         errors["hidden"] = f"at most {MAX_HIDDEN} hidden layers, got {len(settings.hidden)}"
     for path, layer in layer_paths(settings):
         if not 1 <= layer.size <= SIDEBAR_MAX_UNITS:
-            errors[f"{path}.size"] = f"a layer has 1 to {SIDEBAR_MAX_UNITS} units, got {layer.size}"
+            errors[f"{path}.size"] = (
+                f"A layer has 1 to {SIDEBAR_MAX_UNITS} units, not {layer.size}: the last valid network stays"
+            )
         if layer.activation not in hidden_activations():
             errors[f"{path}.activation"] = f"unknown activation {layer.activation!r}"
     return errors
+
+
+def refusal(name: str, value: Any) -> str:
+    """Why ``value`` is refused for the scalar setting ``name``, and what to do instead."""
+    spec = FIELDS[name]
+    if spec.kind == "features" and isinstance(value, (list, tuple)) and not value:
+        return f"{spec.label}: pick at least one input feature"
+    if spec.kind in ("number", "int", "slider"):
+        bounds = f"between {spec.lo:g} and {spec.hi:g}"
+        return f"{spec.label} must be {bounds}, not {value!r}: the last valid value is kept"
+    return f"{value!r} is not allowed for {spec.label}"
 
 
 def layer_paths(settings: Settings) -> list[tuple[str, LayerSettings]]:

@@ -16,8 +16,10 @@ import streamlit as st
 from nnviz.core import ACTIVATIONS
 from nnviz.core.datasets import DATASETS, FEATURES
 from nnviz.core.errors import NNVizError
+from nnviz.core.formula_syntax import MAX_LENGTH as MAX_FORMULA_LENGTH
 from nnviz.playground import session
 from nnviz.playground.experiment import Experiment
+from nnviz.playground.messages import error_text, escape
 from nnviz.playground.player import Player
 from nnviz.playground.presets import PRESETS
 from nnviz.playground.settings import (
@@ -25,7 +27,6 @@ from nnviz.playground.settings import (
     FIELDS,
     MAX_HIDDEN,
     N_HIDDEN_KEY,
-    SIDEBAR_MAX_UNITS,
     LayerSettings,
     Settings,
     SettingsError,
@@ -111,10 +112,10 @@ def field_widget(container: Any, name: str, disabled: bool = False) -> None:
         container.selectbox(f.label, options, format_func=_format(name), **common)
     elif f.kind == "slider":
         container.slider(f.label, min_value=f.lo, max_value=f.hi, step=f.step, **common)
-    elif f.kind == "number":
-        container.number_input(f.label, min_value=f.lo, max_value=f.hi, step=f.step, format="%g", **common)
+    elif f.kind == "number":  # no bounds in the widget: a value out of range is refused visibly, by name
+        container.number_input(f.label, step=f.step, format="%g", **common)
     elif f.kind == "int":
-        container.number_input(f.label, min_value=int(f.lo), max_value=int(f.hi), step=1, **common)
+        container.number_input(f.label, step=1, **common)
     elif f.kind == "toggle":
         container.toggle(f.label, **common)
     elif f.kind == "features":
@@ -128,7 +129,7 @@ def _activation_preview(container: Any, exp: Experiment, layer: LayerSettings, w
     try:
         f_tex, df_tex = exp.activation(layer).latex()
     except NNVizError as exc:
-        container.error(f"{where}: {exc}", icon=":material/error:")
+        container.error(f"{where}: {error_text(exc, layer.formula)}", icon=":material/error:")
         return False
     container.latex(rf"f(x) = {f_tex}")
     container.latex(rf"f'(x) = {df_tex}")
@@ -145,7 +146,7 @@ def _layer_widgets(container: Any, exp: Experiment, index: int | str, title: str
     if index == "out":
         cols[0].markdown(f"**{title}**")
     else:
-        cols[0].number_input(title, 1, SIDEBAR_MAX_UNITS, step=1, key=layer_key(index, "size"))
+        cols[0].number_input(title, step=1, key=layer_key(index, "size"))  # out of range: refused by name
     cols[1].selectbox("activation", hidden_activations(), key=layer_key(index, "activation"))
     cols[2].checkbox("bias", key=layer_key(index, "bias"))
     if st.session_state[layer_key(index, "activation")] != CUSTOM:
@@ -153,6 +154,7 @@ def _layer_widgets(container: Any, exp: Experiment, index: int | str, title: str
     container.text_input(
         "formula in x",
         key=layer_key(index, "formula"),
+        max_chars=MAX_FORMULA_LENGTH,
         help="e.g. x/(1+abs(x)), max(0, x), where(x > 0, x, 0.01*x), x*tanh(log(1+exp(x)))",
     )
     layer = LayerSettings(1, True, CUSTOM, st.session_state[layer_key(index, "formula")])
@@ -222,5 +224,5 @@ def sidebar(player: Player) -> None:
         with player.changing():
             exp.apply(settings)
     except SettingsError as exc:
-        for field, message in exc.errors.items():
-            sb.error(f"{field}: {message}")
+        for message in exc.errors.values():
+            sb.error(escape(message))

@@ -23,6 +23,7 @@ from nnviz.drawing.figures import boundary_png as boundary_figure_png
 from nnviz.playground import frames, live, session
 from nnviz.playground.experiment import Experiment
 from nnviz.playground.frames import layer_labels, neuron_choices, output_range
+from nnviz.playground.messages import error_text
 from nnviz.playground.player import Player
 from nnviz.playground.settings import describe
 from nnviz.playground.sidebar import write_widgets
@@ -205,12 +206,11 @@ def _on_upload() -> None:
         with session.player().changing() as exp:
             settings = exp.load_model(uploaded.getvalue())
     except NNVizError as exc:
-        st.session_state["upload.error"] = f"Could not load {uploaded.name}: {exc}"
+        st.session_state["upload.error"] = error_text(f"Could not load the model: {exc}", uploaded.name)
         return
     except Exception as exc:  # a file must never crash the page, whatever is wrong with it
-        st.session_state["upload.error"] = (
-            f"Could not load {uploaded.name}: unexpected {type(exc).__name__}: {exc}"
-        )
+        reason = f"Could not load the model: unexpected {type(exc).__name__}: {exc}"
+        st.session_state["upload.error"] = error_text(reason, uploaded.name)
         return
     st.session_state.pop("upload.error", None)
     write_widgets(settings)
