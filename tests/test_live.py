@@ -162,8 +162,8 @@ def test_a_registration_ends_with_its_owner():
 def test_routes_mark_the_process_as_serving(monkeypatch):
     monkeypatch.setattr(live, "_serving", False)
     assert not live.serving()
-    (route,) = live.routes()
-    assert route.path == live.PATH + "/{token}" and live.serving()
+    stream, status = live.routes()
+    assert stream.path == live.PATH + "/{token}" and status.path == live.STATUS_PATH and live.serving()
 
 
 # --- frame data -------------------------------------------------------------------------------------
@@ -243,3 +243,28 @@ def test_neuron_choices_name_every_neuron():
     assert choices["none"] is None and choices["Input · x₁"] == (0, 0)
     assert choices["Hidden 1 · neuron 4"] == (1, 3) and choices["Output · neuron 1"] == (3, 0)
     assert len(choices) == 1 + sum(exp.nn.sizes)
+
+
+def test_the_status_route_counts_sessions_without_naming_them(monkeypatch):
+    from starlette.routing import Route
+
+    from nnviz.playground import workers
+    from nnviz.playground.player import Player
+
+    app = Starlette(routes=[Route(live.STATUS_PATH, live.status)])
+    monkeypatch.setattr(workers, "_pool", None)
+    with TestClient(app) as c:
+        assert c.get(live.STATUS_PATH).json() == {"workers": 0, "sessions": []}
+    pool = workers.WorkerPool(0)
+    monkeypatch.setattr(workers, "_pool", pool)
+    player = Player(Experiment(), pool=lambda: pool)
+    try:
+        player.play()
+        with TestClient(app) as c:
+            body = c.get(live.STATUS_PATH).json()
+        (seat,) = body["sessions"]
+        assert body["workers"] == 1 and seat["watched"] and seat["frames"] == 0
+        assert player.key not in json.dumps(body)
+    finally:
+        player.pause()
+        pool.close()

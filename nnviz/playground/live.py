@@ -25,11 +25,17 @@ import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 
-from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from nnviz.playground import workers
 
 #: Where the stream is served; the component builds its address from this.
 PATH = "/nnviz-live"
+#: Where the server says how many sessions play and where their time goes (no session is named).
+STATUS_PATH = "/nnviz-status"
 #: The close code for a token nobody registered (an old page after a server restart, a forged one).
 UNKNOWN_TOKEN = 4404
 
@@ -113,8 +119,16 @@ async def stream(ws: WebSocket) -> None:
         return
 
 
+async def status(request: Request) -> JSONResponse:
+    """How many workers, and per playing session (unnamed): epochs, frames, seconds of training and of
+    frame-making, and whether its page still watches. For teachers, operators and tests."""
+    pool = workers.current()
+    seats = list((await asyncio.to_thread(pool.stats)).values()) if pool is not None else []
+    return JSONResponse({"workers": pool.size if pool is not None else 0, "sessions": seats})
+
+
 def routes() -> list[BaseRoute]:
     """The routes ``app.py`` adds to Streamlit's server (and from then on, :func:`serving` is True)."""
     global _serving
     _serving = True
-    return [WebSocketRoute(PATH + "/{token}", stream)]
+    return [WebSocketRoute(PATH + "/{token}", stream), Route(STATUS_PATH, status)]

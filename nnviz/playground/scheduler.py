@@ -108,7 +108,9 @@ class Scheduler:
         self.seats.pop(key, None)
 
     def _stats(self, key: str, arg: Any) -> dict[str, dict[str, float]]:
-        """Per session: seconds of training, of frame-making and of frames waiting; frames and epochs."""
+        """Per session: seconds of training, of frame-making and of frames waiting; frames, epochs, and
+        whether its page still asks for frames."""
+        now = time.monotonic()
         return {
             k: {
                 "training": s.training,
@@ -116,6 +118,7 @@ class Scheduler:
                 "waiting": s.waiting,
                 "frames": s.frames,
                 "epoch": s.experiment.epoch,
+                "watched": now - s.seen < self.watch_timeout,
             }
             for k, s in self.seats.items()
         }
