@@ -268,3 +268,38 @@ def test_the_status_route_counts_sessions_without_naming_them(monkeypatch):
     finally:
         player.pause()
         pool.close()
+
+
+def test_a_client_asking_too_fast_is_slowed_to_the_streams_pace(client, monkeypatch):
+    waits = []
+
+    async def recorded(seconds):
+        waits.append(seconds)
+
+    monkeypatch.setattr(live, "_sleep", recorded)
+    token = live.new_token()
+    make, calls = counter()
+    live.register(token, make)
+    try:
+        with client.websocket_connect(f"{live.PATH}/{token}") as ws:
+            for _ in range(4):  # back to back, far faster than a page asks
+                ask(ws)
+        assert len(calls) == 4 and len(waits) >= 2
+        assert all(0 < w <= live.MIN_INTERVAL for w in waits)
+    finally:
+        live.unregister(token)
+
+
+def test_a_token_has_one_stream_a_newer_one_ends_the_older(client):
+    token = live.new_token()
+    live.register(token, counter()[0])
+    try:
+        with client.websocket_connect(f"{live.PATH}/{token}") as first:
+            assert ask(first)["n"] == 1
+            with client.websocket_connect(f"{live.PATH}/{token}") as second:
+                assert ask(second)["n"] == 2
+                with pytest.raises(WebSocketDisconnect):
+                    first.send_text("{}")
+                    first.receive_text()
+    finally:
+        live.unregister(token)
