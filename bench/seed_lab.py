@@ -5,12 +5,18 @@ Usage::
     python bench/seed_lab.py                 # timing (1000 copies) and the three article presets
     python bench/seed_lab.py --copies 200    # presets over fewer seeds (faster)
     python bench/seed_lab.py --skip-presets  # timing only
+    python bench/seed_lab.py --cost-model    # measure the step costs the lab's budget uses, and check them
 
 Timing: 1000 copies of a 2-2-1 tanh network (mse, lr 0.1), 2000 full-batch epochs on the 4-point XOR
 table, by :class:`nnviz.core.ensemble_trainer.EnsembleTrainer` in float64 and float32, and by the baseline
 below (stacked ``(N, n_out, n_in)`` weights, ``np.matmul`` over the leading copy axis, fresh arrays
 every step), all in the same run. Then the solve rates of the article presets (see
-``nnviz/lesson_seedlab.py``).
+``nnviz/lessons/seed_robustness_lab.py``).
+
+Cost model (``--cost-model``): the seconds of one training step are measured over a grid of
+architectures, copy counts, batch sizes and both dtypes (best of 3), the constants of
+:mod:`nnviz.lessons.seed_lab_budget` are fitted to them (least squares on the relative error, no negative
+constant), printed in the form the module takes, and checked against whole runs of ``run_lab``.
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from nnviz.core import EnsembleTrainer, diagnose  # noqa: E402
-from nnviz.lessons.seed_robustness_lab import SETUPS, make_ensemble, run_lab  # noqa: E402
+from nnviz.core import Ensemble, EnsembleTrainer, diagnose  # noqa: E402
+from nnviz.lessons import seed_lab_budget as budget  # noqa: E402
+from nnviz.lessons.seed_robustness_lab import SETUPS, make_ensemble, run_lab, with_changes  # noqa: E402
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 Y = np.array([[0.0], [1.0], [1.0], [0.0]])
@@ -101,6 +108,112 @@ def presets(copies: int, dtype) -> None:
         print(f"        outcomes: {counts}")
 
 
+def step_time(hidden: list[int], copies: int, batch: int, dtype, repeat: int = 3) -> float:
+    """Best CPU seconds of one full-batch step of ``batch`` samples (a forward and a backward pass)."""
+    layers = [(h, True, "tanh") for h in hidden] + [(1, True, "sigmoid")]
+    ens = Ensemble(2, layers, seeds=range(copies), dtype=dtype)
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((batch, 2)), (rng.random((batch, 1)) > 0.5).astype(float)
+    trainer = EnsembleTrainer(ens, X, y, lr=0.01, batch_size=None, record_every=10**9)
+    trainer.run(2)
+    start = time.process_time()
+    trainer.run(1)
+    steps = int(np.clip(0.05 / max(time.process_time() - start, 1e-6), 1, 2000))
+    best = np.inf
+    for _ in range(repeat):
+        start = time.process_time()
+        trainer.run(steps)
+        best = min(best, (time.process_time() - start) / steps)
+    return best
+
+
+def fit(features: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    """Non-negative constants minimising the relative error (least squares; negative ones dropped)."""
+    active = np.ones(features.shape[1], dtype=bool)
+    while True:
+        A = features[:, active] / seconds[:, None]
+        coef = np.zeros(features.shape[1])
+        coef[active] = np.linalg.lstsq(A, np.ones(len(seconds)), rcond=None)[0]
+        if (coef >= 0).all():
+            return coef
+        active &= coef > 0
+
+
+def shapes_of(hidden: list[int]) -> list[tuple[int, int]]:
+    sizes = [2, *hidden, 1]
+    return list(zip(sizes[:-1], sizes[1:]))
+
+
+def cost_model() -> None:
+    print("== cost model: CPU seconds of a step (best of 3), the fitted constants, whole runs vs estimates")
+    grid_hidden = ([2], [4], [8], [16], [8, 8], [16, 16], [16, 16, 16, 16])
+    for dtype in (np.float32, np.float64):
+        rows, times = [], []
+        for hidden in grid_hidden:
+            for copies in (10, 100, 1000):
+                for batch in (1, 4, 32, 100, 160):
+                    seconds = step_time(hidden, copies, batch, dtype)
+                    rows.append(budget.step_features(shapes_of(hidden), copies, batch))
+                    times.append(seconds)
+        features, seconds = np.array(rows), np.array(times)
+        coef = fit(features, seconds)
+        ratio = features @ coef / seconds
+        budget.STEP_COST[np.dtype(dtype).name] = tuple(coef)  # the whole runs below use the fresh constants
+        print(
+            f'   "{np.dtype(dtype).name}": ({", ".join(f"{c:.2e}" for c in coef)}),\n'
+            f"       estimate / measured over {len(seconds)} set-ups: median {np.median(ratio):.2f}, "
+            f"range {ratio.min():.2f}..{ratio.max():.2f}"
+        )
+    setup = []
+    for copies in (100, 1000):
+        for hidden in ([2], [16, 16, 16, 16]):
+            layers = tuple((h, True, "tanh") for h in hidden) + ((1, True, "sigmoid"),)
+            config = with_changes(SETUPS["tanh"], layers=layers, epochs=1)
+            start = time.process_time()
+            run_lab(config, copies, chunks=1)
+            setup.append((time.process_time() - start) / (copies * (len(hidden) + 1)))
+    budget.SETUP_COST = max(setup)
+    print(f"   SETUP_COST = {max(setup):.2e}  (run_lab of 1 epoch, per copy and layer, the largest)")
+    print("   whole runs (run_lab, CPU seconds, float32 and float64): measured against the module's estimate")
+    runs = [
+        (with_changes(SETUPS["tanh"], epochs=2000), 1000),
+        (with_changes(SETUPS["002"], epochs=500), 1000),
+        (with_changes(SETUPS["000"], epochs=100), 300),
+        (
+            with_changes(
+                SETUPS["tanh"],
+                layers=tuple((16, True, "tanh") for _ in range(4)) + ((1, True, "sigmoid"),),
+                dataset="xor",
+                epochs=20,
+            ),
+            1000,
+        ),
+        (
+            with_changes(
+                SETUPS["tanh"],
+                layers=((8, True, "tanh"), (1, True, "sigmoid")),
+                dataset="circle",
+                batch_size=8,
+                epochs=20,
+            ),
+            500,
+        ),  # fmt: skip
+    ]
+    for config, copies in runs:
+        for dtype in (np.float32, np.float64):
+            start = time.process_time()
+            result = run_lab(config, copies, dtype=dtype, chunks=1)
+            total = time.process_time() - start
+            n = len(result.trainer.X)
+            units = [u for u, _, _ in config.layers]
+            shapes = list(zip([config.inputs, *units[:-1]], units))
+            estimate = budget.run_seconds(shapes, copies, n, config.batch_size, config.epochs, dtype)
+            print(
+                f"   {copies:5d} × {config.describe()[:70]:70s} {np.dtype(dtype).name}: measured "
+                f"{total:6.2f} s, estimated {estimate:6.2f} s ({estimate / total:.2f}×)"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -110,7 +223,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="timing runs; the best is reported")
     parser.add_argument("--float32", action="store_true", help="run the presets in float32")
     parser.add_argument("--skip-presets", action="store_true")
+    parser.add_argument("--cost-model", action="store_true", help="measure and fit the lab's step costs")
     args = parser.parse_args()
+    if args.cost_model:
+        cost_model()
+        return
     timing(args.timing_copies, args.repeat)
     if not args.skip_presets:
         presets(args.copies, np.float32 if args.float32 else np.float64)

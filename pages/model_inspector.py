@@ -1,40 +1,63 @@
-"""Model inspector: what a .nn file holds — architecture, activations, history, weights, boundary, outputs."""
+"""Model inspector: what a .nn file holds — architecture, activations, history, weights, boundary, outputs.
 
-import numpy as np
+Everything shown of a model is computed once (:class:`nnviz.lessons.model_inspector.Inspection`) and kept
+for the session with the file's hash, so reruns only draw; the uploaded model stays when the learner visits
+another page and comes back.
+"""
+
 import streamlit as st
 
 from nnviz.core import NNVizError
-from nnviz.core.grid import decision_grid
-from nnviz.drawing.boundary import boundary_svg
-from nnviz.drawing.figures import figure_data_uri, heatmap_figure
-from nnviz.drawing.loss_curve import loss_curve_svg
-from nnviz.drawing.svg import svg_data_uri
 from nnviz.lessons import model_inspector as insp
 from nnviz.model_file import ModelRecord
 from nnviz.playground import session
+from nnviz.user_text import code, escape
+
+UPLOAD, PLAYGROUND = "Upload a .nn file", "The playground's network"
+#: Where the session keeps the uploaded model, the playground snapshot and the typed inputs.
+KEPT, SNAPSHOT, ROWS = "insp.kept", "insp.snapshot", "insp.rows"
 
 st.set_page_config(page_title="Model inspector · nnviz", page_icon="🔍", layout="wide")
+session.page_state({"insp.source": UPLOAD})
 st.markdown("### Model inspector")
 
+
+def forget_upload() -> None:
+    st.session_state.pop(KEPT, None)
+
+
 with st.sidebar:
-    source = st.radio("Model", ["Upload a .nn file", "The playground's network"], key="insp.source")
+    source = st.radio("Model", [UPLOAD, PLAYGROUND], key="insp.source")
     upload = None
-    if source == "Upload a .nn file":
+    if source == UPLOAD:
         upload = st.file_uploader("Model file (.nn)", key="insp.file", help="Saved from the playground")
 
-nn = None
-if source == "Upload a .nn file":
-    if upload is None:
+if source == UPLOAD:
+    kept = st.session_state.get(KEPT)
+    if upload is not None and (kept is None or kept["file_id"] != upload.file_id):
+        data = upload.getvalue()  # read and parsed once per uploaded file, not on every rerun
+        key = insp.model_key(data)
+        if kept is None or kept["key"] != key:
+            try:
+                kept = {"key": key, "inspection": insp.inspect(insp.load(data)), "error": ""}
+            except NNVizError as exc:
+                kept = {"key": key, "inspection": None, "error": escape(str(exc))}
+        kept = {**kept, "file_id": upload.file_id, "name": upload.name, "size": upload.size}
+        st.session_state[KEPT] = kept
+    if kept is None:
         st.info(
             "Upload a `.nn` file on the left (the playground saves one), or inspect the playground's network."
         )
         st.stop()
-    try:
-        nn = insp.load(upload.getvalue())
-    except NNVizError as exc:
-        st.error(f"`{upload.name}` cannot be read: {exc}")
+    if kept["error"]:
+        st.error(f"This file cannot be read: {kept['error']} (file {code(kept['name'])}).")
         st.stop()
-    st.caption(f"File `{upload.name}`, {upload.size:,} bytes.")
+    ins = kept["inspection"]
+    model_key = kept["key"]
+    earlier = "" if upload is not None else ", uploaded earlier in this session"
+    st.caption(f"File {code(kept['name'])}, {kept['size']:,} bytes{earlier}.")
+    if upload is None:
+        st.button("Forget this file", key="insp.forget", on_click=forget_upload)
 else:
     exp = session.open_experiment()
     if exp is None:
@@ -42,66 +65,90 @@ else:
         st.stop()
     nn = exp.nn.copy()
     nn.metadata = ModelRecord(dataset=exp.settings.dataset, features=tuple(exp.features)).to_metadata()
+    model_key = insp.network_key(nn)
+    snapshot = st.session_state.get(SNAPSHOT)
+    if snapshot is None or snapshot[0] != model_key:
+        snapshot = (model_key, insp.inspect(nn))
+        st.session_state[SNAPSHOT] = snapshot
+    ins = snapshot[1]
     st.caption("The playground's current network (a snapshot taken when this page ran).")
 
-st.markdown(f"**{insp.summary_line(nn)}**")
+nn = ins.nn
+st.markdown(f"**{escape(ins.summary)}**")
 left, right = st.columns([3, 2])
 with left:
     st.markdown("##### Architecture")
-    st.dataframe(insp.architecture(nn), hide_index=True)
+    st.dataframe(ins.architecture, hide_index=True)
     st.markdown("##### Activations")
-    for where, f_tex, df_tex in insp.activations(nn):
-        st.markdown(where)
+    for where, f_tex, df_tex in ins.activations:
+        st.markdown(escape(where))
         st.latex(rf"f(x) = {f_tex} \qquad f'(x) = {df_tex}")
 with right:
     st.markdown("##### Metadata")
-    rows = insp.metadata_rows(nn)
-    if rows:
-        st.dataframe(rows, hide_index=True)
+    if ins.metadata:
+        st.dataframe(ins.metadata, hide_index=True)
     else:
         st.caption("No metadata in this file.")
-    history = insp.loss_history(nn)
-    if history is not None:
+    if ins.history is not None:
         st.markdown("##### Loss history")
-        st.image(svg_data_uri(loss_curve_svg(history, width=420, height=240)))
+        st.image(ins.history)
 
 st.markdown("##### Weights")
-columns = st.columns(min(3, len(nn.layers)))
-for i, layer in enumerate(nn.layers):
-    with columns[i % len(columns)]:
-        if layer.weights.size > insp.MAX_HEATMAP:
-            st.caption(f"Layer {i + 1}: {layer.weights.shape} weights, too many to draw.")
-            continue
-        title = f"layer {i + 1} ({layer.activation.label}): W of shape {layer.weights.shape}"
-        fig = heatmap_figure(layer.weights, title, annotate=layer.weights.size <= insp.MAX_ANNOTATED)
-        st.image(figure_data_uri(fig))
-        if layer.bias is not None:
-            st.caption("bias: " + ", ".join(f"{b:.3g}" for b in layer.bias))
+st.dataframe(ins.stats, hide_index=True)
+groups = -(-len(nn.layers) // insp.LAYERS_PER_GROUP)
+first = 0
+if groups > 1:  # its value is kept from when it is drawn (set before, it would shadow the kept one)
+    session.page_state({"insp.group": 0})
+    if st.session_state["insp.group"] not in range(groups):
+        st.session_state["insp.group"] = 0
+    size = insp.LAYERS_PER_GROUP
+    group = st.selectbox(
+        "Layers drawn",
+        range(groups),
+        format_func=lambda g: f"layers {g * size + 1}–{min(len(nn.layers), (g + 1) * size)}",
+        key="insp.group",
+    )
+    first = group * size
+shown = range(first, min(len(nn.layers), first + insp.LAYERS_PER_GROUP))
+narrow = [i for i in shown if not ins.picture(i).wide]
+columns = st.columns(3) if narrow else []
+for n, i in enumerate(narrow):
+    with columns[n % 3]:
+        picture = ins.picture(i)
+        st.image(picture.heatmap)
+        if picture.histogram:
+            st.image(picture.histogram)
+        if picture.caption:
+            st.caption(picture.caption)
+for i in (i for i in shown if ins.picture(i).wide):
+    picture = ins.picture(i)
+    st.image(picture.heatmap)
+    if picture.histogram:
+        st.image(picture.histogram, width=600)
+    if picture.caption:
+        st.caption(picture.caption)
 
-features, box = insp.input_setup(nn)
 st.markdown("##### Decision boundary and outputs")
 left, right = st.columns(2)
 with left:
-    if features is None:
-        st.caption(f"This network takes {nn.inputs} inputs the file does not describe: no boundary to draw.")
-    else:
-        try:
-            grid = decision_grid(nn, box, n=120, features=features)
-            lo, hi = (0.0, 1.0) if np.nanmin(grid) >= 0 else (-1.0, 1.0)
-            st.image(svg_data_uri(boundary_svg(grid, box, lo, hi, size=380)))
-            st.caption(f"Output 1 over the input box, inputs {', '.join(features)}.")
-        except NNVizError as exc:
-            st.error(f"Cannot draw the boundary: {exc}")
+    if ins.boundary is not None:
+        st.image(ins.boundary)
+    st.caption(ins.boundary_note)
 with right:
     st.caption("Type inputs (add rows at the bottom); the outputs follow.")
-    edited = st.data_editor(insp.default_inputs(nn), num_rows="dynamic", key="insp.inputs")
-    try:
-        rows = edited.to_dict("records") if hasattr(edited, "to_dict") else list(edited)
-        outputs = insp.evaluate(nn, rows)
-        table = [
-            {**row, **{f"output {j + 1}": float(v) for j, v in enumerate(out)}}
-            for row, out in zip(rows, outputs)
-        ]
-        st.dataframe(table, hide_index=True)
-    except NNVizError as exc:
-        st.error(f"Inputs: {exc}")
+    # The editor starts from the rows typed last time for this model (kept when the learner left the
+    # page); within a visit it keeps its own edits, so its starting rows must not change.
+    if "insp.inputs" not in st.session_state or st.session_state.get(ROWS, {}).get("base_key") != model_key:
+        st.session_state.pop("insp.inputs", None)
+        kept_rows = st.session_state.get(ROWS, {})
+        start = kept_rows["rows"] if kept_rows.get("key") == model_key else insp.default_inputs(nn)
+        st.session_state[ROWS] = {**kept_rows, "base": start, "base_key": model_key}
+    edited = st.data_editor(st.session_state[ROWS]["base"], num_rows="dynamic", key="insp.inputs")
+    rows = edited.to_dict("records") if hasattr(edited, "to_dict") else list(edited)
+    st.session_state[ROWS].update(key=model_key, rows=rows)
+    table, problems, notes = insp.outputs_table(nn, rows)
+    for problem in problems:
+        st.error(problem)
+    st.dataframe(table, hide_index=True)
+    for note in notes:
+        st.caption(note)

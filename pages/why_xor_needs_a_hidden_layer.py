@@ -10,34 +10,63 @@ from nnviz.drawing.figures import figure_data_uri, perceptron_figure
 from nnviz.drawing.loss_curve import loss_curve_svg
 from nnviz.drawing.svg import svg_data_uri
 from nnviz.lessons import why_xor_needs_a_hidden_layer as pc
+from nnviz.playground import session
+from nnviz.user_text import code, escape, out_of_range
 
 st.set_page_config(page_title="Why XOR needs a hidden layer · nnviz", page_icon="✖️", layout="wide")
+session.page_state(
+    {
+        "xor.gate": "XOR",
+        "xor.w1": 1.0,
+        "xor.w2": 1.0,
+        "xor.b": -0.5,
+        "xor.typed": "",
+        "xor.hidden": 4,
+        "xor.seed": 0,
+    }
+)
+#: The trained networks of this session, one per gate (each gate's result belongs to it alone).
+RESULTS = "xor.results"
+#: The seed's allowed values: the number input has no bounds of its own (Streamlit would keep a number
+#: typed outside them in the box while the page silently used the old value).
+SEEDS = (0, 2**31 - 1)
 st.markdown("### Why XOR needs a hidden layer")
 st.caption(
     "A single perceptron answers 1 on one side of a straight line w₁x₁ + w₂x₂ + b = 0 and 0 on the other. "
     "Move the line with the sliders: AND and OR are easy; for XOR, no line gets all four corners."
 )
 
+
+def apply_typed() -> None:
+    """Typed weights go onto the sliders (one source of truth) and the box empties; a text that is not
+    three numbers in the sliders' range stays in the box, and the page says why."""
+    try:
+        weights = pc.parse_weights(st.session_state["xor.typed"])
+    except NNVizError:
+        return
+    for key, value in zip(("xor.w1", "xor.w2", "xor.b"), weights):
+        st.session_state[key] = value
+    st.session_state["xor.typed"] = ""
+
+
+lo, hi = pc.WEIGHT_RANGE
 with st.sidebar:
-    gate = st.radio("Gate", list(pc.GATES), index=2, key="xor.gate", horizontal=True)
+    gate = st.radio("Gate", list(pc.GATES), key="xor.gate", horizontal=True)
     st.markdown("**Perceptron**")
-    w1 = st.slider("w₁", -3.0, 3.0, 1.0, 0.1, key="xor.w1")
-    w2 = st.slider("w₂", -3.0, 3.0, 1.0, 0.1, key="xor.w2")
-    b = st.slider("b", -3.0, 3.0, -0.5, 0.1, key="xor.b")
-    typed = st.text_input("…or type w₁, w₂, b", key="xor.typed", placeholder="1, 1, -1.5")
+    w1 = st.slider("w₁", lo, hi, step=0.1, key="xor.w1")
+    w2 = st.slider("w₂", lo, hi, step=0.1, key="xor.w2")
+    b = st.slider("b", lo, hi, step=0.1, key="xor.b")
+    typed = st.text_input("…or type w₁, w₂, b (Enter sets the sliders)", key="xor.typed",
+                          placeholder="1, 1, -1.5", on_change=apply_typed)  # fmt: skip
     st.markdown("**Hidden layer**")
-    hidden = st.slider("Hidden units", 2, 8, 4, key="xor.hidden")
-    seed = st.number_input("Weight seed", 0, 2**31 - 1, 0, key="xor.seed")
+    hidden = st.slider("Hidden units", 2, 8, key="xor.hidden")
+    seed = st.number_input("Weight seed", step=1, key="xor.seed")
 
 if typed.strip():
     try:
-        values = [float(v) for v in typed.replace(";", ",").split(",") if v.strip()]
-        if len(values) != 3 or not np.all(np.isfinite(values)):
-            raise ValueError
-    except ValueError:
-        st.error(f"Weights: {typed!r} is not three numbers w₁, w₂, b (for example  1, 1, -1.5).")
-        st.stop()
-    w1, w2, b = values
+        pc.parse_weights(typed)
+    except NNVizError as exc:
+        st.error(f"Weights: {escape(str(exc))}; the sliders keep their values. You typed {code(typed)}.")
 
 labels = pc.labels(gate)
 right = pc.score(gate, w1, w2, b)
@@ -73,46 +102,64 @@ with middle:
     )
 
 st.divider()
-st.markdown("#### Add a hidden layer")
+st.markdown(f"#### Add a hidden layer: {gate}")
 st.caption(
     "Each hidden unit draws its own line; the output unit combines their sides, so the boundary can bend. "
     "The network: 2 inputs → hidden tanh units → 1 sigmoid output, cross-entropy, full-batch SGD."
 )
-if st.button(f"Add {hidden} hidden units and train", type="primary", key="xor.train"):
+problem = out_of_range("Weight seed", seed, *SEEDS)
+if problem:
+    st.error(escape(problem))
+    st.stop()
+results = st.session_state.setdefault(RESULTS, {})
+if st.button(f"Add {hidden} hidden units and train on {gate}", type="primary", key="xor.train"):
     try:
-        nn, history = pc.train_hidden(gate, hidden=hidden, seed=int(seed))
+        results[gate] = pc.train(gate, hidden=hidden, seed=int(seed))
     except NNVizError as exc:
-        st.error(f"Training failed: {exc}")
+        st.error(f"Training failed: {escape(str(exc))}")
         st.stop()
-    st.session_state["xor.trained"] = (gate, hidden, int(seed), nn, history)
 
-trained = st.session_state.get("xor.trained")
-if trained is not None:
-    t_gate, t_hidden, t_seed, nn, history = trained
-    outputs = nn.predict(pc.POINTS)[:, 0]
-    solved = bool(((outputs > 0.5) == (pc.labels(t_gate) > 0.5)).all())
-    c1, c2, c3 = st.columns(3)
-    with c1:
-        lines = [
-            (float(w[0]), float(w[1]), float(bb)) for w, bb in zip(nn.layers[0].weights, nn.layers[0].bias)
-        ]
-        fig = perceptron_figure(
-            pc.POINTS, pc.labels(t_gate), lines, pc.BOX, f"{t_hidden} hidden units' lines"
+trained = results.get(gate)
+if trained is None:
+    st.info(f"Press the button to train a network with a hidden layer on {gate}.")
+    st.stop()
+if (trained.hidden, trained.seed) != (hidden, int(seed)):
+    st.caption(
+        f"Below: the network trained on {gate} with {trained.hidden} hidden units from seed {trained.seed}. "
+        f"Press the button to train {hidden} units from seed {int(seed)}."
+    )
+outputs = trained.outputs
+c1, c2, c3 = st.columns(3)
+with c1:
+    first = trained.nn.layers[0]
+    lines = [(float(w[0]), float(w[1]), float(bb)) for w, bb in zip(first.weights, first.bias)]
+    title = f"{gate}: the {trained.hidden} hidden units' lines"
+    fig = perceptron_figure(pc.POINTS, labels, lines, pc.BOX, title)
+    st.image(figure_data_uri(fig))
+with c2:
+    grid = decision_grid(trained.nn, pc.BOX, n=120)
+    st.image(svg_data_uri(boundary_svg(grid, pc.BOX, train=(pc.POINTS, labels[:, None]), size=330)))
+    if trained.solved:
+        st.caption(
+            f"The network's output over the square (orange 0, blue 1): all four corners of {gate} lie on "
+            "their own side of the boundary"
+            + (", which bends around them: no straight line could do this." if best < 4 else ".")
         )
-        st.image(figure_data_uri(fig))
-    with c2:
-        grid = decision_grid(nn, pc.BOX, n=120)
-        points = (pc.POINTS, pc.labels(t_gate)[:, None])
-        st.image(svg_data_uri(boundary_svg(grid, pc.BOX, train=points, size=330)))
-        st.caption("The network's output over the square: the boundary bends around the corners.")
-    with c3:
-        epochs = np.arange(1, len(history) + 1)
-        st.image(svg_data_uri(loss_curve_svg((epochs, np.asarray(history)), log=True, width=360, height=260)))
-        outs = ", ".join(f"{o:.2f}" for o in outputs)
-        if solved:
-            st.success(f"{t_gate} solved (seed {t_seed}): outputs {outs}.")
-        else:
-            st.warning(
-                f"Not solved from seed {t_seed} (outputs {outs}): some starts get stuck. "
-                "The seed-robustness lab counts how often."
-            )
+    else:
+        st.caption(
+            f"The network's output over the square (orange 0, blue 1): {4 - trained.right} of the 4 corners "
+            f"of {gate} lie on the wrong side: training got stuck."
+        )
+with c3:
+    epochs = np.arange(1, len(trained.history) + 1)
+    curve = loss_curve_svg((epochs, np.asarray(trained.history)), log=True, width=360, height=260)
+    st.image(svg_data_uri(curve))
+    outs = ", ".join(f"{o:.2f}" for o in outputs)
+    setup = f"{trained.hidden} hidden units, seed {trained.seed}"
+    if trained.solved:
+        st.success(f"{gate} solved ({setup}): outputs {outs}.")
+    else:
+        st.warning(
+            f"{gate} not solved ({setup}; outputs {outs}): some starts get stuck. "
+            "The seed-robustness lab counts how often."
+        )

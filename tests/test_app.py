@@ -175,7 +175,7 @@ def test_corrupt_upload_shows_a_clear_error(at):
     ).run()
     assert not at.exception
     message = errors(at)
-    assert message.startswith("Could not load the model:") and message.endswith("— in `broken.nn`")
+    assert message.startswith("Could not load the model") and message.endswith("— in `broken.nn`")
     assert pg(at).nn is nn and epoch(at) == 1
 
 
@@ -192,7 +192,8 @@ def test_user_text_in_messages_is_shown_literally_and_short(at):
     long = "x+" * 240 + "x"
     at.text_input(key=layer_key(0, "formula")).input(long[:400] + "*/").run()
     shown = " ".join(e.value for e in at.sidebar.error)
-    assert "characters)`" in shown and long[:400] not in shown
+    assert "…" in shown and long[:400] not in shown and len(shown) < 300  # shortened, the reason first
+    assert shown.index("syntax error") < shown.index("`x+x")
 
 
 def test_upload_a_model_continues_training(at):
@@ -332,15 +333,16 @@ def test_the_weight_editor_stays_open_after_set_weight(at):
 
 def test_no_input_feature_says_what_to_do(at):
     at.multiselect(key=widget_key("features")).set_value([]).run()
-    assert "Input features: pick at least one input feature" in " ".join(e.value for e in at.sidebar.error)
+    shown = " ".join(e.value for e in at.sidebar.error).replace("\\", "")  # as rendered: escapes removed
+    assert "Input features: pick at least one input feature" in shown
     assert pg(at).settings.features == ("x1", "x2")  # the network keeps its inputs
 
 
 def test_numbers_typed_out_of_range_are_refused_visibly(at):
     for key, value in (("lr", 0.0), ("lr", 100.0), ("lr", -1.0), ("data_seed", -1)):
         at.number_input(key=widget_key(key)).set_value(value).run()
-        shown = " ".join(e.value for e in at.sidebar.error)
-        assert "must be between" in shown and repr(value) in shown, (key, value, shown)
+        shown = " ".join(e.value for e in at.sidebar.error).replace("\\", "")  # as rendered
+        assert "allowed" in shown and "The last valid value is kept" in shown, (key, value, shown)
         assert getattr(pg(at).settings, key) == getattr(Settings(), key)  # the last valid value stays
     at.number_input(key=widget_key("lr")).set_value(0.1).run()
     at.number_input(key=widget_key("data_seed")).set_value(3).run()

@@ -16,10 +16,25 @@ from .svg import nice_ticks, png_data_uri, svg, tick_label
 Box = tuple[float, float, float, float]
 
 
+#: How far the picture's background is blended towards white, so that a point in its class's own region
+#: (its colour the region's at full strength) stays visible, as in TensorFlow Playground.
+BACKGROUND_LIGHTEN = 0.35
+#: The hairline drawn around every point's rim, dark against any background.
+HAIRLINE = "#1f1f1f"
+
+
+def lighten(rgb: np.ndarray, amount: float = BACKGROUND_LIGHTEN) -> np.ndarray:
+    """``rgb`` (uint8, any shape ``(..., 3)``) blended ``amount`` of the way towards white."""
+    return np.round(rgb + (255.0 - rgb) * amount).astype(np.uint8)
+
+
 def points_svg(
     X: np.ndarray, values: np.ndarray, to_px, lo: float, hi: float, stroke: str = "#fff", radius: float = 3.2
 ) -> str:
     """Dots for points ``X`` (shape ``(n, 2)``) coloured by ``values`` (shape ``(n,)`` or ``(n, 1)``).
+
+    Each dot has a rim of ``stroke`` and, around it, a dark hairline (``<path class='rims'>``, drawn
+    first), so a dot stays distinguishable from any background, its own class's region included.
 
     One ``<path class='points'>`` per colour, each dot a circle drawn as two arcs: the browser styles
     and lays out one element per colour instead of one per point, which measured a quarter of the
@@ -29,13 +44,17 @@ def points_svg(
         return ""
     colors = colorize(np.asarray(values).reshape(-1), lo, hi)
     px, py = to_px(X[:, 0], X[:, 1])
-    r, groups = radius, {}
+    r, groups, rims = radius, {}, []
     for x, y, c in zip(px.tolist(), py.tolist(), colors.tolist()):
         dot = f"M{x - r:.1f} {y:.1f}a{r} {r} 0 1 0 {2 * r} 0a{r} {r} 0 1 0 {-2 * r} 0"
         groups.setdefault("#{:02x}{:02x}{:02x}".format(*c), []).append(dot)
-    return "".join(
-        f"<path class='points' d='{''.join(dots)}' fill='{fill}' stroke='{stroke}' stroke-width='1'/>"
-        for fill, dots in groups.items()
+        rims.append(dot)
+    return (
+        f"<path class='rims' d='{''.join(rims)}' fill='none' stroke='{HAIRLINE}' stroke-width='2.6'/>"
+        + "".join(
+            f"<path class='points' d='{''.join(dots)}' fill='{fill}' stroke='{stroke}' stroke-width='1'/>"
+            for fill, dots in groups.items()
+        )
     )
 
 
@@ -119,7 +138,8 @@ def boundary_svg(
     labels: tuple[str, str] = ("x₁", "x₂"),
     overlay: str | None = None,
 ) -> str:
-    """The output over the input box as a smooth colour map, the points on top, and axes.
+    """The output over the input box as a smooth colour map (lightened, :data:`BACKGROUND_LIGHTEN`), the
+    points on top, and axes.
 
     Parameters
     ----------
@@ -137,7 +157,7 @@ def boundary_svg(
     g = BoxLayout(box, size)
     if overlay is None:
         overlay = boundary_overlay(box, lo, hi, train=train, test=test, size=size, labels=labels)
-    image = png_data_uri(colorize(grid, lo, hi, discretize))
+    image = png_data_uri(lighten(colorize(grid, lo, hi, discretize)))
     body = (
         f"<defs><clipPath id='plot'><rect x='{g.left}' y='{g.pad}' width='{g.plot}' height='{g.plot}'/>"
         f"</clipPath></defs><image x='{g.left}' y='{g.pad}' width='{g.plot}' height='{g.plot}' "

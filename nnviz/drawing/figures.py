@@ -40,7 +40,9 @@ def activation_figure(
 ) -> Figure:
     """f (solid) and f' (dashed) over ``x`` (all of shape ``(n,)``), bad stretches of f' shaded.
 
-    ``regions`` are ``(kind, start, end)`` with kind "dead", "vanishing" or "exploding".
+    ``regions`` are ``(kind, start, end)`` with kind "dead", "vanishing" or "exploding". The legend sits
+    above the plot and the title at a fixed place: Matplotlib's search for a free corner and its title
+    placement were a third of the drawing time (the lab draws up to a dozen of these per change).
     """
     fig = Figure(figsize=(5.2, 3.4), dpi=100)
     ax = fig.add_subplot()
@@ -60,20 +62,30 @@ def activation_figure(
         pad = 0.1 * max(hi - lo, 1e-6)
         ax.set_ylim(min(lo, -0.1) - pad, max(hi, 1.0) + pad)
     ax.set_xlim(x[0], x[-1])
-    ax.set_title(title)
+    ax.set_title(title, loc="left", y=1.1, fontsize=11)
     ax.set_xlabel("x")
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=5, fontsize=8, frameon=False,
+              handlelength=1.6, columnspacing=1.0)  # fmt: skip
     ax.grid(alpha=0.25)
     return fig
 
 
 def heatmap_figure(weights: np.ndarray, title: str, annotate: bool = True, row_label: str = "unit",
-                   col_label: str = "input") -> Figure:  # fmt: skip
-    """A weight matrix of shape ``(n_out, n_in)`` as a diverging heatmap, numbers written in the cells."""
+                   col_label: str = "input", *, rows: Sequence[int] | None = None,
+                   cols: Sequence[int] | None = None) -> Figure:  # fmt: skip
+    """A weight matrix of shape ``(n_out, n_in)`` as a diverging heatmap, numbers written in the cells.
+
+    Cells have a fixed size (large enough for their number when annotated), so colours and labels stay
+    readable: callers pass at most a few dozen rows and columns (a sample of a bigger matrix, whose
+    original 0-based indices ``rows`` and ``cols`` label the ticks). At most about a dozen tick labels
+    per axis.
+    """
     n_out, n_in = weights.shape
-    fig = Figure(
-        figsize=(max(2.6, 0.7 * n_in + 1.6), max(1.8, 0.55 * n_out + 1.0)), dpi=100, layout="constrained"
-    )
+    rows = list(range(n_out)) if rows is None else list(rows)
+    cols = list(range(n_in)) if cols is None else list(cols)
+    cell = 0.55 if annotate else 0.22
+    fig = Figure(figsize=(max(2.8, cell * n_in + 1.9), max(1.9, cell * n_out + 1.3)), dpi=100,
+                 layout="constrained")  # fmt: skip
     ax = fig.add_subplot()
     finite = weights[np.isfinite(weights)]
     limit = float(np.abs(finite).max()) if finite.size else 1.0
@@ -83,8 +95,9 @@ def heatmap_figure(weights: np.ndarray, title: str, annotate: bool = True, row_l
         for (r, c), v in np.ndenumerate(weights):
             ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=8,
                     color="white" if abs(v) > 0.6 * limit else "black")  # fmt: skip
-    ax.set_xticks(range(n_in), [str(i + 1) for i in range(n_in)])
-    ax.set_yticks(range(n_out), [str(i + 1) for i in range(n_out)])
+    for axis, labels in ((ax.xaxis, cols), (ax.yaxis, rows)):
+        stride = -(-len(labels) // 12)
+        axis.set_ticks(range(0, len(labels), stride), [str(i + 1) for i in labels[::stride]], fontsize=8)
     ax.set_xlabel(col_label)
     ax.set_ylabel(row_label)
     ax.set_title(title, fontsize=10)
@@ -131,41 +144,97 @@ def perceptron_figure(
 
 
 def loss_curves_figure(
-    epochs: np.ndarray, history: np.ndarray, solved: np.ndarray, title: str = ""
+    epochs: np.ndarray,
+    history: np.ndarray,
+    solved: np.ndarray,
+    title: str = "",
+    totals: tuple[int, int] | None = None,
 ) -> Figure:
-    """Every copy's loss curve (``history`` of shape ``(n_records, N)``), solved blue, failed orange."""
+    """Every drawn copy's loss curve (``history`` of shape ``(n_records, n_drawn)``), solved blue, failed
+    orange.
+
+    ``totals`` are the solved and failed counts of *all* copies when only some are drawn: the legend counts
+    all of them (as the outcome table does) and the title says how many are shown.
+    """
     fig = Figure(figsize=(6.0, 3.4), dpi=100)
     ax = fig.add_subplot()
-    alpha = float(np.clip(8.0 / max(1, history.shape[1]) ** 0.5, 0.05, 0.8))
-    for mask, colour, name in ((solved, BLUE, "solved"), (~solved, ORANGE, "failed")):
+    drawn = history.shape[1]
+    counts = totals if totals is not None else (int(solved.sum()), int((~solved).sum()))
+    alpha = float(np.clip(8.0 / max(1, drawn) ** 0.5, 0.05, 0.8))
+    for mask, colour, name, count in ((solved, BLUE, "solved", counts[0]), (~solved, ORANGE, "failed",
+                                                                            counts[1])):  # fmt: skip
         if mask.any():
             ax.plot(epochs, history[:, mask], color=colour, alpha=alpha, lw=0.8)
-            ax.plot([], [], color=colour, label=f"{name} ({int(mask.sum())})")
+        if count:
+            ax.plot([], [], color=colour, label=f"{name} ({count})")
     positive = history[np.isfinite(history) & (history > 0)]
     if positive.size:
         ax.set_yscale("log")
+    total = sum(counts)
+    shown = f"showing {drawn} of {total} copies" if drawn < total else ""
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(" · ".join(t for t in (title, shown) if t), fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.25)
     return fig
 
 
-def histogram_figure(final_loss: np.ndarray, solved: np.ndarray, bins: int = 30) -> Figure:
-    """The distribution of final losses on a log axis, solved and failed copies stacked."""
-    fig = Figure(figsize=(6.0, 3.0), dpi=100)
+def histogram_figure(
+    values: np.ndarray,
+    solved: np.ndarray | None = None,
+    bins: int = 30,
+    *,
+    xlabel: str = "final loss",
+    ylabel: str = "copies",
+    log: bool | None = None,
+) -> Figure:
+    """The distribution of ``values``: final losses (log axis, solved and failed copies stacked, each
+    counted in the legend), or, with ``solved=None``, one group (e.g. a layer's weights).
+
+    ``log=None`` takes a log axis when every finite value is positive. At most about six tick labels, so
+    they never overlap: a range shorter than a decade gets four labelled ticks of its own.
+    """
+    from matplotlib.ticker import FixedLocator, LogLocator, MaxNLocator, NullFormatter
+
+    fig = Figure(figsize=(6.0, 3.0), dpi=100, layout="constrained")
     ax = fig.add_subplot()
-    finite = np.isfinite(final_loss) & (final_loss > 0)
-    if finite.any():
-        lo, hi = final_loss[finite].min(), final_loss[finite].max()
-        edges = np.geomspace(lo, max(hi, lo * 10), bins + 1)
-        data = [final_loss[finite & solved], final_loss[finite & ~solved]]
-        ax.hist(data, bins=edges, stacked=True, color=[BLUE, ORANGE], label=["solved", "failed"])
-        ax.set_xscale("log")
-        ax.legend(fontsize=8)
-    ax.set_xlabel("final loss")
-    ax.set_ylabel("copies")
+    values = np.asarray(values, dtype=float).ravel()
+    finite = np.isfinite(values)
+    log = bool(finite.any() and (values[finite] > 0).all()) if log is None else log
+    shown = finite & (values > 0) if log else finite
+    if shown.any():
+        lo, hi = float(values[shown].min()), float(values[shown].max())
+        if log:
+            lo, hi = (lo / 2, lo * 2) if hi <= lo * 1.0001 else (lo, hi)
+            edges = np.geomspace(lo, hi, bins + 1)
+        else:
+            lo, hi = (lo - 0.5, hi + 0.5) if hi <= lo else (lo, hi)
+            edges = np.linspace(lo, hi, bins + 1)
+        groups = [(shown, BLUE, None)] if solved is None else [
+            (shown & solved, BLUE, "solved"), (shown & ~solved, ORANGE, "failed")]  # fmt: skip
+        groups = [g for g in groups if g[0].any()]
+        ax.hist([values[m] for m, _, _ in groups], bins=edges, stacked=True, color=[c for _, c, _ in groups],
+                label=[f"{n} ({int(m.sum())})" for m, _, n in groups])  # fmt: skip
+        ax.set_xlim(edges[0], edges[-1])
+        if log:
+            ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())
+            if np.log10(hi / lo) < 1.5:  # fewer than two decades: choose the ticks, 2 significant digits
+                ticks = [float(f"{t:.2g}") for t in np.geomspace(lo, hi, 4)]
+                ax.xaxis.set_major_locator(FixedLocator(ticks))
+                ax.set_xticks(ticks, [f"{t:.2g}" for t in ticks])
+            else:
+                ax.xaxis.set_major_locator(LogLocator(base=10, numticks=6))
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
+        if solved is not None:
+            ax.legend(fontsize=8)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    left_out = int((~shown).sum())
+    ax.set_xlabel(xlabel + (f" ({left_out} not drawn: {'not positive or ' if log else ''}not finite)"
+                            if left_out else ""))  # fmt: skip
+    ax.set_ylabel(ylabel)
     ax.grid(alpha=0.25)
     return fig
 

@@ -40,8 +40,7 @@ def loss_curve_svg(
     log : bool
         Logarithmic loss axis (non-positive values are dropped).
     """
-    left, right, top, bottom = 50, 12, 26, 30
-    pw, ph = width - left - right, height - top - bottom
+    right, top, bottom = 12, 26, 30
     series = [("train", train, "#333", ""), ("test", test, "#e07b00", " stroke-dasharray='5 3'")]
     clean = []
     for name, data, color, dash in series:
@@ -52,8 +51,9 @@ def loss_curve_svg(
         x, y = x[keep], y[keep]
         if len(x):
             clean.append((name, *downsample(x, y, max_points), color, dash))
-    parts = [f"<rect x='{left}' y='{top}' width='{pw}' height='{ph}' fill='#fafafa' stroke='#ccc'/>"]
     if not clean:
+        left, pw, ph = 50, width - 50 - right, height - top - bottom
+        parts = [f"<rect x='{left}' y='{top}' width='{pw}' height='{ph}' fill='#fafafa' stroke='#ccc'/>"]
         parts.append(
             f"<text x='{width / 2}' y='{height / 2}' text-anchor='middle' fill='#888'>no loss yet</text>"
         )
@@ -65,6 +65,14 @@ def loss_curve_svg(
     ymin, ymax = (float(f(ys.min())), float(f(ys.max()))) if log else (0.0, float(ys.max()) * 1.05 or 1.0)
     if ymax - ymin < 1e-12:
         ymin, ymax = ymin - 0.5, ymax + 0.5
+    if log and ymax - ymin < 0.1:  # a flat loss: ±12 % around it, not ticks six digits apart
+        ymin, ymax = (ymin + ymax) / 2 - 0.05, (ymin + ymax) / 2 + 0.05
+    yticks = log_ticks(ymin, ymax) if log else nice_ticks(ymin, ymax, 4)
+    ylabels = [tick_label(t) for t in yticks]
+    # The axis is as wide as its longest label (about 6.5 px a character at 11 px), so none is cut off.
+    left = max(40, 10 + round(6.5 * max(map(len, ylabels))))
+    pw, ph = width - left - right, height - top - bottom
+    parts = [f"<rect x='{left}' y='{top}' width='{pw}' height='{ph}' fill='#fafafa' stroke='#ccc'/>"]
 
     def px(x):
         return left + (x - xmin) / (xmax - xmin) * pw
@@ -72,16 +80,12 @@ def loss_curve_svg(
     def py(v):
         return top + (ymax - f(v)) / (ymax - ymin) * ph
 
-    if log:
-        yticks = [10.0**e for e in range(math.ceil(ymin), math.floor(ymax) + 1)] or [10**ymin]
-    else:
-        yticks = nice_ticks(ymin, ymax, 4)
-    for t in yticks:
+    for t, label in zip(yticks, ylabels):
         y = py(t)
         parts.append(
             f"<line x1='{left}' y1='{y:.1f}' x2='{left + pw}' y2='{y:.1f}' stroke='#e5e5e5'/>"
             f"<text x='{left - 5}' y='{y + 4:.1f}' font-size='11' text-anchor='end' fill='#555'>"
-            f"{tick_label(t)}</text>"
+            f"{label}</text>"
         )
     for t in nice_ticks(xmin, xmax, 4):
         x = px(t)
@@ -108,6 +112,19 @@ def loss_curve_svg(
         f"<text x='{width - right}' y='16' font-size='11' text-anchor='end' fill='#888'>{scale}</text>"
     )
     return svg(width, height, "".join(parts))
+
+
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Round ticks between ``10**lo`` and ``10**hi``: the powers of ten, or within less than a decade or
+    two, 1-2-5 steps (never a bare end value such as 0.348079, whose label is long)."""
+    decades = [10.0**e for e in range(math.ceil(lo - 1e-9), math.floor(hi + 1e-9) + 1)]
+    if len(decades) >= 3:
+        return decades
+    steps = [m * 10.0**e for e in range(math.floor(lo) - 1, math.ceil(hi) + 1) for m in (1, 2, 5)]
+    inside = [t for t in steps if lo - 1e-9 <= math.log10(t) <= hi + 1e-9]
+    if len(inside) >= 2:
+        return inside
+    return [t for t in nice_ticks(10**lo, 10**hi, 4) if t > 0] or [float(f"{10**lo:.2g}")]
 
 
 def loss_label(v: float) -> str:

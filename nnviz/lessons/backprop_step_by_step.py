@@ -24,6 +24,9 @@ from nnviz.drawing.network_diagram import Highlight, network_svg
 #: Largest layer, and most layers, the walkthrough shows (wider matrices do not fit on a page).
 WALKTHROUGH_MAX_UNITS = 4
 WALKTHROUGH_MAX_LAYERS = 3
+#: Widest line of an equation with numbers, in ems of KaTeX (the page's equation column is about 600 px
+#: wide in a 1500 px window, at 19 px per em): longer equations are broken before an operator.
+LINE_EMS = 26.0
 
 _LOSS_LATEX = {
     "mse": (r"L = \tfrac12 \sum_i (a_i - y_i)^2", r"\frac{\partial L}{\partial a} = a - y"),
@@ -62,6 +65,48 @@ def matrix(values: Any, digits: int = 4) -> str:
 
 def _sup(layer: int) -> str:
     return f"^{{[{layer}]}}"
+
+
+def _ems(text: str) -> float:
+    """Typeset width of a :func:`number` in ems: digits ½ em, the point and exponent digits narrower."""
+    if text.startswith("\\"):
+        return 1.8  # infinity, NaN
+    head, _, power = text.partition(r" \cdot 10^")
+    width = 0.5 * sum(c.isdigit() for c in head) + 0.28 * head.count(".") + 0.78 * head.count("-")
+    return width + (1.8 + 0.4 * len(power.strip("{}")) if power else 0.0)
+
+
+def _term(values: Any, before: str = "", before_ems: float = 0.0) -> tuple[str, float]:
+    """``before`` followed by :func:`matrix` of ``values``, and its typeset width in ems."""
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim == 0:
+        return f"{before}{number(arr)}".strip(), before_ems + _ems(number(arr))
+    cells = arr.reshape(-1, 1) if arr.ndim == 1 else arr
+    columns = [max(_ems(number(v)) for v in column) for column in cells.T]
+    width = sum(columns) + 1.0 * (len(columns) - 1) + 1.2
+    return f"{before}{matrix(arr)}".strip(), before_ems + width
+
+
+def lines(*terms: tuple[str, float], budget: float = LINE_EMS) -> str:
+    """Terms (LaTeX, width in ems) on one line, or broken into left-aligned lines of at most ``budget``."""
+    rows: list[list[str]] = [[]]
+    used = 0.0
+    for text, width in terms:
+        if rows[-1] and used + width > budget:
+            rows.append([])
+            used = 1.0  # the \quad that indents a continued line
+        rows[-1].append(text)
+        used += width
+    if len(rows) == 1:
+        return " ".join(rows[0])
+    return r"\begin{aligned} & " + r" \\ & \quad ".join(" ".join(r) for r in rows) + r" \end{aligned}"
+
+
+def stacked(*equations: str) -> str:
+    """Several equations, one under the other, aligned on the left."""
+    if len(equations) == 1:
+        return equations[0]
+    return r"\begin{aligned} & " + r" \\[6pt] & ".join(equations) + r" \end{aligned}"
 
 
 @dataclass(frozen=True)
@@ -104,8 +149,8 @@ class Walkthrough:
         The engine's gradients, in :meth:`Network.parameters` order.
     deltas : list of ndarray
         Each layer's delta, shape ``(units,)``.
-    loss : float
-        The sample's loss before the update.
+    loss, loss_after : float
+        The sample's loss before and after the update.
     updated : Network
         A copy of the network after the update (the original is not changed).
     """
@@ -115,18 +160,35 @@ class Walkthrough:
     deltas: list[np.ndarray]
     loss: float
     updated: Network
+    loss_after: float = float("nan")
+
+    def trouble(self) -> tuple[str, str]:
+        """``("error", why)`` when the walk cannot go on (the loss or the updated weights are not finite
+        numbers), ``("warning", why)`` when this update makes the sample's loss larger, else ``("", "")``."""
+        if not np.isfinite(self.loss):
+            return "error", f"the loss is {self.loss} on this sample: every number after it is meaningless"
+        if not all(np.isfinite(p).all() for p in self.updated.parameters()):
+            return "error", "this update would give weights that are not finite numbers (training diverged)"
+        if not self.loss_after <= self.loss:
+            return "warning", (
+                f"this update makes the sample's loss larger ({self.loss:.4g} → {self.loss_after:.4g}): "
+                "the step overshoots, and training with this learning rate can diverge"
+            )
+        return "", ""
 
 
 def parse_sample(text: str, inputs: int, outputs: int) -> tuple[np.ndarray, np.ndarray]:
     """``"0.5, -1 -> 1"`` as (x, y); raises ValueError with a readable message."""
     if "->" not in text:
         raise ValueError("write the sample as inputs -> target, for example  0.5, -1 -> 1")
-    left, right = text.split("->", 1)
-    try:
-        x = [float(v) for v in left.replace(";", ",").split(",") if v.strip()]
-        y = [float(v) for v in right.replace(";", ",").split(",") if v.strip()]
-    except ValueError:
-        raise ValueError(f"{text!r} has something that is not a number") from None
+    x: list[float] = []
+    y: list[float] = []
+    for side, values in zip(text.split("->", 1), (x, y)):
+        for v in (v.strip() for v in side.replace(";", ",").split(",")):
+            try:
+                values += [float(v)] if v else []
+            except ValueError:
+                raise ValueError(f"{v[:20]!r} is not a number") from None
     if len(x) != inputs or len(y) != outputs:
         raise ValueError(
             f"this network takes {inputs} inputs and {outputs} target(s); got {len(x)} and {len(y)}"
@@ -145,6 +207,18 @@ def check_small(nn: Network) -> None:
         )
 
 
+def check_loss(nn: Network, loss: str) -> None:
+    """Raise ``SpecError`` for a loss the output cannot have: cross-entropy needs outputs in (0, 1)."""
+    output = nn.layers[-1].activation
+    if get_loss(loss).name == "bce" and output.name != "sigmoid":
+        raise SpecError(
+            "cross-entropy (bce) takes log a and log(1 − a), so it needs outputs strictly between 0 and 1, "
+            f"which the engine guarantees only for a sigmoid output; a {output.label} output can leave "
+            "(0, 1), and then the loss is ∞ and every number NaN. Choose the sigmoid output, or the loss "
+            "mse or sse"
+        )
+
+
 def walkthrough(nn: Network, x: Any, y: Any, loss: str = "mse", lr: float = 0.1) -> Walkthrough:
     """The steps of one per-sample SGD update of ``nn`` on the sample ``(x, y)``.
 
@@ -155,10 +229,12 @@ def walkthrough(nn: Network, x: Any, y: Any, loss: str = "mse", lr: float = 0.1)
     x : array-like of shape (nn.inputs,)
     y : array-like of shape (nn.outputs,)
     loss : {"mse", "sse", "bce"}
+        bce only with a sigmoid output (:func:`check_loss`).
     lr : float
         Learning rate of the update ``p ← p − lr · ∂L/∂p``.
     """
     loss_obj = get_loss(loss)
+    check_loss(nn, loss_obj.name)
     if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
         raise SpecError(f"the learning rate must be a positive number, got {lr!r}")
     X = nn.as_batch(np.asarray(x, dtype=np.float64).reshape(1, -1))
@@ -166,9 +242,10 @@ def walkthrough(nn: Network, x: Any, y: Any, loss: str = "mse", lr: float = 0.1)
     layers = nn.layers
     count = len(layers)
 
-    grads, cache, delta_rows = nn.backprop(X, Y, loss_obj)
-    z_out, a_out = cache[-1]
-    value = loss_obj.value(a_out, Y, z_out, layers[-1].activation)
+    with np.errstate(all="ignore"):
+        grads, cache, delta_rows = nn.backprop(X, Y, loss_obj)
+        z_out, a_out = cache[-1]
+        value = loss_obj.value(a_out, Y, z_out, layers[-1].activation)
     deltas = [d[0] for d in delta_rows]
 
     # Gradients per layer, from the engine's list (weights, then bias if any).
@@ -186,27 +263,30 @@ def walkthrough(nn: Network, x: Any, y: Any, loss: str = "mse", lr: float = 0.1)
         z, a = cache[i - 1][0][0], cache[i - 1][1][0]
         prev = "x" if i == 1 else f"a{_sup(i - 1)}"
         bias_sym = f" + b{_sup(i)}" if layer.bias is not None else ""
-        bias_num = f" + {matrix(layer.bias)}" if layer.bias is not None else ""
+        w_a = _term(layer.weights)
+        w_a = (f"{w_a[0]} {matrix(a_prev)}", w_a[1] + _term(a_prev)[1])
+        bias = [_term(layer.bias, "+ ", 1.3)] if layer.bias is not None else []
         steps.append(
             Step(
                 "forward",
                 i,
                 f"Layer {i}: weighted sums",
                 f"z{_sup(i)} = W{_sup(i)} {prev}{bias_sym}",
-                f"{matrix(layer.weights)} {matrix(a_prev)}{bias_num} = {matrix(z)}",
+                lines(w_a, *bias, _term(z, "= ", 1.3)),
                 f"Each of the {layer.n_out} units adds up its inputs times its weights"
                 + (" plus its bias." if layer.bias is not None else " (this layer has no bias)."),
                 {"W": layer.weights.copy(), "a_prev": a_prev.copy(), "z": z.copy()},
             )
         )
         f_latex, _ = layer.activation.latex()
+        inner = _term(z)
         steps.append(
             Step(
                 "forward",
                 i,
                 f"Layer {i}: activation {layer.activation.label}",
                 f"a{_sup(i)} = f(z{_sup(i)})" + (rf", \quad f(x) = {f_latex}" if f_latex else ""),
-                f"a{_sup(i)} = f\\left({matrix(z)}\\right) = {matrix(a)}",
+                lines((f"a{_sup(i)} = f\\left({inner[0]}\\right)", inner[1] + 3.5), _term(a, "= ", 1.3)),
                 "The activation is applied to each unit's sum on its own.",
                 {"z": z.copy(), "a": a.copy()},
             )
@@ -220,8 +300,11 @@ def walkthrough(nn: Network, x: Any, y: Any, loss: str = "mse", lr: float = 0.1)
             0,
             f"Loss ({loss_obj.name})",
             loss_formula,
-            rf"a{_sup(count)} = {matrix(a_out[0])}, \; y = {matrix(Y[0])} "
-            rf"\;\Rightarrow\; L = {number(value)}",
+            lines(
+                _term(a_out[0], f"a{_sup(count)} = ", 2.5),
+                _term(Y[0], r", \; y = ", 2.0),
+                (rf"\;\Rightarrow\; L = {number(value)}", 3.5 + _ems(number(value))),
+            ),
             "How far the output is from the target. Backpropagation now asks how L changes with every "
             "weight, starting at the output.",
             {"a": a_out[0].copy(), "y": Y[0].copy(), "loss": np.array(value)},
@@ -230,31 +313,33 @@ def walkthrough(nn: Network, x: Any, y: Any, loss: str = "mse", lr: float = 0.1)
 
     for i in range(count, 0, -1):
         layer = layers[i - 1]
-        z = cache[i - 1][0][0]
         d = deltas[i - 1]
         _, df_latex = layer.activation.latex()
-        fprime = np.asarray(layer.activation.derivative(*(c[0] for c in cache[i - 1])))
-        if i == count:
-            if loss_obj.name == "bce" and layer.activation.name == "sigmoid":
-                formula = rf"\delta{_sup(i)} = a{_sup(i)} - y"
-                numbers = rf"{matrix(a_out[0])} - {matrix(Y[0])} = {matrix(d)}"
-                note = "With a sigmoid output, cross-entropy's σ' cancels: the output error is simply a − y."
-            else:
-                formula = (
-                    rf"\delta{_sup(i)} = \frac{{\partial L}}{{\partial a{_sup(i)}}} \odot f'(z{_sup(i)})"
-                )
+        with np.errstate(all="ignore"):
+            fprime = np.asarray(layer.activation.derivative(*(c[0] for c in cache[i - 1])))
+        slope = _term(fprime, r"\odot ", 1.3)
+        if i == count and loss_obj.name == "bce":  # a sigmoid output (check_loss): σ' cancels
+            formula = rf"\delta{_sup(i)} = a{_sup(i)} - y"
+            numbers = lines(_term(a_out[0]), _term(Y[0], "- ", 1.3), _term(d, "= ", 1.3))
+            note = "With a sigmoid output, cross-entropy's σ' cancels: the output error is simply a − y."
+        elif i == count:
+            formula = rf"\delta{_sup(i)} = \frac{{\partial L}}{{\partial a{_sup(i)}}} \odot f'(z{_sup(i)})"
+            with np.errstate(all="ignore"):
                 dl_da = loss_obj.dloss_da(a_out, Y)[0]
-                numbers = rf"{matrix(dl_da)} \odot {matrix(fprime)} = {matrix(d)}"
-                note = f"The output error: ${dloss}$ times the slope of the activation at z."
+            numbers = lines(_term(dl_da), slope, _term(d, "= ", 1.3))
+            note = f"The output error: ${dloss}$ times the slope of the activation at z."
         else:
             formula = (
                 rf"\delta{_sup(i)} = \left(W{_sup(i + 1)}\right)^{{\!\top}} \delta{_sup(i + 1)} "
                 rf"\odot f'(z{_sup(i)})"
             )
-            back = layers[i].weights.T @ deltas[i]
-            numbers = (
-                rf"{matrix(layers[i].weights.T)} {matrix(deltas[i])} \odot {matrix(fprime)} "
-                rf"= {matrix(back)} \odot {matrix(fprime)} = {matrix(d)}"
+            back, transposed = layers[i].weights.T @ deltas[i], _term(layers[i].weights.T)
+            numbers = lines(
+                (f"{transposed[0]} {matrix(deltas[i])}", transposed[1] + _term(deltas[i])[1]),
+                slope,
+                _term(back, "= ", 1.3),
+                slope,
+                _term(d, "= ", 1.3),
             )
             note = (
                 f"Layer {i + 1}'s errors flow back along the same weights, then are scaled by this layer's "
@@ -262,68 +347,52 @@ def walkthrough(nn: Network, x: Any, y: Any, loss: str = "mse", lr: float = 0.1)
             )
         if df_latex and "σ' cancels" not in note:
             note += f" Here $f'(x) = {df_latex}$."
-        steps.append(
-            Step(
-                "backward",
-                i,
-                f"Layer {i}: delta",
-                formula,
-                numbers,
-                note,
-                {"delta": d.copy(), "fprime": fprime},
-            )
-        )
+        steps.append(Step("backward", i, f"Layer {i}: delta", formula, numbers, note,
+                          {"delta": d.copy(), "fprime": fprime}))  # fmt: skip
         gw, gb = per_layer[i - 1]
         prev_a = X[0] if i == 1 else cache[i - 2][1][0]
         prev = "x" if i == 1 else f"a{_sup(i - 1)}"
-        formula = (
-            rf"\frac{{\partial L}}{{\partial W{_sup(i)}}} = \delta{_sup(i)} \left({prev}\right)^{{\!\top}}"
-        )
-        numbers = rf"{matrix(d)} {matrix(prev_a.reshape(1, -1))} = {matrix(gw)}"
+        d_w = rf"\frac{{\partial L}}{{\partial W{_sup(i)}}}"
+        formula = rf"{d_w} = \delta{_sup(i)} \left({prev}\right)^{{\!\top}}"
+        outer = _term(prev_a.reshape(1, -1))
+        numbers = [lines(_term(d, f"{d_w} = ", 3.5), outer, _term(gw, "= ", 1.3))]
         values = {"dW": gw.copy()}
         if gb is not None:
-            formula += rf", \qquad \frac{{\partial L}}{{\partial b{_sup(i)}}} = \delta{_sup(i)}"
-            numbers += rf", \qquad {matrix(gb)}"
+            d_b = rf"\frac{{\partial L}}{{\partial b{_sup(i)}}}"
+            formula += rf", \qquad {d_b} = \delta{_sup(i)}"
+            numbers.append(lines(_term(gb, f"{d_b} = ", 3.5)))
             values["db"] = gb.copy()
-        steps.append(
-            Step(
-                "gradient",
-                i,
-                f"Layer {i}: weight gradients",
-                formula,
-                numbers,
-                "Each weight's gradient is the error of the unit it feeds times the input it carries.",
-                values,
-            )
-        )
+        note = "Each weight's gradient is the error of the unit it feeds times the input it carries."
+        steps.append(Step("gradient", i, f"Layer {i}: weight gradients", formula, stacked(*numbers), note,
+                          values))  # fmt: skip
 
     updated = nn.copy()
     for (gw, gb), new in zip(per_layer, updated.layers):
         new.weights -= lr * gw
         if gb is not None:
             new.bias -= lr * gb
+    with np.errstate(all="ignore"):
+        z_new, a_new = updated.forward(X)[-1]
+        after = loss_obj.value(a_new, Y, z_new, layers[-1].activation)
+    step_by = f"- {number(lr)} \\cdot ", 2.5 + _ems(number(lr))
     for i, (old, new) in enumerate(zip(layers, updated.layers), 1):
         gw, gb = per_layer[i - 1]
         formula = rf"W{_sup(i)} \leftarrow W{_sup(i)} - \eta\,\frac{{\partial L}}{{\partial W{_sup(i)}}}"
-        numbers = rf"{matrix(old.weights)} - {number(lr)} \cdot {matrix(gw)} = {matrix(new.weights)}"
+        numbers = [lines(_term(old.weights, f"W{_sup(i)} \\leftarrow ", 3.0), _term(gw, *step_by),
+                         _term(new.weights, "= ", 1.3))]  # fmt: skip
         values = {"W": new.weights.copy()}
         if gb is not None:
             grad_b = rf"\frac{{\partial L}}{{\partial b{_sup(i)}}}"
             formula += rf", \quad b{_sup(i)} \leftarrow b{_sup(i)} - \eta\,{grad_b}"
-            numbers += rf", \quad {matrix(old.bias)} - {number(lr)} \cdot {matrix(gb)} = {matrix(new.bias)}"
+            numbers.append(lines(_term(old.bias, f"b{_sup(i)} \\leftarrow ", 2.6), _term(gb, *step_by),
+                                 _term(new.bias, "= ", 1.3)))  # fmt: skip
             values["b"] = new.bias.copy()
-        steps.append(
-            Step(
-                "update",
-                i,
-                f"Layer {i}: update (η = {lr:g})",
-                formula,
-                numbers,
-                "Every weight takes a small step against its gradient.",
-                values,
-            )
-        )
-    return Walkthrough(steps, grads, deltas, value, updated)
+        note = "Every weight takes a small step against its gradient."
+        if i == count:
+            note += f" After the whole update, this sample's loss is {after:.4g} (before: {value:.4g})."
+        steps.append(Step("update", i, f"Layer {i}: update (η = {lr:g})", formula, stacked(*numbers), note,
+                          values))  # fmt: skip
+    return Walkthrough(steps, grads, deltas, value, updated, after)
 
 
 def small_network(

@@ -1,17 +1,32 @@
-"""The model inspector: what a ``.nn`` file (or the playground's network) holds, as tables and arrays."""
+"""The model inspector: what a ``.nn`` file (or the playground's network) holds, as tables and arrays.
+
+A model can be large (a 2048×2048 layer, 64 layers), so every piece of work is bounded: the boundary's
+grid shrinks with the parameter count (:func:`grid_size`), typed inputs are evaluated up to a bound
+(:func:`outputs_table`), and a big layer is shown as statistics, a histogram and a heatmap of an evenly
+spaced sample of its units (:func:`layer_picture`). An :class:`Inspection` computes each piece once per
+model; the page keeps it for the uploaded file, so reruns only draw what is already made.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from nnviz.core.datasets import DATASETS, FEATURES
-from nnviz.core.errors import SpecError
+from nnviz.core.errors import NNVizError, SpecError
+from nnviz.core.grid import decision_grid
 from nnviz.core.network import Network
+from nnviz.drawing.boundary import boundary_svg
+from nnviz.drawing.figures import figure_data_uri, heatmap_figure, histogram_figure
+from nnviz.drawing.loss_curve import loss_curve_svg
+from nnviz.drawing.svg import svg_data_uri
 from nnviz.model_file import ModelRecord
+from nnviz.user_text import code, escape
 
 #: The input box used when the file names no known dataset.
 DEFAULT_BOX = (-6.0, 6.0, -6.0, 6.0)
@@ -106,6 +121,10 @@ def input_columns(nn: Network) -> list[str]:
     return names if names is not None else [f"in{i + 1}" for i in range(nn.inputs)]
 
 
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and np.isnan(value))
+
+
 def evaluate(nn: Network, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
     """Outputs for a table of typed inputs, shape ``(len(rows), nn.outputs)``.
 
@@ -115,18 +134,25 @@ def evaluate(nn: Network, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
         Naming the row and column of a missing or non-numeric value.
     """
     columns = input_columns(nn)
-    X = np.empty((len(rows), len(columns)))
-    for r, row in enumerate(rows):
-        for c, name in enumerate(columns):
-            value = row.get(name)
-            try:
-                v = float(value)
-            except (TypeError, ValueError):
-                raise SpecError(f"row {r + 1}, column {name}: {value!r} is not a number") from None
-            if not np.isfinite(v):
-                raise SpecError(f"row {r + 1}, column {name}: {value!r} is not a finite number")
-            X[r, c] = v
+    X = np.array([row_values(columns, r, row) for r, row in enumerate(rows)]).reshape(len(rows), len(columns))
     return nn.predict(X) if len(rows) else np.empty((0, nn.outputs))
+
+
+def row_values(columns: Sequence[str], r: int, row: Mapping[str, Any]) -> list[float]:
+    """Row ``r`` (0-based) of typed inputs as numbers; a SpecError names the row and column of a bad cell."""
+    values = []
+    for name in columns:
+        value = row.get(name)
+        if _empty(value):
+            raise SpecError(f"row {r + 1}, column {name} is empty: type a number")
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise SpecError(f"row {r + 1}, column {name} is not a number: {code(str(value))}") from None
+        if not np.isfinite(v):
+            raise SpecError(f"row {r + 1}, column {name} is not a finite number: {code(str(value))}")
+        values.append(v)
+    return values
 
 
 def default_inputs(nn: Network) -> list[dict[str, float]]:
@@ -143,5 +169,176 @@ def heatmap_limit(weights: np.ndarray) -> float:
     return m if m > 0 and np.isfinite(m) else 1.0
 
 
-#: Largest weight matrix drawn as a heatmap, and largest annotated with its numbers.
-MAX_HEATMAP, MAX_ANNOTATED = 64 * 64, 12 * 12
+#: Most rows and columns of a heatmap (a bigger layer shows an evenly spaced sample), and the largest
+#: matrix side annotated with its numbers.
+MAX_ROWS_DRAWN, MAX_COLS_DRAWN, MAX_ANNOTATED_SIDE = 40, 60, 12
+#: Heatmaps with more columns than this get the page's full width.
+WIDE_COLUMNS = 16
+#: Layers drawn at once (the page offers the others in groups of this many).
+LAYERS_PER_GROUP = 9
+#: Parameters × grid points of the boundary picture (about 0.2 s of one core), and the grid's sides.
+GRID_BUDGET, GRID_MAX, GRID_MIN = 4e9, 120, 16
+#: Parameters × rows of typed inputs evaluated per rerun (a few ms for a small net; ~0.05 s at most).
+EVAL_BUDGET = 2e8
+
+
+def parameter_count(nn: Network) -> int:
+    return sum(p.size for p in nn.parameters())
+
+
+def grid_size(nn: Network) -> int:
+    """The side of the boundary's grid: :data:`GRID_MAX` for small networks, fewer points for big ones."""
+    return int(np.clip(np.sqrt(GRID_BUDGET / max(1, parameter_count(nn))), GRID_MIN, GRID_MAX))
+
+
+def sample(n: int, most: int) -> list[int]:
+    """``range(n)``, or ``most`` evenly spaced indices of it (first and last included)."""
+    return list(range(n)) if n <= most else np.linspace(0, n - 1, most).round().astype(int).tolist()
+
+
+def layer_stats(nn: Network) -> list[dict[str, Any]]:
+    """One row per layer: the weights' shape and statistics, and the bias's."""
+    rows = []
+    for i, layer in enumerate(nn.layers, 1):
+        w = layer.weights
+        row = {"layer": i, "weights": f"{w.shape[0]}×{w.shape[1]}", "mean": float(w.mean()),
+               "std": float(w.std()), "min": float(w.min()), "max": float(w.max())}  # fmt: skip
+        b = layer.bias
+        row["bias"] = "none" if b is None else f"mean {b.mean():.3g}, range {b.min():.3g} to {b.max():.3g}"
+        rows.append(row)
+    return rows
+
+
+@dataclass(frozen=True)
+class LayerPicture:
+    """What the page shows of one layer: a heatmap, perhaps a histogram, and captions."""
+
+    heatmap: str
+    histogram: str | None
+    caption: str
+    wide: bool
+
+
+def layer_picture(i: int, nn: Network) -> LayerPicture:
+    """Layer ``i`` (0-based): a heatmap of at most :data:`MAX_ROWS_DRAWN` × :data:`MAX_COLS_DRAWN` weights
+    (an evenly spaced sample of a bigger layer, with a histogram of all its weights)."""
+    layer = nn.layers[i]
+    w = layer.weights
+    n_out, n_in = w.shape
+    rows, cols = sample(n_out, MAX_ROWS_DRAWN), sample(n_in, MAX_COLS_DRAWN)
+    annotate = n_out <= MAX_ANNOTATED_SIDE and n_in <= MAX_ANNOTATED_SIDE
+    title = f"layer {i + 1} ({layer.activation.label}): W of shape {w.shape}"
+    fig = heatmap_figure(w[np.ix_(rows, cols)], title, annotate=annotate, rows=rows, cols=cols)
+    notes = []
+    histogram = None
+    if len(rows) < n_out or len(cols) < n_in:
+        notes.append(
+            f"{len(rows)} of {n_out} units × {len(cols)} of {n_in} inputs drawn (evenly spaced); "
+            f"the histogram counts all {w.size:,} weights."
+        )
+        histogram = figure_data_uri(
+            histogram_figure(w, None, 40, xlabel="weight", ylabel="weights", log=False)
+        )
+    b = layer.bias
+    if b is not None:
+        if b.size <= MAX_ANNOTATED_SIDE:
+            notes.append("bias: " + ", ".join(f"{v:.3g}" for v in b))
+        else:
+            notes.append(f"bias: {b.size} values, mean {b.mean():.3g}, from {b.min():.3g} to {b.max():.3g}")
+    return LayerPicture(figure_data_uri(fig), histogram, " · ".join(notes), len(cols) > WIDE_COLUMNS)
+
+
+def outputs_table(nn: Network, rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict], list[str], list[str]]:
+    """The outputs of every complete row of typed inputs, as table rows, and what was left out.
+
+    Returns ``(table, problems, notes)``: ``problems`` name half-filled or non-numeric rows (the reason
+    first); ``notes`` say how many empty rows (a row just added) were ignored and whether rows beyond
+    :data:`EVAL_BUDGET` were left out. The other rows' outputs are shown either way.
+    """
+    columns = input_columns(nn)
+    limit = max(1, int(EVAL_BUDGET // max(1, parameter_count(nn))))
+    complete, problems, empty = [], [], 0
+    for r, row in enumerate(rows):
+        values = [row.get(name) for name in columns]
+        if all(_empty(v) for v in values):
+            empty += 1
+            continue
+        try:
+            complete.append(dict(zip(columns, row_values(columns, r, row))))
+        except SpecError as exc:
+            problems.append(str(exc))
+    if len(problems) > 5:
+        problems = problems[:5] + [f"{len(problems) - 5} more rows have cells like these: fix them too."]
+    notes = [f"{empty} empty row{'s' if empty > 1 else ''} ignored until filled."] if empty else []
+    if len(complete) > limit:
+        notes.append(f"Only the first {limit} complete rows are evaluated (this network has "
+                     f"{parameter_count(nn):,} parameters).")  # fmt: skip
+        complete = complete[:limit]
+    outputs = evaluate(nn, complete) if complete else np.empty((0, nn.outputs))
+    table = [{**row, **{f"output {j + 1}": float(v) for j, v in enumerate(out)}}
+             for row, out in zip(complete, outputs)]  # fmt: skip
+    return table, problems, notes
+
+
+def model_key(data: bytes) -> str:
+    """The identity of a model file: the SHA-256 of its bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def network_key(nn: Network) -> str:
+    """The identity of a network in memory: its layers, parameters and metadata (``.nn`` bytes also hold
+    the time they were written)."""
+    digest = hashlib.sha256(summary_line(nn).encode())
+    for layer in nn.layers:
+        digest.update(repr((layer.n_in, layer.n_out, layer.has_bias, layer.activation.label)).encode())
+    for p in nn.parameters():
+        digest.update(np.ascontiguousarray(p, dtype=np.float64).tobytes())
+    digest.update(json.dumps(nn.metadata, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class Inspection:
+    """Everything the page shows of one model, each piece made once (pictures when first asked for)."""
+
+    nn: Network
+    summary: str = ""
+    architecture: list[dict[str, Any]] = field(default_factory=list)
+    stats: list[dict[str, Any]] = field(default_factory=list)
+    activations: list[tuple[str, str, str]] = field(default_factory=list)
+    metadata: list[dict[str, str]] = field(default_factory=list)
+    history: str | None = None
+    features: list[str] | None = None
+    boundary: str | None = None
+    boundary_note: str = ""
+    pictures: dict[int, LayerPicture] = field(default_factory=dict)
+
+    def picture(self, i: int) -> LayerPicture:
+        if i not in self.pictures:
+            self.pictures[i] = layer_picture(i, self.nn)
+        return self.pictures[i]
+
+
+def inspect(nn: Network) -> Inspection:
+    """The tables, formulas and boundary picture of ``nn`` (layer pictures come later, as asked for)."""
+    out = Inspection(
+        nn, summary_line(nn), architecture(nn), layer_stats(nn), activations(nn), metadata_rows(nn)
+    )
+    history = loss_history(nn)
+    if history is not None:
+        out.history = svg_data_uri(loss_curve_svg(history, width=420, height=240))
+    out.features, box = input_setup(nn)
+    if out.features is None:
+        out.boundary_note = f"This network takes {nn.inputs} inputs the file does not describe: no boundary."
+        return out
+    n = grid_size(nn)
+    try:
+        grid = decision_grid(nn, box, n=n, features=out.features)
+    except NNVizError as exc:
+        out.boundary_note = f"Cannot draw the boundary: {escape(str(exc))}"
+        return out
+    lo, hi = (0.0, 1.0) if np.nanmin(grid) >= 0 else (-1.0, 1.0)
+    out.boundary = svg_data_uri(boundary_svg(grid, box, lo, hi, size=380))
+    coarse = f" on a {n}×{n} grid (fewer points for a network this large)" if n < GRID_MAX else ""
+    out.boundary_note = f"Output 1 over the input box{coarse}, inputs {', '.join(out.features)}."
+    return out

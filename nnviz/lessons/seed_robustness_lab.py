@@ -2,7 +2,9 @@
 
 The set-ups include the XOR set-ups of the articles (:mod:`nnviz.articles`); :func:`run_lab` trains N
 copies at once with :class:`~nnviz.core.ensemble_trainer.EnsembleTrainer` and names why each failed copy
-failed. Nothing here imports Streamlit: the page draws what these functions return.
+failed. :func:`plan_run` estimates a run before it starts (:mod:`nnviz.lessons.seed_lab_budget`); the page
+runs :func:`train_job` in a child process (:mod:`nnviz.lessons.jobs`), so a :class:`LabResult` holds only
+arrays, numbers and text. Nothing here imports Streamlit: the page draws what these functions return.
 """
 
 from __future__ import annotations
@@ -20,11 +22,15 @@ from nnviz.core.errors import SpecError
 from nnviz.core.grid import decision_grid
 from nnviz.core.layer import Layer
 from nnviz.core.network import Network
+from nnviz.lessons import seed_lab_budget as budget
 from nnviz.playground.experiment import Experiment
+from nnviz.user_text import code
 
 #: Most copies and epochs the lab offers (the engine accepts more copies), and most sequential steps
 #: (epochs × batches per epoch) a run may take: per-sample steps cannot be vectorised across samples.
 LAB_MAX_COPIES, LAB_MAX_EPOCHS, LAB_MAX_STEPS = 1000, 50_000, 100_000
+#: The ranges of the page's typed numbers: learning rate, epochs, first seed.
+LR_RANGE, EPOCH_RANGE, SEED_RANGE = (1e-4, 10.0), (1, LAB_MAX_EPOCHS), (0, 2**31 - 1 - LAB_MAX_COPIES)
 
 
 @dataclass(frozen=True)
@@ -168,20 +174,53 @@ def playground_setup(exp: Experiment) -> tuple[LabConfig, np.ndarray, np.ndarray
 
 
 @dataclass
+class TrainerRecord:
+    """What training left, as arrays: an :class:`EnsembleTrainer`'s history, data and epoch count."""
+
+    history: np.ndarray
+    history_epochs: np.ndarray
+    X: np.ndarray
+    Y: np.ndarray
+    epochs_done: int
+
+    @classmethod
+    def of(cls, trainer: EnsembleTrainer) -> TrainerRecord:
+        return cls(trainer.history, trainer.history_epochs, trainer.X, trainer.Y, trainer.epochs_done)
+
+
+@dataclass
 class LabResult:
-    """A finished lab run: the trainer (weights and history), its report, and timing."""
+    """A finished lab run: what training left, its report, timing, and every copy's final parameters.
+
+    Only arrays, numbers and text (it comes back from a child process); :attr:`ensemble` is rebuilt from
+    ``parameters`` when first asked for.
+    """
 
     config: LabConfig
-    trainer: EnsembleTrainer
+    trainer: TrainerRecord
     report: EnsembleReport
     seconds: float
     box: tuple[float, float, float, float]
     seeds: list[int] = field(default_factory=list)
     features: list[str] | None = None
+    parameters: list[np.ndarray] = field(default_factory=list)
+    dtype: str = "float64"
 
     @property
     def ensemble(self) -> Ensemble:
-        return self.trainer.ens
+        """The trained copies (made from the config and ``parameters`` once, then kept)."""
+        ens = self.__dict__.get("_ensemble")
+        if ens is None:
+            init = "he" if self.config.init == "article" else self.config.init  # overwritten below
+            ens = Ensemble(self.config.inputs, list(self.config.layers), seeds=self.seeds, init=init,
+                           dtype=self.dtype)  # fmt: skip
+            for mine, trained in zip(ens.parameters(), self.parameters):
+                mine[...] = trained
+            self.__dict__["_ensemble"] = ens
+        return ens
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_ensemble"}
 
 
 def run_lab(
@@ -192,27 +231,33 @@ def run_lab(
     dtype=np.float64,
     progress: Callable[[float], None] | None = None,
     chunks: int = 20,
+    every: float | None = None,
     max_records: int = 400,
     data: tuple[np.ndarray, np.ndarray, tuple] | None = None,
     features: list[str] | None = None,
+    budget_seconds: float | None = None,
 ) -> LabResult:
     """Train ``copies`` copies of ``config`` from seeds ``first_seed, first_seed + 1, ...``.
 
     Parameters
     ----------
     progress : callable, optional
-        Called with the finished share (0..1) after each of ``chunks`` parts of the training.
+        Called with the finished share (0..1) after each of ``chunks`` parts of the training, and, if
+        ``every`` is given, in between whenever ``every`` seconds have passed since the last call (as
+        often as whole epochs allow).
     max_records : int, default 400
         At most this many loss records per copy (every ``epochs // max_records``-th epoch).
     data : (X, y, box), optional
         Training set and input box; the config's dataset when omitted.
     features : list of str, optional
         Input features of ``X`` (for drawing boundaries); raw ``(x1, x2)`` when omitted.
+    budget_seconds : float, optional
+        Refuse a run estimated (:func:`plan_run`) to take more CPU seconds than this.
 
     Raises
     ------
     SpecError
-        For too many copies, epochs or sequential steps, or an invalid architecture.
+        For too many copies, epochs or sequential steps, a run over the budget, or an invalid architecture.
     """
     if not 1 <= copies <= LAB_MAX_COPIES:
         raise SpecError(f"copies must be between 1 and {LAB_MAX_COPIES}, got {copies}")
@@ -220,13 +265,14 @@ def run_lab(
         raise SpecError(f"epochs must be between 1 and {LAB_MAX_EPOCHS}, got {config.epochs}")
     seeds = list(range(first_seed, first_seed + copies))
     X, y, box = data if data is not None else training_set(config)
-    steps = steps_needed(config, len(X))
-    if steps > LAB_MAX_STEPS:
-        raise SpecError(
-            f"this set-up needs {steps:,} sequential steps ({config.epochs:,} epochs × "
-            f"{steps // config.epochs:,} batches); the lab allows {LAB_MAX_STEPS:,}: use fewer epochs or "
-            "larger batches"
-        )
+    too_long = steps_refusal(config, len(X))
+    if too_long:
+        raise SpecError(too_long)
+    if budget_seconds is not None:
+        plan = budget.plan(layer_shapes(config), copies, len(X), config.batch_size, config.epochs,
+                           np.dtype(dtype).name, budget=budget_seconds)  # fmt: skip
+        if not plan.fits:
+            raise SpecError(plan.refusal())
     ens = make_ensemble(config, seeds, dtype)
     trainer = EnsembleTrainer(
         ens,
@@ -237,16 +283,72 @@ def run_lab(
         batch_size=config.batch_size,
         record_every=max(1, config.epochs // max_records),
     )
-    start = time.perf_counter()
-    done = 0
-    for part in range(1, chunks + 1):
-        target = config.epochs * part // chunks
+    start = last = time.perf_counter()
+    done, piece = 0, 1  # epochs trained, and epochs per piece (grown so that a piece takes ~every / 4)
+    boundaries = {config.epochs * part // chunks for part in range(1, chunks + 1)}
+    while done < config.epochs:
+        target = min([b for b in boundaries if b > done] + [done + piece])
+        began = time.perf_counter()
         trainer.run(target - done)
-        done = target
-        if progress is not None:
-            progress(part / chunks)
+        done, now = target, time.perf_counter()
+        took = now - began
+        if every is None:
+            piece = config.epochs
+        else:
+            piece = max(1, int(piece * min(4.0, every / 4 / took))) if took > 0 else piece * 4
+        if progress is not None and (done in boundaries or (every is not None and now - last >= every)):
+            progress(done / config.epochs)
+            last = now
     seconds = time.perf_counter() - start
-    return LabResult(config, trainer, diagnose(trainer), seconds, box, seeds, features)
+    params = [np.array(p) for p in ens.parameters()]
+    result = LabResult(config, TrainerRecord.of(trainer), diagnose(trainer), seconds, box, seeds, features,
+                       params, np.dtype(dtype).name)  # fmt: skip
+    result.__dict__["_ensemble"] = ens
+    return result
+
+
+def train_job(
+    config: LabConfig,
+    copies: int,
+    first_seed: int,
+    dtype: str,
+    data: tuple[np.ndarray, np.ndarray, tuple] | None,
+    features: list[str] | None,
+    *,
+    progress: Callable[[float], None],
+) -> LabResult:
+    """:func:`run_lab` as a job of :mod:`nnviz.lessons.jobs`: in a child process, within the budget, with
+    progress at least every half second; the result is plain data."""
+    return run_lab(config, copies, first_seed, dtype=np.dtype(dtype), progress=progress, every=0.5,
+                   data=data, features=features, budget_seconds=budget.BUDGET_SECONDS)  # fmt: skip
+
+
+def layer_shapes(config: LabConfig) -> list[tuple[int, int]]:
+    """``(n_in, n_out)`` of every layer."""
+    units = [n for n, _, _ in config.layers]
+    return list(zip([config.inputs, *units[:-1]], units))
+
+
+def plan_run(config: LabConfig, copies: int, n_samples: int, dtype: str) -> budget.Plan:
+    """The run's estimated CPU time against :data:`~nnviz.lessons.seed_lab_budget.BUDGET_SECONDS`."""
+    return budget.plan(layer_shapes(config), copies, n_samples, config.batch_size, config.epochs, dtype)
+
+
+def steps_refusal(config: LabConfig, n_samples: int) -> str:
+    """Why the run needs too many sequential steps, or ``""``."""
+    steps = steps_needed(config, n_samples)
+    if steps <= LAB_MAX_STEPS:
+        return ""
+    return (
+        f"This set-up needs {steps:,} sequential steps ({config.epochs:,} epochs × "
+        f"{steps // config.epochs:,} batches); the lab allows {LAB_MAX_STEPS:,}: use fewer epochs or larger "
+        "batches."
+    )
+
+
+def refusal(config: LabConfig, n_samples: int, plan: budget.Plan) -> str:
+    """Why this run may not start (too many sequential steps, or over the budget), or ``""``."""
+    return steps_refusal(config, n_samples) or plan.refusal()
 
 
 def with_changes(config: LabConfig, **changes) -> LabConfig:
@@ -260,7 +362,7 @@ def parse_hidden(text: str) -> list[int]:
     sizes = []
     for p in parts:
         if not p.isdigit() or not 1 <= int(p) <= 16:
-            raise SpecError(f"hidden layer sizes must be whole numbers from 1 to 16, got {p!r}")
+            raise SpecError(f"each size must be a whole number from 1 to 16, not {code(p)}")
         sizes.append(int(p))
     if len(sizes) > 4:
         raise SpecError(f"at most 4 hidden layers here, got {len(sizes)}")
@@ -322,3 +424,14 @@ def downsample_curves(history: np.ndarray, max_curves: int = 200) -> np.ndarray:
     """At most ``max_curves`` columns of ``history`` (evenly spaced copies), for drawing."""
     step = max(1, history.shape[1] // max_curves)
     return history[:, ::step]
+
+
+def curves_to_draw(solved: np.ndarray, max_curves: int = 300) -> np.ndarray:
+    """Indices of at most ``max_curves`` copies to draw: failed ones first (up to half), then solved ones
+    evenly spaced; the legend still counts all copies."""
+    failed, good = np.flatnonzero(~solved), np.flatnonzero(solved)
+    n_failed = min(len(failed), max(max_curves // 2, max_curves - len(good)))
+    keep_failed = failed[np.linspace(0, len(failed) - 1, n_failed).astype(int)]
+    room = max_curves - len(keep_failed)
+    keep_good = good[np.linspace(0, len(good) - 1, min(len(good), room)).astype(int)] if len(good) else good
+    return np.sort(np.concatenate([keep_failed, keep_good])).astype(int)

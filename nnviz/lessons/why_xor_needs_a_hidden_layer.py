@@ -123,3 +123,52 @@ def train_hidden(gate: str, hidden: int = 4, seed: int = 0, epochs: int = 1000, 
     nn = Network.from_sizes([2, hidden, 1], hidden="tanh", output="sigmoid", init="xavier", seed=seed)
     trainer = Trainer(nn, POINTS, labels(gate)[:, None], loss="bce", lr=lr, batch_size=4)
     return nn, trainer.run(epochs)
+
+
+#: The sliders' range for w₁, w₂ and b.
+WEIGHT_RANGE = (-3.0, 3.0)
+
+
+def parse_weights(text: str) -> tuple[float, float, float]:
+    """``"1, 1, -1.5"`` as ``(w1, w2, b)`` within :data:`WEIGHT_RANGE`; raises SpecError saying why not."""
+    try:
+        values = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        values = []
+    if len(values) != 3 or not np.all(np.isfinite(values)):
+        raise SpecError("the text is not three numbers w₁, w₂, b (for example  1, 1, -1.5)")
+    lo, hi = WEIGHT_RANGE
+    for name, v in zip(("w₁", "w₂", "b"), values):
+        if not lo <= v <= hi:
+            raise SpecError(f"{name} = {v:g} is outside the sliders' range {lo:g} … {hi:g}")
+    return values[0], values[1], values[2]
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A network trained on one gate by :func:`train_hidden`, and how it does on the four corners."""
+
+    gate: str
+    hidden: int
+    seed: int
+    nn: Network
+    history: list
+
+    @property
+    def outputs(self) -> np.ndarray:
+        return self.nn.predict(POINTS)[:, 0]
+
+    @property
+    def right(self) -> int:
+        """How many corners the network puts on their side (output > 0.5 exactly for the 1s)."""
+        return int(((self.outputs > 0.5) == (labels(self.gate) > 0.5)).sum())
+
+    @property
+    def solved(self) -> bool:
+        return self.right == 4
+
+
+def train(gate: str, hidden: int = 4, seed: int = 0) -> Trained:
+    """:func:`train_hidden` on ``gate``, kept with the gate and set-up it was trained with."""
+    nn, history = train_hidden(gate, hidden=hidden, seed=seed)
+    return Trained(gate, hidden, seed, nn, list(history))

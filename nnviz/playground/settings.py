@@ -24,6 +24,7 @@ from nnviz.core.datasets import DATASETS, FEATURES
 from nnviz.core.errors import SpecError
 from nnviz.core.formula_syntax import MAX_LENGTH as MAX_FORMULA_LENGTH
 from nnviz.model_file import ModelRecord
+from nnviz.user_text import out_of_range
 
 #: The activation choice that means "use the formula text".
 CUSTOM = "custom"
@@ -169,9 +170,11 @@ def refusal(name: str, value: Any) -> str:
     spec = FIELDS[name]
     if spec.kind == "features" and isinstance(value, (list, tuple)) and not value:
         return f"{spec.label}: pick at least one input feature"
-    if spec.kind in ("number", "int", "slider"):
-        bounds = f"between {spec.lo:g} and {spec.hi:g}"
-        return f"{spec.label} must be {bounds}, not {value!r}: the last valid value is kept"
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if spec.kind in ("number", "int", "slider") and number:
+        reason = out_of_range(spec.label, value, spec.lo, spec.hi)
+        if reason is not None:
+            return f"{reason} The last valid value is kept."
     return f"{value!r} is not allowed for {spec.label}"
 
 

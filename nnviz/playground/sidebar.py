@@ -19,7 +19,6 @@ from nnviz.core.errors import NNVizError
 from nnviz.core.formula_syntax import MAX_LENGTH as MAX_FORMULA_LENGTH
 from nnviz.playground import session
 from nnviz.playground.experiment import Experiment
-from nnviz.playground.messages import error_text, escape
 from nnviz.playground.player import Player
 from nnviz.playground.presets import PRESETS
 from nnviz.playground.settings import (
@@ -37,6 +36,7 @@ from nnviz.playground.settings import (
     to_widgets,
     widget_key,
 )
+from nnviz.user_text import error_text, escape
 
 NO_PRESET = "Choose a preset…"
 

@@ -23,10 +23,10 @@ from nnviz.drawing.figures import boundary_png as boundary_figure_png
 from nnviz.playground import frames, live, session
 from nnviz.playground.experiment import Experiment
 from nnviz.playground.frames import layer_labels, neuron_choices, output_range
-from nnviz.playground.messages import error_text
 from nnviz.playground.player import Player
 from nnviz.playground.settings import describe
 from nnviz.playground.sidebar import write_widgets
+from nnviz.user_text import error_text
 
 #: Seconds between frames of the fallback (a fragment rerun) while playing.
 TICK = 0.045
