@@ -52,7 +52,9 @@ def page_state(defaults: Mapping[str, Any]) -> None:
     Streamlit forgets a widget's value when a run of another page does not draw it, so a page visited
     again would start from its defaults. Call this at the top of the page with every settable widget's
     key and default; the widgets are then drawn without a default of their own (their value comes from
-    ``st.session_state``).
+    ``st.session_state``). Name only widgets that this run draws: a value set for a widget that is not
+    drawn stays in ``st.session_state`` as plain data, and Streamlit would later hand that stale value to
+    the widget (the pages call this again, for the widgets they draw only sometimes, where they draw them).
     """
     kept = st.session_state.setdefault(KEPT_KEY, {})
     for key, default in defaults.items():
