@@ -171,9 +171,10 @@ PARTS = {
     "drawing": "nnviz.drawing",
     "playground": "nnviz.playground",
     "lessons": "nnviz.lessons",
-    "session": "nnviz.playground.session",
     "articles": "nnviz.articles",
     "model_file": "nnviz.model_file",
+    "export": "nnviz.export",
+    "user_text": "nnviz.user_text",
 }
 
 

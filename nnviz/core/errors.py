@@ -49,3 +49,7 @@ class DivergedError(NNVizError, ArithmeticError):
     def __init__(self, message: str, epoch: int = 0) -> None:
         super().__init__(message)
         self.epoch = epoch
+
+
+class ExportError(NNVizError, ValueError):
+    """A network cannot be exported as code or ONNX (an activation or value the export cannot express)."""

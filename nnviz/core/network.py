@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import nnfile, nnfile_reader
+from . import nnfile, nnfile_reader, numpy_code, torch_code
 from .errors import SpecError
 from .feedforward import FeedForward
 from .init import initialiser, make_rng
@@ -139,6 +139,17 @@ class Network(FeedForward):
     def load(cls, path: str | Path) -> Network:
         """Read a network from a ``.nn`` file (refusing oversized files before reading them)."""
         return cls._from_parts(nnfile_reader.load_path(path))
+
+    def to_numpy_code(self) -> str:
+        """Source of a standalone module defining ``predict(X)``, weights inline, needing only NumPy.
+
+        Its predictions equal :meth:`predict`'s; raises ``ExportError`` for an activation it cannot write.
+        """
+        return numpy_code.numpy_code(self)
+
+    def to_torch_code(self) -> str:
+        """Source of a module defining ``Net``, this network as a float32 ``torch.nn.Module``."""
+        return torch_code.torch_code(self)
 
     @classmethod
     def _from_parts(cls, parts: nnfile.ModelParts) -> Network:

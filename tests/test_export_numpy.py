@@ -1,0 +1,280 @@
+"""The standalone NumPy export: run in a fresh, isolated interpreter that has NumPy and nothing else, its
+predict(X) equals the engine's to 1e-12; its weights read back bit for bit; and nothing a user typed or
+named can become code in it."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+from export_cases import CASES, assert_close, inputs, network
+
+from nnviz.core import Activation, Layer, LayerSpecNBF, Network
+from nnviz.core.activations import X, activation_from_expr
+from nnviz.core.codegen import check_code
+from nnviz.core.errors import ExportError, NNVizError
+from nnviz.core.numpy_code import BUILTIN_CODE, NUMPY_NAMES
+
+#: Runs in ``python -I -S``: no site-packages, no PYTHONPATH, no script directory; only the folder given
+#: (NumPy alone, linked) and the generated modules' folder are on sys.path.
+DRIVER = r"""
+import importlib, json, sys
+sys.path[:0] = sys.argv[1:3]
+report = {"results": {}}
+for name in ("nnviz", "sympy"):
+    try:
+        importlib.import_module(name)
+        report[name] = True
+    except ImportError:
+        report[name] = False
+import numpy as np
+for module, rows in json.load(open(sys.argv[3])).items():
+    try:
+        X = np.array([[float.fromhex(v) for v in row] for row in rows])
+        Y = importlib.import_module(module).predict(X)
+        report["results"][module] = {"shape": list(Y.shape), "values": [float(v).hex() for v in Y.ravel()]}
+    except Exception as exc:
+        report["results"][module] = {"error": f"{type(exc).__name__}: {exc}"}
+print(json.dumps(report))
+"""
+
+
+def numpy_only_path(folder: Path) -> Path:
+    """A folder with links to NumPy (and its bundled libraries) and nothing else."""
+    import numpy
+
+    site = Path(numpy.__file__).resolve().parents[1]
+    folder.mkdir()
+    for name in ("numpy", "numpy.libs"):
+        if (site / name).exists():
+            (folder / name).symlink_to(site / name)
+    return folder
+
+
+def run_isolated(tmp: Path, sources: dict[str, str], data: dict[str, np.ndarray]) -> dict:
+    modules = tmp / "modules"
+    modules.mkdir()
+    for name, source in sources.items():
+        (modules / f"{name}.py").write_text(source)
+    (tmp / "inputs.json").write_text(
+        json.dumps({k: [[v.hex() for v in row] for row in X] for k, X in data.items()})
+    )
+    (tmp / "driver.py").write_text(DRIVER)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    out = subprocess.run(
+        [sys.executable, "-I", "-S", str(tmp / "driver.py"), str(numpy_only_path(tmp / "numpy_only")),
+         str(modules), str(tmp / "inputs.json")],
+        capture_output=True, text=True, check=True, env=env, cwd=tmp,
+    )  # fmt: skip
+    return json.loads(out.stdout)
+
+
+def module_name(case: str) -> str:
+    return "net_" + "".join(c if c.isalnum() else "_" for c in case)
+
+
+@pytest.fixture(scope="module")
+def isolated_run(tmp_path_factory):
+    """Every case's module written out and run in one isolated interpreter."""
+    nets = {module_name(case): network(case) for case in CASES}
+    sources = {name: nn.to_numpy_code() for name, nn in nets.items()}
+    data = {name: inputs(nn) for name, nn in nets.items()}
+    return nets, data, run_isolated(tmp_path_factory.mktemp("numpy_export"), sources, data)
+
+
+def test_the_isolated_interpreter_has_numpy_but_neither_nnviz_nor_sympy(isolated_run):
+    _, _, report = isolated_run
+    assert report["nnviz"] is False and report["sympy"] is False
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_exported_predict_equals_the_engines_in_a_fresh_numpy_only_process(isolated_run, case):
+    nets, data, report = isolated_run
+    name = module_name(case)
+    result = report["results"][name]
+    assert "error" not in result, result.get("error")
+    got = np.array([float.fromhex(v) for v in result["values"]]).reshape(result["shape"])
+    want = nets[name].predict(data[name])
+    assert_close(got, want, 1e-12)
+
+
+def test_every_builtin_has_numpy_code():
+    from nnviz.core import ACTIVATIONS
+
+    assert set(BUILTIN_CODE) == set(ACTIVATIONS)
+
+
+# --- what the file is made of ------------------------------------------------------------------------
+
+
+def top_level(source: str) -> tuple[set[str], set[str]]:
+    """The names a module defines at top level, and the modules it imports; fails on any other statement."""
+    tree = ast.parse(source)
+    names, imported = set(), set()
+    for i, node in enumerate(tree.body):
+        if isinstance(node, ast.Expr):
+            assert i == 0 and isinstance(node.value, ast.Constant), (
+                "only the docstring may be a bare expression"
+            )
+        elif isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+            names |= {alias.asname or alias.name for alias in node.names}
+        elif isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets}
+        elif isinstance(node, ast.FunctionDef):
+            names.add(node.name)
+        else:
+            raise AssertionError(f"unexpected top-level statement: {ast.unparse(node)[:80]}")
+    return names, imported
+
+
+def expected_names(nn: Network) -> set[str]:
+    fixed = {
+        "np",
+        "math",
+        "INPUTS",
+        "WEIGHTS",
+        "BIASES",
+        "ACTIVATIONS",
+        "_W",
+        "_B",
+        "_like",
+        "_erf_object",
+        "_erf",
+    }
+    return fixed | {f"_f{i}" for i in range(1, len(nn.layers) + 1)} | {"predict"}
+
+
+@pytest.mark.parametrize("case", ["mixed-deep", "formula-7", "builtin-gelu", "wide-no-bias"])
+def test_the_file_imports_only_numpy_and_math_and_defines_only_its_own_names(case):
+    nn = network(case)
+    source = nn.to_numpy_code()
+    names, imported = top_level(source)
+    assert imported <= {"numpy", "math"} and "numpy" in imported
+    assert names <= expected_names(nn) and "predict" in names
+    assert "nnviz" not in source.split('"""')[2]  # the code never refers to nnviz (the docstring may)
+
+
+@pytest.mark.parametrize("case", ["mixed-deep", "builtin-tanh", "wide-no-bias"])
+def test_the_weights_in_the_file_read_back_bit_for_bit(case):
+    nn = network(case)
+    tree = ast.parse(nn.to_numpy_code())
+    literals = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and node.targets[0].id in ("WEIGHTS", "BIASES", "INPUTS")
+    }
+    assert literals["INPUTS"] == nn.inputs
+    for layer, weights, bias in zip(nn.layers, literals["WEIGHTS"], literals["BIASES"], strict=True):
+        assert np.array_equal(np.array(weights), layer.weights)
+        assert np.array(weights).tobytes() == layer.weights.tobytes()  # -0.0 and the last bit too
+        assert (bias is None) == (layer.bias is None)
+        if bias is not None:
+            assert np.array(bias).tobytes() == layer.bias.tobytes()
+
+
+def test_the_file_rejects_inputs_of_the_wrong_width_and_accepts_one_sample():
+    nn = network("mixed-deep")
+    space: dict = {}
+    exec(compile(nn.to_numpy_code(), "exported", "exec"), space)
+    with pytest.raises(ValueError, match=r"shape \(n, 4\)"):
+        space["predict"](np.zeros((2, 3)))
+    one = np.array([0.5, -1.0, 2.0, 0.25])
+    assert np.array_equal(space["predict"](one), nn.predict(one))
+
+
+# --- nothing typed or named becomes code -------------------------------------------------------------
+
+HOSTILE = '"""\nimport os\nos.system("touch pwned")  # \'\'\' \\'
+
+
+def test_hostile_labels_names_and_metadata_never_reach_the_file():
+    expr = X / (1 + sp.Abs(X))
+    typed = activation_from_expr(expr, text=HOSTILE)
+    base = typed  # a formula with a hostile label (its text), and a built-in with a forged name:
+    forged = Activation(HOSTILE, HOSTILE, expr, base.df_expr, base.f, base.df)
+    nn = Network(2, [Layer(2, 3, True, typed, np.ones((3, 2))), Layer(3, 1, False, forged, np.ones((1, 3)))])
+    nn.metadata = {"dataset": HOSTILE, HOSTILE: HOSTILE}
+    source = nn.to_numpy_code()
+    for fragment in ("import os", "os.system", "pwned", "'''", "\\"):
+        assert fragment not in source
+    names, imported = top_level(source)
+    assert imported <= {"numpy", "math"} and names <= expected_names(nn)
+    space: dict = {}
+    exec(compile(source, "exported", "exec"), space)
+    assert np.allclose(space["predict"](np.ones((1, 2))), nn.predict(np.ones((1, 2))), rtol=1e-12, atol=1e-12)
+
+
+def test_a_forged_builtin_name_does_not_change_what_the_file_computes():
+    """An activation named "tanh" that runs another function is exported as what it runs."""
+    typed = activation_from_expr(X / (1 + sp.Abs(X)))
+    forged = Activation("tanh", None, typed.f_expr, typed.df_expr, typed.f, typed.df)
+    nn = Network(1, [Layer(1, 1, False, forged, np.ones((1, 1)))])
+    space: dict = {}
+    exec(compile(nn.to_numpy_code(), "exported", "exec"), space)
+    inputs = np.linspace(-3.0, 3.0, 13).reshape(-1, 1)
+    assert_close(space["predict"](inputs), nn.predict(inputs), 1e-12)
+
+
+@pytest.mark.parametrize(
+    "expr, named",
+    [
+        (sp.Function("__import__('os').system")(X), "__import__"),
+        (sp.Symbol("__import__('os')") * X, "__import__"),
+        (sp.sinc(X), "sinc"),
+        (sp.atan2(1, X), "atan2"),
+        (sp.besselj(0, X), "besselj"),
+    ],
+)
+def test_an_expression_outside_the_formula_language_is_refused_naming_what(expr, named):
+    act = Activation(None, None, expr, sp.S.Zero, np.tanh, np.tanh)
+    nn = Network(1, [Layer(1, 1, False, act, np.ones((1, 1)))])
+    with pytest.raises(ExportError, match=named.replace("(", r"\(")) as info:
+        nn.to_numpy_code()
+    assert isinstance(info.value, NNVizError) and "\n" not in str(info.value)
+
+
+def test_a_numpy_pair_activation_and_non_finite_weights_are_refused_readably():
+    pair = Network(1, [LayerSpecNBF(1, True, (np.tanh, np.cos))])
+    with pytest.raises(ExportError, match="pair of NumPy functions"):
+        pair.to_numpy_code()
+    bad = Network(1, [LayerSpecNBF(2, True, "tanh")], seed=0)
+    bad.layers[0].weights[1, 0] = np.inf
+    with pytest.raises(ExportError, match="layer 1's weights contain NaN or infinite"):
+        bad.to_numpy_code()
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "__import__('os').system('ls')",
+        "np.exp.__globals__",
+        "x.__class__",
+        "np.load('weights.npy')",
+        "open('f')",
+        "[c for c in (1, 2)]",
+        "'text'",
+        "(lambda: 0)()",
+        "x[0]",
+        "x if x else 0",
+        "np.select([x], [x], default=np.nan, allow_pickle=True)",
+        "eval('1')",
+        "np",  # the module itself, as a value
+        "np.logical_or(x, x)",  # only a prefix of the allowed np.logical_or.reduce
+    ],
+)
+def test_printed_code_may_use_only_whitelisted_names_numbers_and_arithmetic(code):
+    with pytest.raises(ExportError):
+        check_code(code, NUMPY_NAMES, keywords=("default",))
+
+
+def test_the_whitelist_accepts_what_the_printer_writes():
+    code = "np.select([np.logical_or.reduce((np.greater(x, 0), True))], [-x**2/3 + np.pi], default=np.nan)"
+    assert check_code(code, NUMPY_NAMES, keywords=("default",)) == code
