@@ -66,7 +66,9 @@ def test_page_loads_with_the_playground_contract(at):
     assert data["token"] is None  # nothing streams while paused
     labels = {b.label for b in at.button}
     assert {"Play", "Pause", "Step", "Step batch", "Reset", "New weights"} <= labels
-    assert {"Download .nn", "Download boundary PNG"} <= {b.label for b in at.get("download_button")}
+    downloads = {b.label for b in at.get("download_button")}
+    assert {"Download .nn", "Download boundary PNG", "NumPy code (.py)", "PyTorch code (.py)"} <= downloads
+    assert "ONNX model (.onnx)" in downloads  # onnx is installed with the tests
 
 
 def test_step_changes_epoch_and_loss(at):

@@ -11,6 +11,7 @@ a fragment rerun on a timer hands the component its frames instead. Play and Pau
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from nnviz.core.datasets import FEATURES
 from nnviz.core.errors import NNVizError
 from nnviz.core.grid import decision_grid
 from nnviz.drawing.figures import boundary_png as boundary_figure_png
+from nnviz.export import onnx_bytes
 from nnviz.playground import frames, live, session
 from nnviz.playground.experiment import Experiment
 from nnviz.playground.frames import layer_labels, neuron_choices, output_range
@@ -257,6 +259,45 @@ def files(player: Player, options: dict[str, Any]) -> None:
     cols[2].file_uploader("Upload a .nn model", type=None, key="upload", on_change=_on_upload)
     if st.session_state.get("upload.error"):
         cols[2].error(st.session_state["upload.error"])
+    exports(player)
+
+
+def exports(player: Player) -> None:
+    """The trained network as code to use elsewhere: NumPy (needs only NumPy), PyTorch, ONNX."""
+    name = f"nnviz-{player.experiment.settings.dataset}"
+    cols = st.columns(3)
+    cols[0].download_button(
+        "NumPy code (.py)",
+        data=lambda: player.sync().nn.to_numpy_code().encode(),
+        file_name=f"{name}_numpy.py",
+        mime="text/x-python",
+        key="download_numpy",
+        on_click="ignore",
+        icon=":material/code:",
+        help="predict(X) with the weights inline; needs only NumPy",
+    )
+    cols[1].download_button(
+        "PyTorch code (.py)",
+        data=lambda: player.sync().nn.to_torch_code().encode(),
+        file_name=f"{name}_torch.py",
+        mime="text/x-python",
+        key="download_torch",
+        on_click="ignore",
+        icon=":material/code:",
+        help="an nn.Module with the weights inline",
+    )
+    if importlib.util.find_spec("onnx") is None:
+        cols[2].caption("ONNX export: `pip install onnx` on the server")
+        return
+    cols[2].download_button(
+        "ONNX model (.onnx)",
+        data=lambda: onnx_bytes(player.sync().nn),
+        file_name=f"{name}.onnx",
+        mime="application/octet-stream",
+        key="download_onnx",
+        on_click="ignore",
+        icon=":material/deployed_code:",
+    )
 
 
 def _restore(index: int) -> None:
