@@ -1,6 +1,8 @@
 """Shared fixtures: a real ``streamlit run app.py`` server on a free localhost port, and headless Chromium.
 
 The browser fixtures skip (with the reason) when Playwright or a ``chromium`` executable is missing.
+Every browser context a test opens through :func:`new_context` is watched: an uncaught page error or a
+console error in any of its pages fails the test at teardown, with the messages.
 """
 
 from __future__ import annotations
@@ -93,6 +95,65 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(
         executable_path=shutil.which("chromium"), headless=True, args=CHROMIUM_ARGS
     )
+
+
+class BrowserProblems:
+    """Collects uncaught page errors and console errors from every page of the contexts it watches.
+
+    Nothing is filtered. Open the app's pages through its sidebar navigation, not by a deep link: a deep
+    link such as ``/Activation_lab`` makes Streamlit's own front end probe ``/Activation_lab/_stcore/health``
+    and ``/Activation_lab/_stcore/host-config`` first, and their two 404s are console errors.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def watch(self, context) -> None:
+        """Watch every page opened in ``context`` from now on (``new_page`` included)."""
+        context.on("page", self.watch_page)
+
+    def watch_page(self, page) -> None:
+        page.on("pageerror", lambda error: self.messages.append(f"page error at {page.url}: {error}"))
+        page.on("console", lambda message: self._console(page, message))
+
+    def _console(self, page, message) -> None:
+        if message.type == "error":
+            where = message.location.get("url") or page.url
+            self.messages.append(f"console error at {where}: {message.text}")
+
+
+@pytest.fixture
+def new_context(browser):
+    """``new_context(**options)``: a browser context whose pages are watched by :class:`BrowserProblems`;
+    at teardown the test fails if any page error or console error occurred, then the contexts close."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    problems = BrowserProblems()
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**options)
+        problems.watch(context)
+        contexts.append(context)
+        return context
+
+    yield make
+    try:
+        # The sync API hands over browser events only while it talks to the browser: one round trip
+        # to each open page delivers every event that page sent before it.
+        for context in contexts:
+            for page in context.pages:
+                try:
+                    page.evaluate("0")
+                except PlaywrightError as exc:  # a crashed or closed page says so
+                    problems.messages.append(f"page {page.url} did not answer: {exc}")
+        if problems.messages:
+            pytest.fail(
+                f"{len(problems.messages)} browser error(s):\n" + "\n".join(problems.messages), pytrace=False
+            )
+    finally:
+        for context in contexts:
+            context.close()
 
 
 @pytest.fixture(scope="session")

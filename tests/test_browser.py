@@ -1,21 +1,28 @@
-"""The playground in real headless Chromium against a real ``streamlit run app.py`` on localhost.
+"""The playground and the learning pages in real headless Chromium against a real ``streamlit run app.py``.
 
-Waits have deadlines (a shared 2-core machine can be slow); nothing here asserts on speed.
+Waits have deadlines (a shared 2-core machine can be slow); nothing here asserts on speed. Every page is
+watched (``new_context`` in ``conftest.py``): a page error or console error anywhere fails the test. The
+learning pages are opened the way a learner does, through the sidebar navigation from the playground,
+which also keeps the session (the inspector then sees the playground's network).
 """
 
 from __future__ import annotations
 
+import re
 import time
 import urllib.parse
 
 import numpy as np
 import pytest
+from conftest import BrowserProblems
 
 from nnviz.core import Network
 
 pytestmark = pytest.mark.browser
 
 NO_EXCEPTION = '[data-testid="stException"]'
+DISCONNECTED = "live view disconnected"
+UPLOAD = '[data-testid="stFileUploaderDropzoneInput"]'
 
 
 def wait_until(condition, deadline: float = 30.0, what: str = "condition"):
@@ -33,42 +40,100 @@ def epoch(page) -> int:
     return int(text.replace(",", ""))
 
 
-PICTURE = """() => {
-  const live = document.querySelector('.nnviz-live .nnviz-picture');
-  if (live) return live.innerHTML;
-  const still = document.querySelector('[data-testid="stImage"] img');
-  return still ? still.src : null;
-}"""
+# What the live view's picture shows: its canvases (boundary, loss curve, network) as PNG data.
+PICTURE = """() => [...document.querySelectorAll('.nnviz-live canvas')].map((c) => c.toDataURL()).join('|')"""
 
 
 def picture(page) -> str:
-    """What the picture shows: the streamed SVG while playing, the still image's source otherwise."""
     return page.evaluate(PICTURE)
 
 
 def streaming(page) -> bool:
-    return page.locator(".nnviz-live .nnviz-picture svg").count() > 0
+    """The live view has its frame stream open (it opens one while playing and closes it on Pause)."""
+    return page.evaluate("window.__nnvizStreams.some((ws) => ws.readyState === WebSocket.OPEN)")
+
+
+def frames_received(page) -> int:
+    """Frames the page has received over its frame streams so far."""
+    return page.evaluate("window.__nnvizFrames")
 
 
 def button(page, key: str):
-    return page.locator(f".st-key-{key} button").first
+    """The button of widget ``key`` (Streamlit writes a key's dots as dashes in its class)."""
+    return page.locator(f".st-key-{key.replace('.', '-')} button").first
+
+
+def script_state(page) -> str | None:
+    """The app's script state, "running" or "notRunning" (wait for content first: a click's run starts
+    tens of ms after the click, so "notRunning" alone does not show that the run has happened)."""
+    return page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state")
+
+
+def no_exception(page) -> None:
+    assert page.locator(NO_EXCEPTION).count() == 0, page.locator(NO_EXCEPTION).first.inner_text()
+
+
+# Added to every page before Streamlit loads. It keeps the live view's frame streams (WebSockets to
+# /nnviz-live/<token>) and counts the frames they bring; it records every "live view disconnected" that
+# live_view.js ever writes into the page, even one that a later run removes again; and it keeps the text
+# of every alert (st.info, st.error, ...) shown, even one that the next run replaces.
+WATCH_PAGE = """
+window.__nnvizStreams = [];
+window.__nnvizFrames = 0;
+window.__nnvizDisconnected = [];
+window.__nnvizAlerts = new Set();
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(url, protocols) {
+    super(url, protocols);
+    if (!String(url).includes("/nnviz-live/")) return;
+    window.__nnvizStreams.push(this);
+    this.addEventListener("message", () => { window.__nnvizFrames += 1; });
+  }
+};
+new MutationObserver((records) => {
+  for (const record of records) {
+    for (const node of record.addedNodes) {
+      const text = node.textContent || "";
+      if (text.includes("DISCONNECTED")) window.__nnvizDisconnected.push(text);
+    }
+  }
+  for (const alert of document.querySelectorAll('[data-testid="stAlert"]')) {
+    window.__nnvizAlerts.add(alert.textContent);
+  }
+}).observe(document, { childList: true, subtree: true, characterData: true });
+""".replace("DISCONNECTED", DISCONNECTED)
+
+
+def alerted(page, text: str) -> bool:
+    """Whether an alert with ``text`` has been shown on the page (it may be gone by now)."""
+    return page.evaluate("(text) => [...window.__nnvizAlerts].some((alert) => alert.includes(text))", text)
+
+
+def assert_live_view_connected(page) -> None:
+    """The live view never said it was disconnected, and does not say so now."""
+    assert page.evaluate("window.__nnvizDisconnected") == []
+    assert page.get_by_text(DISCONNECTED).count() == 0
 
 
 @pytest.fixture
-def open_page(browser, server):
-    contexts = []
+def open_page(new_context, server):
+    """``open_page(preset="")``: a new browser context (a new session) on the playground, watched for
+    errors; at teardown, none of its pages may ever have shown the live view as disconnected."""
+    pages = []
 
     def open_one(preset: str = ""):
-        context = browser.new_context(viewport={"width": 1500, "height": 1200}, accept_downloads=True)
-        contexts.append(context)
+        context = new_context(viewport={"width": 1500, "height": 1200}, accept_downloads=True)
+        context.add_init_script(WATCH_PAGE)
         page = context.new_page()
+        pages.append(page)
         page.goto(server.url + (f"/?preset={urllib.parse.quote(preset)}" if preset else ""), timeout=60_000)
         page.wait_for_selector(".nnviz-epoch", timeout=60_000)
         return page
 
     yield open_one
-    for context in contexts:
-        context.close()
+    for page in pages:
+        assert_live_view_connected(page)
 
 
 def play(page) -> None:
@@ -81,9 +146,114 @@ def pause(page) -> None:
     wait_until(lambda: button(page, "play").is_enabled(), what="the Play button to become enabled")
 
 
+# Called by the browser at each animation frame (wait_for_function with polling="raf") until it has seen
+# `frames` of them; it records what the epoch counter and the picture showed at each one.
+OBSERVE = """([key, frames]) => {
+  const o = window[key] || (window[key] = { frames: 0, seen: new Set() });
+  const epoch = document.querySelector('.nnviz-epoch');
+  const canvases = [...document.querySelectorAll('.nnviz-live canvas')].map((c) => c.toDataURL());
+  o.seen.add([epoch && epoch.textContent, ...canvases].join('|'));
+  o.frames += 1;
+  return o.frames >= frames;
+}"""
+
+
+def shows_during(page, frames: int = 60) -> int:
+    """How many different (epoch, picture) states the page showed over ``frames`` animation frames.
+
+    The observation window is counted in frames the browser drew, not in seconds: 60 frames are many
+    times the streamed view's frame interval (at most 30 frames a second), so a page whose live view was
+    still updating would show a change within them. The deadline only bounds a stalled browser.
+    """
+    key = f"__observe{time.monotonic_ns()}"
+    page.wait_for_function(OBSERVE, arg=[key, frames], polling="raf", timeout=30_000)
+    return page.evaluate(f"window.{key}.seen.size")
+
+
+def saved_model(page, tmp_path) -> Network:
+    """The network as the server has it now, through the page's "Download .nn" button.
+
+    A click that lands while the page reruns gets no download (the server logs "Deferred file ... not
+    found": the button's file belonged to the run being replaced), so the click is repeated until a
+    download comes, within a deadline.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    def download() -> Network | None:
+        try:
+            with page.expect_download(timeout=15_000) as info:
+                button(page, "download_nn").click()
+        except PlaywrightTimeoutError:
+            return None
+        path = tmp_path / f"saved-{time.monotonic_ns()}.nn"
+        info.value.save_as(path)
+        return Network.from_bytes(path.read_bytes())
+
+    return wait_until(download, deadline=60, what="a download of the model")
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the select box ``label``. A click does not always open the list (the first one
+    after a download did not), so the list is opened until its option shows, within a deadline."""
+    box = page.get_by_role("combobox", name=label)
+    choice = page.get_by_role("option", name=option, exact=True)
+
+    def list_open() -> bool:
+        if box.get_attribute("aria-expanded") != "true":
+            box.click()
+        return choice.is_visible()
+
+    wait_until(list_open, what=f"the options of {label!r} to show")
+    choice.click()
+    wait_until(lambda: box.input_value() == option, what=f"{label!r} to show {option!r}")
+
+
+def appears(page, target, deadline: float = 30.0):
+    """Wait for ``target`` (a text, a pattern or a locator) to show; an exception on the page fails at
+    once, with its message, instead of at the deadline."""
+    locator = page.get_by_text(target) if isinstance(target, str | re.Pattern) else target
+
+    def shown() -> bool:
+        no_exception(page)
+        return locator.first.is_visible()
+
+    wait_until(shown, deadline, what=f"{target} to show")
+    return locator.first
+
+
+def heading(page, name: str):
+    return page.get_by_role("heading", name=name, exact=True)
+
+
+def navigate(page, label: str, title: str):
+    """Open a page from the sidebar navigation (as a learner does: same session, no deep link)."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=label, exact=True).click()
+    appears(page, heading(page, title))
+    return page
+
+
+def test_the_error_watch_sees_console_errors_and_page_errors(browser, server):
+    """The watch every other test relies on (``new_context``) does see both kinds of error."""
+    problems = BrowserProblems()
+    context = browser.new_context()
+    try:
+        problems.watch(context)
+        page = context.new_page()
+        page.goto(server.url, timeout=60_000)
+        with page.expect_console_message(lambda message: message.type == "error", timeout=10_000):
+            page.evaluate("console.error('watched console error')")
+        with page.expect_event("pageerror", timeout=10_000):
+            page.evaluate("setTimeout(() => { throw new Error('watched page error'); })")
+    finally:
+        context.close()
+    assert len(problems.messages) == 2, problems.messages
+    assert "console error" in problems.messages[0] and "watched console error" in problems.messages[0]
+    assert "page error" in problems.messages[1] and "watched page error" in problems.messages[1]
+
+
 def test_page_loads_and_play_trains_and_pause_stops(open_page, artifacts):
     page = open_page()
-    assert page.locator(NO_EXCEPTION).count() == 0
+    no_exception(page)
     assert epoch(page) == 0
     page.screenshot(path=str(artifacts / "playground-start.png"), full_page=True)
     first = picture(page)
@@ -97,13 +267,35 @@ def test_page_loads_and_play_trains_and_pause_stops(open_page, artifacts):
     shown = picture(page)
     wait_until(lambda: picture(page) not in (first, shown), what="the streamed picture to change")
     page.screenshot(path=str(artifacts / "playground-playing.png"), full_page=True)
+    # The observation used after Pause does see a playing page change (so "one state" there means still).
+    assert shows_during(page) > 1
+    assert_live_view_connected(page)
 
     pause(page)
-    wait_until(lambda: not streaming(page), what="the still picture after Pause")
-    stopped = epoch(page)
-    time.sleep(1.5)
-    assert epoch(page) == stopped
-    assert page.locator(NO_EXCEPTION).count() == 0
+    wait_until(lambda: not streaming(page), what="the frame stream to close after Pause")
+    wait_until(lambda: script_state(page) == "notRunning", what="the run after Pause to end")
+    # The Pause run hands the live view the paused network, which it draws after decoding it (async):
+    # wait for the picture to settle, one observation window without a change (see shows_during).
+    wait_until(lambda: shows_during(page) == 1, what="the picture to settle after Pause")
+    shown_at_pause = epoch(page)
+    # Then make the server draw the paused network afresh, twice: "Show test data" on, then off, reruns
+    # the page, and the picture changing (test points shown, then hidden) proves that run has drawn; the
+    # epoch it draws is the server's after that round trip. In between, nothing may change: instead of
+    # sleeping, the page is watched for a counted number of animation frames.
+    drawn = []
+    for _ in range(2):
+        before = picture(page)
+        page.get_by_text("Show test data").click()
+        wait_until(lambda b=before: picture(page) != b, what="the run that shows or hides the test data")
+        wait_until(lambda: script_state(page) == "notRunning", what="that run to end")
+        drawn.append(epoch(page))
+        assert shows_during(page) == 1, "the paused page changed"
+    assert drawn[0] == drawn[1], f"training went on after Pause: epoch {drawn[0]}, then {drawn[1]}"
+    assert drawn[0] == shown_at_pause, (
+        f"after Pause the page showed epoch {shown_at_pause}, but the paused network is at epoch {drawn[0]}"
+    )
+    assert not streaming(page)
+    no_exception(page)
 
 
 def test_two_pages_train_independently(open_page):
@@ -114,11 +306,17 @@ def test_two_pages_train_independently(open_page):
     button(b, "step").click()
     wait_until(lambda: epoch(b) == 1, what="page B's single step")
     a_now = epoch(a)
+    # B stays still over a counted window of its own animation frames while A goes on training...
+    assert shows_during(b) == 1
     wait_until(lambda: epoch(a) > a_now, what="page A to keep training")
-    time.sleep(0.5)
-    assert epoch(b) == 1
+    # ...and B's server-side count was not moved by A's training: one more step makes it exactly 2.
+    button(b, "step").click()
+    wait_until(lambda: epoch(b) != 1, what="page B's second step")
+    assert epoch(b) == 2
+    assert_live_view_connected(a)
     pause(a)
-    assert a.locator(NO_EXCEPTION).count() == 0 and b.locator(NO_EXCEPTION).count() == 0
+    no_exception(a)
+    no_exception(b)
 
 
 def test_download_model_and_picture_then_upload_a_bad_file(open_page, artifacts, tmp_path):
@@ -141,11 +339,12 @@ def test_download_model_and_picture_then_upload_a_bad_file(open_page, artifacts,
     info.value.save_as(picture)
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+    page.locator(UPLOAD).set_input_files(
         files=[{"name": "junk.nn", "mimeType": "application/octet-stream", "buffer": b"junk bytes"}]
     )
-    page.get_by_text("Could not load junk.nn").wait_for(timeout=30_000)
-    assert page.locator(NO_EXCEPTION).count() == 0
+    page.get_by_text("Could not load the model").wait_for(timeout=30_000)
+    assert "junk.nn" in page.get_by_text("Could not load the model").inner_text()
+    no_exception(page)
     assert epoch(page) == 3
 
 
@@ -155,4 +354,138 @@ def test_a_run_that_diverges_while_playing_stops_with_its_message(open_page):
     page.get_by_text("Training diverged").wait_for(timeout=30_000)
     wait_until(lambda: button(page, "play").is_enabled(), what="Play to be enabled again")
     assert not streaming(page) and 0 < epoch(page) < 100
-    assert page.locator(NO_EXCEPTION).count() == 0
+    no_exception(page)
+    assert_live_view_connected(page)
+
+
+def small_model() -> Network:
+    return Network.from_sizes([2, 3, 1], hidden="tanh", output="sigmoid", seed=1)
+
+
+def upload(page, nn: Network, name: str = "small.nn") -> None:
+    page.locator(UPLOAD).set_input_files(
+        files=[{"name": name, "mimeType": "application/octet-stream", "buffer": nn.to_bytes()}]
+    )
+
+
+def test_upload_a_valid_model_to_the_playground_and_to_the_inspector(open_page, tmp_path):
+    nn = small_model()
+    page = open_page()
+    upload(page, nn)
+    appears(page, "Loaded a model: xor · 2-3-1 tanh, epoch 0.")
+    assert page.get_by_text("Could not load").count() == 0
+    assert page.get_by_label("Layer 1").input_value() == "3"
+    assert page.get_by_role("slider", name="Hidden layers").input_value() == "1"
+    assert epoch(page) == 0
+    # The playground now holds the uploaded weights themselves, not only their shape.
+    saved = saved_model(page, tmp_path)
+    assert saved.sizes == [2, 3, 1]
+    for mine, theirs in zip(nn.layers, saved.layers):
+        np.testing.assert_array_equal(mine.weights, theirs.weights)
+        np.testing.assert_array_equal(mine.bias, theirs.bias)
+
+    navigate(page, "Model inspector", "Model inspector")
+    upload(page, nn, "inspect-me.nn")
+    appears(page, f"File inspect-me.nn, {len(nn.to_bytes()):,} bytes.")
+    parameters = sum(p.size for p in nn.parameters())
+    appears(page, f"2 inputs → 3 tanh → 1 sigmoid · {parameters} parameters")
+    appears(page, heading(page, "Architecture"))
+    assert page.get_by_text("cannot be read").count() == 0
+
+
+def test_changing_settings_while_playing_keeps_the_live_view_streaming(open_page, tmp_path):
+    page = open_page()
+    play(page)
+    wait_until(lambda: streaming(page) and epoch(page) > 20, what="the live view to stream")
+
+    # A training setting: the weights and the epoch count are kept, training goes on at the new rate.
+    before = epoch(page)
+    lr = page.get_by_label("Learning rate")
+    lr.fill("0.1")
+    lr.press("Enter")
+    wait_until(
+        lambda: saved_model(page, tmp_path).metadata["training"]["settings"]["lr"] == 0.1,
+        what="the server to train with the new learning rate",
+    )
+    now, shown, frames = epoch(page), picture(page), frames_received(page)
+    assert now >= before
+    wait_until(lambda: frames_received(page) >= frames + 5, what="frames to keep coming after the change")
+    wait_until(lambda: epoch(page) > now, what="the epoch to keep rising after the change")
+    wait_until(lambda: picture(page) != shown, what="the picture to keep changing after the change")
+    assert streaming(page)
+    no_exception(page)
+    assert_live_view_connected(page)
+
+    # A data setting: a new network on the new data, which plays on and streams like the old one.
+    choose(page, "Dataset", "Circle")
+    # The notice shows for one run; the stream's next run may replace it at once: any showing counts.
+    wait_until(lambda: alerted(page, "New network: circle"), what="the notice of the new network")
+    wait_until(
+        lambda: saved_model(page, tmp_path).metadata["dataset"] == "circle",
+        what="the server to train on the new data",
+    )
+    now, shown, frames = epoch(page), picture(page), frames_received(page)
+    wait_until(lambda: frames_received(page) >= frames + 5, what="frames to keep coming on the new data")
+    wait_until(lambda: epoch(page) > now, what="the epoch to keep rising on the new data")
+    wait_until(lambda: picture(page) != shown, what="the picture to keep changing on the new data")
+    assert streaming(page)
+    no_exception(page)
+    assert_live_view_connected(page)
+    pause(page)
+    no_exception(page)
+
+
+def test_activation_lab_sends_an_activation_to_the_playground(open_page):
+    page = navigate(open_page(), "Activation lab", "Activation lab")
+    # The default choices: sigmoid, tanh, relu and one formula, each with its figure of f and f'.
+    appears(page, page.locator('[data-testid="stImage"] img').nth(3))
+    assert page.locator('[data-testid="stImage"] img').count() == 4
+    button(page, "act.send.2").click()  # relu's "Use in the playground"
+    appears(page, heading(page, "nnviz playground"))
+    appears(page, "Hidden layers now use relu.")
+    assert page.get_by_role("combobox", name="activation").first.input_value() == "relu"
+    no_exception(page)
+
+
+def test_backprop_page_steps_forward(open_page):
+    page = navigate(open_page(), "Backprop step by step", "Backpropagation, step by step")
+    first = re.search(r"step (\d+) / (\d+)", appears(page, re.compile(r"step \d+ / \d+")).inner_text())
+    assert first[1] == "1"
+    page.get_by_role("button", name="Next ▶").click()
+    appears(page, f"step 2 / {first[2]}")
+    no_exception(page)
+
+
+def test_model_inspector_shows_the_playgrounds_network(open_page):
+    page = navigate(open_page(), "Model inspector", "Model inspector")
+    appears(page, "Upload a .nn file on the left")
+    page.get_by_test_id("stRadioGroup").get_by_text("The playground's network").click()
+    appears(page, "The playground's current network")
+    appears(page, heading(page, "Architecture"))
+    # The playground's default network, seen through the session that the navigation kept.
+    appears(page, re.compile(r"2 inputs → 4 tanh → 2 tanh → 1 sigmoid · \d+ parameters"))
+    no_exception(page)
+
+
+def test_seed_lab_trains_copies_and_reports_the_solve_rate(open_page):
+    page = navigate(open_page(), "Seed robustness lab", "Seed-robustness lab")
+    choose(page, "Set-up", "2-2-1 tanh, full batch (the benchmark set-up)")
+    copies = page.get_by_role("slider", name="Copies")
+    copies.press("Home")  # the fewest copies: 10
+    wait_until(lambda: copies.input_value() == "10", what="the Copies slider at 10")
+    page.get_by_role("button", name="Train all copies").click()
+    solve_rate = appears(page, page.locator('[data-testid="stMetric"]', has_text="Solve rate"), deadline=60)
+    assert re.fullmatch(r"Solve rate\s+\d+\.\d%", solve_rate.inner_text().strip())
+    copies_trained = page.locator('[data-testid="stMetric"]', has_text="Copies").inner_text()
+    assert re.fullmatch(r"Copies\s+10", copies_trained.strip())
+    no_exception(page)
+
+
+def test_xor_page_trains_a_hidden_layer(open_page):
+    page = navigate(open_page(), "Why XOR needs a hidden layer", "Why XOR needs a hidden layer")
+    appears(page, "No line gets more than 3 of 4 corners of XOR")
+    page.get_by_role("button", name="Add 4 hidden units and train").click()
+    # The verdict names the gate and the seed: "XOR solved (…seed 0…)" or "…not solved…seed 0…".
+    appears(page, re.compile(r"(XOR solved|not solved)\b.*\bseed 0\b", re.IGNORECASE), deadline=60)
+    assert page.locator('[data-testid="stImage"] img').count() == 4  # the perceptron + three results
+    no_exception(page)

@@ -169,3 +169,17 @@ def test_a_worker_that_dies_stops_its_sessions_with_a_message():
         player.pause()
     finally:
         pool.close()
+
+
+def test_a_frame_asked_during_a_change_waits_for_it_instead_of_ending_the_stream(threaded):
+    player = Player(Experiment(), pool=lambda: threaded)
+    player.play()
+    watch(player, lambda f: f["epoch"] >= 2)
+    with player.changing() as exp:
+        waiting = player.frame(-1)  # the page asks while the run is paused for the change
+        assert not waiting.done()
+        exp.reset()
+    stopped, text = waiting.result(30)
+    assert not stopped and json.loads(text)["epoch"] < 100 and player.playing
+    player.pause()
+    assert player.frame(-1).result(1)[0]  # after a real Pause, the stream ends

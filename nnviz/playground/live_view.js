@@ -361,11 +361,11 @@ class LiveView {
     this.options = data.options;
     this.table = colormap(data.scene.colors);
     this.rerun = rerun;
+    if (!data.token) this.close(); // paused: the page's frame is the truth, not the last streamed one
     if (newRun || !this.socket) this.show(data.frame, true);
     else this.redraw();
     this.run = data.run;
     if (data.token && data.token !== this.token) this.stream(data);
-    if (!data.token) this.close();
   }
 
   show(frame, complete) {
@@ -452,7 +452,7 @@ class LiveView {
       const frame = JSON.parse(event.data);
       if (!frame.stopped) ask();
       if (frame.grid) this.show(frame, false);
-      if (frame.stopped) { this.closing = true; this.rerun(); }
+      if (frame.stopped) { this.close(); this.rerun(); } // the page's next run says whether to stream again
     };
     ws.onclose = () => {
       if (this.closing || this.socket !== ws) return;

@@ -30,6 +30,18 @@ def _unseat(key: str) -> None:
         pool.request("drop", key)
 
 
+def _chain(source: Future, target: Future) -> None:
+    """Complete ``target`` as ``source`` completes."""
+
+    def copy(done: Future) -> None:
+        if done.exception() is not None:
+            target.set_exception(done.exception())
+        else:
+            target.set_result(done.result())
+
+    source.add_done_callback(copy)
+
+
 def _stopped() -> Future:
     done: Future = Future()
     done.set_result((True, STOPPED))
@@ -51,6 +63,7 @@ class Player:
         self.key = secrets.token_hex(8)  # this session's seat on a worker
         self.playing = False
         self.run = 0  # counts Plays: the live view starts its curves afresh for a new one
+        self._change: Future | None = None  # done when a change (see changing()) is over
         self._pool = pool
         weakref.finalize(self, _unseat, self.key)
 
@@ -92,7 +105,15 @@ class Player:
         self.experiment.load_training(state)
 
     def frame(self, since: int) -> Future:
-        """The next frame, as ``(stopped, JSON text)``, made by the worker (see :mod:`.frames`)."""
+        """The next frame, as ``(stopped, JSON text)``, made by the worker (see :mod:`.frames`).
+
+        Asked while a change pauses the run, it waits for the change to end (the stream goes on).
+        """
+        change = self._change
+        if not self.playing and change is not None:
+            later: Future = Future()
+            change.add_done_callback(lambda _: _chain(self.frame(since), later))
+            return later
         if not self.playing:
             return _stopped()
         return self._pool().request("frame", self.key, since)
@@ -111,12 +132,18 @@ class Player:
     def changing(self) -> Iterator[Experiment]:
         """Change the experiment: paused meanwhile, playing again afterwards if it was (and still can)."""
         was_playing = self.playing
+        change, self._change = self._change, Future() if was_playing else None
         self.pause()
         try:
             yield self.experiment
         finally:
-            if was_playing and self.experiment.error is None:
-                self.play()
+            try:
+                if was_playing and self.experiment.error is None:
+                    self.play()
+            finally:
+                done, self._change = self._change, change
+                if done is not None:
+                    done.set_result(None)
 
 
 __all__ = ["Player"]
