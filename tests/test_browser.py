@@ -80,6 +80,7 @@ def no_exception(page) -> None:
 WATCH_PAGE = """
 window.__nnvizStreams = [];
 window.__nnvizFrames = 0;
+window.__nnvizKept = [];  // the last frames' JSON text
 window.__nnvizDisconnected = [];
 window.__nnvizAlerts = new Set();
 const NativeWebSocket = window.WebSocket;
@@ -88,7 +89,11 @@ window.WebSocket = class extends NativeWebSocket {
     super(url, protocols);
     if (!String(url).includes("/nnviz-live/")) return;
     window.__nnvizStreams.push(this);
-    this.addEventListener("message", () => { window.__nnvizFrames += 1; });
+    this.addEventListener("message", (event) => {
+      window.__nnvizFrames += 1;
+      window.__nnvizKept.push(event.data);
+      if (window.__nnvizKept.length > 200) window.__nnvizKept.shift();
+    });
   }
 };
 new MutationObserver((records) => {
@@ -133,7 +138,8 @@ def open_page(new_context, server):
 
     yield open_one
     for page in pages:
-        assert_live_view_connected(page)
+        if not page.is_closed():  # a test may close a tab on purpose
+            assert_live_view_connected(page)
 
 
 def play(page) -> None:
@@ -489,3 +495,56 @@ def test_xor_page_trains_a_hidden_layer(open_page):
     appears(page, re.compile(r"(XOR solved|not solved)\b.*\bseed 0\b", re.IGNORECASE), deadline=60)
     assert page.locator('[data-testid="stImage"] img').count() == 4  # the perceptron + three results
     no_exception(page)
+
+
+# --- a class on one server (issue 11) ---------------------------------------------------------------
+
+def kept_frames(page) -> list[dict]:
+    import json
+
+    return [json.loads(text) for text in page.evaluate("window.__nnvizKept")]
+
+
+def server_status(server) -> dict:
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(server.url + "/nnviz-status", timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def test_each_learner_gets_only_their_own_frames(open_page):
+    """Two learners with different networks play at once: every frame a page gets has its own network."""
+    narrow, wide = open_page(), open_page()
+    narrow.locator(".st-key-s-n_hidden").get_by_role("slider").press("ArrowLeft")  # 2 → 1 hidden layer
+    appears(narrow, narrow.get_by_text("New network: xor · 2-4-1"))
+    for page in (narrow, wide):
+        play(page)
+    for page in (narrow, wide):
+        wait_until(lambda page=page: len(kept_frames(page)) >= 5, what="frames on both pages")
+    shapes = {
+        name: {tuple(len(w) for w in f["weights"]) for f in kept_frames(page) if "weights" in f}
+        for name, page in (("narrow", narrow), ("wide", wide))
+    }
+    assert shapes == {"narrow": {(8, 4)}, "wide": {(8, 8, 2)}}
+    for page in (narrow, wide):
+        pause(page)
+
+
+def test_a_tab_that_closes_stops_its_training(open_page, server):
+    staying, leaving = open_page(), open_page()
+    play(staying)
+    play(leaving)
+    wait_until(lambda: len(server_status(server)["sessions"]) == 2, what="two sessions playing")
+    wait_until(lambda: epoch(leaving) > 20, what="the leaving tab to train")
+    leaving.close()
+    unwatched = wait_until(
+        lambda: [s for s in server_status(server)["sessions"] if not s["watched"]],
+        what="the closed tab's run to be left alone",
+    )
+    (closed,) = unwatched
+    start = epoch(staying)
+    wait_until(lambda: epoch(staying) > start + 200, deadline=60, what="the other learner to train on")
+    (still,) = [s for s in server_status(server)["sessions"] if not s["watched"]]
+    assert still["epoch"] == closed["epoch"], "the closed tab's run went on training"
+    pause(staying)
