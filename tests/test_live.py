@@ -290,16 +290,22 @@ def test_a_client_asking_too_fast_is_slowed_to_the_streams_pace(client, monkeypa
         live.unregister(token)
 
 
-def test_a_token_has_one_stream_a_newer_one_ends_the_older(client):
+def test_two_streams_of_one_token_share_its_pace(client, monkeypatch):
+    waits = []
+
+    async def recorded(seconds):
+        waits.append(seconds)
+
+    monkeypatch.setattr(live, "_sleep", recorded)
     token = live.new_token()
-    live.register(token, counter()[0])
+    make, calls = counter()
+    live.register(token, make)
     try:
         with client.websocket_connect(f"{live.PATH}/{token}") as first:
-            assert ask(first)["n"] == 1
             with client.websocket_connect(f"{live.PATH}/{token}") as second:
-                assert ask(second)["n"] == 2
-                with pytest.raises(WebSocketDisconnect):
-                    first.send_text("{}")
-                    first.receive_text()
+                assert ask(first)["n"] == 1 and waits == []
+                assert ask(second)["n"] == 2  # a second socket's first frame: the token's pace holds
+                assert len(waits) == 1 and 0 < waits[0] <= live.MIN_INTERVAL
+                assert ask(first)["n"] == 3 and len(waits) == 2  # both keep working
     finally:
         live.unregister(token)

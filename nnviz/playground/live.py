@@ -18,7 +18,6 @@ lasts no longer than its owner (the session's player). This module knows nothing
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import math
 import secrets
@@ -44,14 +43,15 @@ UNKNOWN_TOKEN = 4404
 #: A frame: whether it is the last one, and its JSON text.
 Payload = tuple[bool, str]
 FrameMaker = Callable[[int], "Payload | Future[Payload]"]
-#: Least time between two frames of one stream: a page asks for at most 30 a second, and a client that
-#: asks faster is slowed to this pace, so that no connection can make the server draw without pause.
+#: Least time between two frames of one token: a page asks for at most 30 a second, and a client that
+#: asks faster (or opens several streams) is slowed to this pace, so that nobody can make the server draw
+#: without pause.
 MIN_INTERVAL = 1 / 60
 #: What a stream sends when its session no longer serves frames.
 STOPPED = json.dumps({"stopped": True})
 
 _makers: dict[str, tuple[FrameMaker, weakref.ref | None]] = {}
-_streams: dict[str, WebSocket] = {}  # the open stream of each token
+_paced: dict[str, float] = {}  # when each token's last frame was asked for (the event loop's clock)
 _sleep = asyncio.sleep  # how a stream waits to keep its pace (tests watch it)
 _lock = threading.Lock()
 _serving = False
@@ -78,6 +78,7 @@ def unregister(token: str) -> None:
     """Stop serving ``token``: an open stream ends at its next request."""
     with _lock:
         _makers.pop(token, None)
+        _paced.pop(token, None)
 
 
 def maker(token: str) -> FrameMaker | None:
@@ -101,30 +102,23 @@ def since(message: str) -> int:
 
 
 async def stream(ws: WebSocket) -> None:
-    """Answer each request with one frame, at most one every :data:`MIN_INTERVAL`; end when the frame is
-    the last or the token is gone. A token has one stream: a newer one (the page redrawn) ends the older."""
+    """Answer each request with one frame, a token's frames at most one every :data:`MIN_INTERVAL`;
+    end when the frame is the last or the token is gone."""
     token = ws.path_params["token"]
     if maker(token) is None:
         await ws.close(code=UNKNOWN_TOKEN)
         return
     await ws.accept()
-    with _lock:
-        older = _streams.get(token)
-        _streams[token] = ws
-    if older is not None:
-        with contextlib.suppress(Exception):
-            await older.close()
-    last = -math.inf
+    loop = asyncio.get_running_loop()
     try:
         while True:
             request = await ws.receive_text()
-            if _streams.get(token) is not ws:
-                return
-            wait = last + MIN_INTERVAL - asyncio.get_running_loop().time()
+            wait = _paced.get(token, -math.inf) + MIN_INTERVAL - loop.time()
             if wait > 0:
                 await _sleep(wait)
-            last = asyncio.get_running_loop().time()
             make = maker(token)  # looked up each time: a rerun may have registered another maker
+            if make is not None:
+                _paced[token] = loop.time()
             payload = make(since(request)) if make is not None else (True, STOPPED)
             if isinstance(payload, Future):
                 try:
@@ -136,12 +130,8 @@ async def stream(ws: WebSocket) -> None:
             if stopped:
                 await ws.close()
                 return
-    except (WebSocketDisconnect, RuntimeError):  # the page went away (or a newer stream closed this one)
+    except WebSocketDisconnect:
         return
-    finally:
-        with _lock:
-            if _streams.get(token) is ws:
-                del _streams[token]
 
 
 async def status(request: Request) -> JSONResponse:
