@@ -331,3 +331,21 @@ def test_formulas_can_be_parsed_inside_daemonic_pool_workers():
         ok, slow = pool.map(_parse_in_worker, ["x*sin(x) + 0.0625", "Max(exp(exp(exp(exp(exp(105))))), 2)*x"])
     assert ok == pytest.approx(np.sin(1.0) + 0.0625)
     assert "too long" in slow
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_a_spawned_checker_never_runs_the_parents_main_script(monkeypatch, tmp_path):
+    """While a Streamlit page runs, ``__main__`` is the page's script: a spawned child must not re-run it."""
+    import sys
+    import types
+
+    marker = tmp_path / "ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(marker)!r}, 'w').write('the page ran')\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    monkeypatch.setattr(formula, "_use_fork", lambda: False)
+    assert parse_activation("x*sin(x) + 0.4375*x").f(np.array([0.0]))[0] == 0.0
+    assert not marker.exists() and sys.modules["__main__"] is page

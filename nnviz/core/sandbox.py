@@ -16,14 +16,17 @@ the parent; the parent never unpickles anything from it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+import types
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 #: Longest result message, in bytes of JSON, that one item may send back; a longer one ends the run
@@ -187,6 +190,27 @@ def _child_main(conn, work: Callable[[Any], Any], items: Sequence[Any], memory: 
         os._exit(0)
 
 
+_main_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def main_hidden() -> Iterator[None]:
+    """Hide ``sys.modules["__main__"]`` while a spawned child starts.
+
+    A spawned child re-runs the parent's ``__main__`` file to rebuild it, and while a Streamlit page runs,
+    Streamlit puts the page's script there: the child would run the page. A module without a file is not
+    re-run. Another thread that sets its own ``__main__`` meanwhile is left as it set it.
+    """
+    with _main_lock:
+        saved, stub = sys.modules.get("__main__"), types.ModuleType("__main__")
+        sys.modules["__main__"] = stub
+        try:
+            yield
+        finally:
+            if sys.modules.get("__main__") is stub:
+                sys.modules["__main__"] = saved
+
+
 class _Child:
     """The child: a plain ``os.fork`` (cheap, and allowed inside multiprocessing's daemonic pool
     workers), or a ``multiprocessing`` spawn process (which imports ``work``'s module before it
@@ -206,7 +230,8 @@ class _Child:
             self.proc = multiprocessing.get_context("spawn").Process(
                 target=_child_main, args=args, daemon=daemon
             )
-            self.proc.start()
+            with main_hidden():
+                self.proc.start()
 
     def stop(self) -> None:
         """Kill the child if it still runs, and reap it."""

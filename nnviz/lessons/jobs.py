@@ -12,20 +12,18 @@ or a file is unpickled here.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import multiprocessing
 import os
 import resource
 import signal
-import sys
 import threading
 import time
-import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from nnviz.core.errors import NNVizError
+from nnviz.core.sandbox import main_hidden
 
 #: How much the child lowers its priority (``os.nice`` increment; 19 is the lowest priority).
 NICENESS = 10
@@ -36,7 +34,6 @@ KILL_AFTER = 0.3
 
 _live: set[Job] = set()
 _live_lock = threading.Lock()
-_main_lock = threading.Lock()
 
 
 class TooManyJobsError(NNVizError):
@@ -75,24 +72,6 @@ def _context(target: Callable[..., Any]):
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([target.__module__])
     return context
-
-
-@contextlib.contextmanager
-def _main_hidden() -> Iterator[None]:
-    """Hide ``sys.modules["__main__"]`` while a child starts.
-
-    A new child re-runs the parent's ``__main__`` file to rebuild it, and during a page's run Streamlit
-    puts the page's script there: the child would run the page. A module without a file is not re-run.
-    Another session's run that sets its own ``__main__`` meanwhile is left as it set it.
-    """
-    with _main_lock:
-        saved, stub = sys.modules.get("__main__"), types.ModuleType("__main__")
-        sys.modules["__main__"] = stub
-        try:
-            yield
-        finally:
-            if sys.modules.get("__main__") is stub:
-                sys.modules["__main__"] = saved
 
 
 class Job:
@@ -153,7 +132,7 @@ class Job:
                 name="nnviz-job",
                 daemon=True,
             )
-            with _main_hidden():
+            with main_hidden():
                 self._process.start()
             child.close()
         except BaseException:
