@@ -1,0 +1,155 @@
+"""The ensemble's smaller promises: defaults and options of its constructors, the limits and messages of
+stacking networks, taking one copy out, and the shapes of a forward pass of every copy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnviz.core import Ensemble, EnsembleTrainer, Layer, Network, SpecError
+from nnviz.core.ensemble import MAX_COPIES
+
+XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+
+
+def test_from_sizes_defaults_to_relu_hidden_layers_and_a_sigmoid_output():
+    ens = Ensemble.from_sizes([2, 3, 1], seeds=[0])
+    assert [s.activation.name for s in ens.shapes] == ["relu", "sigmoid"]
+    assert [s.bias for s in ens.shapes] == [True, True] and ens.dtype == np.float64
+    nn = Network.from_sizes([2, 3, 1], seed=0)
+    assert all(np.array_equal(p[0], q) for p, q in zip(ens.parameters(), nn.parameters()))
+
+
+def test_like_copies_an_architecture_with_its_own_initialiser_and_dtype():
+    model = Network(2, [(5, False, "tanh"), (1, True, "x/(1+abs(x))")], seed=0)
+    ens = Ensemble.like(model, seeds=[1, 2], init="uniform", dtype=np.float32)
+    assert ens.sizes == [2, 5, 1] and [s.bias for s in ens.shapes] == [False, True]
+    assert ens.shapes[1].activation.text == "x/(1+abs(x))"
+    assert ens.dtype == np.float32 and all(p.dtype == np.float32 for p in ens.parameters())
+    reference = Network(2, [(5, False, "tanh"), (1, True, "x/(1+abs(x))")], init="uniform", seed=2)
+    np.testing.assert_allclose(ens.weights[0][1], reference.layers[0].weights, rtol=1e-7)
+    he = Ensemble.like(model, seeds=[2])
+    np.testing.assert_array_equal(
+        he.weights[0][0], Network(2, [(5, False, "tanh"), (1, True, "tanh")], seed=2).layers[0].weights
+    )
+
+
+def test_stacking_networks_keeps_each_ones_weights_in_order():
+    nets = [Network.from_sizes([2, 3, 1], hidden="tanh", seed=s) for s in (5, 6, 7)]
+    ens = Ensemble.from_networks(nets, dtype=np.float32)
+    assert ens.dtype == np.float32 and ens.n_copies == 3 and ens.seeds is None
+    for k, nn in enumerate(nets):
+        for mine, theirs in zip(ens.parameters(), nn.parameters(), strict=True):
+            np.testing.assert_allclose(mine[k], theirs, rtol=1e-7)
+    single = Ensemble.from_networks(nets[:1])
+    assert single.n_copies == 1 and "seed" not in single.network(0).metadata
+    no_bias = [Network.from_sizes([2, 3, 1], bias=False, seed=s) for s in (1, 2)]
+    assert Ensemble.from_networks(no_bias).biases == [None, None]
+
+
+def test_stacking_refuses_no_networks_and_mixed_architectures_with_a_reason():
+    with pytest.raises(SpecError, match=rf"^an ensemble needs between 1 and {MAX_COPIES} networks, got 0$"):
+        Ensemble.from_networks([])
+    a = Network.from_sizes([2, 3, 1], hidden="tanh", seed=0)
+    b = Network.from_sizes([2, 3, 1], hidden="relu", seed=0)
+    with pytest.raises(
+        SpecError, match="^network 2 has another architecture than network 0: <Network 2 -> 3 relu"
+    ):
+        Ensemble.from_networks([a, a, b])
+    with pytest.raises(SpecError, match="^network 1 has another architecture"):
+        Ensemble.from_networks([a, Network.from_sizes([2, 3, 1], hidden="tanh", bias=False, seed=0)])
+    with pytest.raises(SpecError, match="^dtype must be float32 or float64, got int64"):
+        Ensemble.from_networks([a], dtype=np.int64)
+
+
+def test_one_copy_comes_out_as_an_independent_network():
+    ens = Ensemble.from_sizes([2, 3, 1], "tanh", "sigmoid", seeds=[10, 11, 12])
+    last = ens.network(-1)
+    assert last.metadata == {"seed": 12}
+    assert all(np.array_equal(p, q[2]) for p, q in zip(last.parameters(), ens.parameters()))
+    assert ens.network(-3).metadata == {"seed": 10}
+    last.layers[0].weights[0, 0] = 99.0
+    assert ens.weights[0][2, 0, 0] != 99.0
+    for k in (3, -4):
+        with pytest.raises(SpecError, match=rf"^copy index must be in \[0, 3\), got {k}$"):
+            ens.network(k)
+    no_bias = Ensemble.from_sizes([2, 3, 1], bias=False, seeds=[1])
+    assert no_bias.network(0).layers[0].bias is None
+
+
+def test_a_forward_pass_gives_every_copys_sums_and_activations():
+    ens = Ensemble.from_sizes([2, 4, 3, 2], "tanh", "sigmoid", seeds=[3, 4])
+    X = np.array([[0.5, -1.0], [2.0, 0.25], [-1.0, -1.0]])
+    layers = ens.forward(X)
+    assert [a.shape for _, a in layers] == [(2, 3, 4), (2, 3, 3), (2, 3, 2)]
+    assert all(z.shape == a.shape for z, a in layers)
+    for k in range(2):
+        cache = ens.network(k).forward(X)
+        for (z, a), (zk, ak) in zip(layers, cache, strict=True):
+            np.testing.assert_allclose(z[k], zk, rtol=1e-12, atol=1e-15)
+            np.testing.assert_allclose(a[k], ak, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(ens.predict(X), layers[-1][1])
+    assert ens.predict(X[0]).shape == (2, 1, 2)  # one sample
+
+
+def test_epoch_trains_exactly_one_epoch():
+    ens = Ensemble.from_sizes([2, 3, 1], "tanh", "sigmoid", seeds=[0, 1])
+    trainer = EnsembleTrainer(ens, XOR_X, XOR_Y, lr=0.5, batch_size=2)
+    final = trainer.epoch()
+    assert trainer.epochs_done == 1 and final.shape == (2,)
+    assert trainer.history_epochs.tolist() == [1]
+    layer = Layer(2, 1, True, "sigmoid", [[1.0, 1.0]])
+    assert EnsembleTrainer(Ensemble.from_networks([Network(2, [layer])]), XOR_X, XOR_Y).history.shape == (
+        0,
+        1,
+    )
+
+
+def test_layer_specs_without_an_activation_are_linear_and_one_layer_is_enough():
+    ens = Ensemble(2, [3, 1], seeds=[0])
+    assert [s.activation.name for s in ens.shapes] == ["linear", "linear"]
+    assert [s.bias for s in ens.shapes] == [False, False]
+    single = Ensemble(2, [(1, True, "sigmoid")], seeds=[0, 1])
+    assert single.sizes == [2, 1] and single.predict(XOR_X).shape == (2, 4, 1)
+    with pytest.raises(SpecError, match=r"^a network needs between 1 and 64 layers, got 0$"):
+        Ensemble(2, [], seeds=[0])
+
+
+def test_trainer_defaults_and_what_it_refuses():
+    ens = Ensemble.from_sizes([2, 3, 1], "tanh", "sigmoid", seeds=[0, 1])
+    trainer = EnsembleTrainer(ens, XOR_X, XOR_Y[:, 0])  # 1-D targets for one output
+    assert (trainer.loss.name, trainer.lr, trainer.batch_size, trainer.record_every) == ("mse", 0.01, 1, 1)
+    assert trainer.Y.shape == (4, 1) and trainer.Y.dtype == np.float64
+    one = EnsembleTrainer(ens, XOR_X[:1], XOR_Y[:1])  # a single sample is a training set
+    assert one.run(2).shape == (2,) and one.run(0).shape == (2,)
+    bad = [
+        ({"lr": 0.0}, "lr must be a positive number, got 0.0"),
+        ({"lr": float("inf")}, "lr must be a positive number"),
+        ({"batch_size": True}, "batch_size must be a whole number ≥ 1 or None, got True"),
+        ({"batch_size": 1.5}, "batch_size must be a whole number ≥ 1 or None"),
+        ({"record_every": 0}, "record_every must be a whole number ≥ 1, got 0"),
+        ({"record_every": True}, "record_every must be a whole number ≥ 1, got True"),
+        ({"record_every": 2.0}, "record_every must be a whole number ≥ 1"),
+    ]
+    for options, message in bad:
+        with pytest.raises(SpecError) as info:
+            EnsembleTrainer(ens, XOR_X, XOR_Y, **options)
+        assert str(info.value).startswith(message), options
+    with pytest.raises(SpecError, match=r"^targets must have shape \(n, 1\), got \(4, 2\)$"):
+        EnsembleTrainer(ens, XOR_X, np.zeros((4, 2)))
+    for epochs in (-1, 1.5, True):
+        with pytest.raises(SpecError, match="^epochs must be a whole number ≥ 0"):
+            trainer.run(epochs)
+
+
+def test_reported_losses_of_deep_copies_match_each_network():
+    ens = Ensemble.from_sizes([2, 4, 3, 1], "relu", "sigmoid", seeds=[0, 1, 2])
+    trainer = EnsembleTrainer(ens, XOR_X, XOR_Y, loss="bce", lr=0.3, batch_size=None)
+    final = trainer.run(5)
+    _, evaluated = trainer.evaluate()
+    for k in range(3):
+        expected = ens.network(k).loss(XOR_X, XOR_Y, "bce")
+        assert final[k] == pytest.approx(expected, rel=1e-12) and evaluated[k] == pytest.approx(
+            expected, rel=1e-12
+        )

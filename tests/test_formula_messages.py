@@ -1,0 +1,121 @@
+"""What a learner is told when a typed formula is refused after it parsed: the culprit inside it, values that
+are not finite real numbers, and expressions that cannot be written back as text."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+import nnviz.core.formula as formula
+from nnviz.core import FormulaError, parse_activation
+from nnviz.core.activations import X
+from nnviz.core.formula import TIME_LIMIT, formula_text, parse_activations, parse_expression
+
+
+@pytest.mark.parametrize(
+    "text, start, culprit, column",
+    [
+        ("x + log(x)", "f(x) is not finite everywhere on [-10, 10] (for example at x = -10): x + log(x)",
+         "log(x)", 5),
+        ("x + 1/(x-1)", "f(x) is not finite everywhere on [-10, 10] (for example at x = 1): ", "1/(x-1)", 6),
+        ("x + exp(exp(x))", "f(x) is not finite everywhere on [-10, 10] (for example at x = 6.57): ",
+         "exp(exp(x))", 5),
+        ("sqrt(abs(x)) + x", "f'(x) is not finite everywhere on [-10, 10] (for example at x = 0): ",
+         "sqrt(abs(x))", 1),
+        ("abs(x)**0.5", "f'(x) is not finite everywhere on [-10, 10] (for example at x = 0): ",
+         "abs(x)**0.5", 7),
+    ],
+)  # fmt: skip
+def test_a_non_finite_activation_points_at_the_innermost_culprit(text, start, culprit, column):
+    with pytest.raises(FormulaError) as info:
+        parse_activation(text)
+    message = str(info.value)
+    assert message.startswith(start)
+    assert message.endswith(f"; the problem starts at {culprit!r} (column {column})")
+    assert info.value.column == column
+
+
+@pytest.mark.parametrize(
+    "text, message, column",
+    [
+        ("exp(x)*0 + x/0", "'x/0' is not a finite real value: it gives zoo*x", 13),
+        ("log(-1)", "'log(-1)' is not a finite real value: it gives I*pi", 1),
+        ("x*sqrt(-1)", "'sqrt(-1)' is not a finite real value: it gives I", 3),
+        ("where(x > 0, x, 1/0)", "'1/0' is not a finite real value: it gives zoo", 18),  # at the operator
+    ],
+)
+def test_values_that_are_not_finite_real_numbers_are_named(text, message, column):
+    with pytest.raises(FormulaError) as info:
+        parse_expression(text)
+    assert str(info.value) == f"{message} (column {column})"
+
+
+def test_a_refusal_is_the_same_the_second_time():
+    with pytest.raises(FormulaError) as first:
+        parse_activation("x + log(x)")
+    with pytest.raises(FormulaError) as second:
+        parse_activation("x + log(x)")
+    assert str(second.value) == str(first.value) and second.value.column == first.value.column
+    assert "(column 5) (column 5)" not in str(second.value)
+
+
+def test_batches_report_the_first_bad_formula_in_order():
+    with pytest.raises(FormulaError, match=r"^f\(x\) is not finite .*log\(x\)'? ?") as info:
+        parse_activations(["x*cos(x) + 3", "log(x) + 3", "x/0 + 3"])
+    assert "the problem starts at 'log(x)'" in str(info.value)
+    acts = parse_activations(["x*cos(x) + 3", "tanh(x) + 3"])
+    assert [a.text for a in acts] == ["x*cos(x) + 3", "tanh(x) + 3"]
+
+
+def test_a_batch_shares_one_time_budget_of_one_second_per_formula_at_most_three(monkeypatch):
+    budgets = []
+    real = formula._guarded
+
+    def spy(job, texts, budget):
+        budgets.append((len(texts), budget))
+        return real(job, texts, budget)
+
+    monkeypatch.setattr(formula, "_guarded", spy)
+    parse_activations(["x + 11", "x + 12", "x + 11"])
+    parse_activations([f"x + {20 + i}" for i in range(5)])
+    parse_activations(["x + 31"], budget=0.5 + TIME_LIMIT)
+    parse_activation("x + 41")
+    assert budgets == [(2, 2 * TIME_LIMIT), (5, 3 * TIME_LIMIT), (1, 1.5), (1, TIME_LIMIT)]
+    assert TIME_LIMIT == 1.0
+
+
+@pytest.mark.parametrize(
+    "expr, message",
+    [
+        (sp.gamma(X), "gamma (gamma(x)) cannot be written as a formula"),
+        (sp.Symbol("y") * X, "the symbol y is not the variable x (a real symbol)"),
+        (sp.Symbol("x") * 2, "the symbol x is not the variable x (a real symbol)"),
+        (3, "not a SymPy expression: int"),
+        (sum(sp.Float(1 / (k + 3)) * X**k for k in range(1, 40)),
+         "the expression cannot be written as a formula: "
+         "the formula is too long (959 characters; at most 500)"),
+        (sp.Float(1e7) * X,
+         "the expression cannot be written as a formula: the number 10000000.0 is too large (at most 1e+06)"),
+    ],
+)  # fmt: skip
+def test_expressions_that_cannot_be_written_as_text_say_why(expr, message):
+    with pytest.raises(FormulaError) as info:
+        formula_text(expr)
+    assert str(info.value) == message
+
+
+def test_expressions_written_as_text_read_back_the_same():
+    for expr in (
+        sp.Integer(3) + 0 * X,
+        sp.exp(X) ** sp.Rational(1, 3),
+        sp.Piecewise((X, X > 0), (0, True)),
+        sp.pi * X,
+    ):
+        text = formula_text(expr)
+        assert parse_expression(text) == expr
+    assert formula_text(sp.Float(0.1) * X) == "0.1*x"
+
+
+def test_every_part_of_an_expression_is_checked_before_it_is_written():
+    with pytest.raises(FormulaError, match=r"^gamma \(gamma\(x\)\) cannot be written as a formula$"):
+        formula_text(sp.exp(X) + sp.gamma(X))  # exp(x) first: fine, and the rest is still looked at

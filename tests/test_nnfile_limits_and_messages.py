@@ -1,0 +1,129 @@
+"""Reading ``.nn`` files from paths: the size limit at its edge, streams that report no size (pipes), files
+larger than one read, and the messages about the metadata as a whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import threading
+import zlib
+
+import numpy as np
+import pytest
+
+from nnviz.core import Network, NNFormatError
+from nnviz.core.nnfile import MAGIC, MAX_FILE_BYTES
+
+
+def test_a_file_of_exactly_the_largest_size_is_read_and_judged_by_its_content(tmp_path):
+    path = tmp_path / "edge.nn"
+    with open(path, "wb") as fh:
+        fh.write(MAGIC)
+        fh.truncate(MAX_FILE_BYTES)  # sparse
+    with pytest.raises(NNFormatError, match=r"^unknown format version 0; the file is damaged"):
+        Network.load(path)
+    path.write_bytes(b"")
+    with open(path, "wb") as fh:
+        fh.truncate(MAX_FILE_BYTES + 1)
+    with pytest.raises(
+        NNFormatError, match=rf"^edge.nn has {MAX_FILE_BYTES + 1} bytes; an nnviz model file has"
+    ):
+        Network.load(path)
+
+
+def test_a_stream_without_a_size_is_read_only_up_to_one_byte_past_the_limit():
+    read_end, write_end = os.pipe()
+    sent = MAX_FILE_BYTES + 3 * 2**20
+
+    def feed() -> None:
+        block = b"\0" * 2**20
+        with open(write_end, "wb") as pipe:
+            try:
+                for _ in range(sent // len(block)):
+                    pipe.write(block)
+            except BrokenPipeError:
+                pass
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        with pytest.raises(NNFormatError) as info:
+            Network.load(f"/dev/fd/{read_end}")
+    finally:
+        os.close(read_end)
+        writer.join()
+    assert str(info.value) == (
+        f"the file has {MAX_FILE_BYTES + 1} bytes; an nnviz model file has at most {MAX_FILE_BYTES}"
+    )
+
+
+def test_a_model_larger_than_one_read_loads_whole(tmp_path):
+    nn = Network.from_sizes([2, 400, 400, 1], hidden="tanh", seed=0)  # about 1.3 MB of parameters
+    path = tmp_path / "big.nn"
+    nn.export(path)
+    assert path.stat().st_size > 2**20
+    back = Network.load(path)
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    assert np.array_equal(back.predict(X), nn.predict(X))
+
+
+@pytest.mark.parametrize(
+    "metadata, message",
+    [
+        ({"loss": float("nan")}, "metadata field 'loss' is nan, which a model file cannot store"),
+        ({"a": {"b": [1, float("inf")]}}, "metadata field 'a.b[1]' is inf, which a model file cannot store"),
+        ({1: "x"}, "the metadata has keys that are not strings"),
+        ({"when": object}, "metadata field 'when' is a type, which a model file cannot store"),
+    ],
+)
+def test_metadata_problems_name_the_field_or_the_metadata_as_a_whole(metadata, message):
+    nn = Network.from_sizes([2, 1], seed=0)
+    nn.metadata = metadata
+    with pytest.raises(NNFormatError) as info:
+        nn.to_bytes()
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    "metadata, message",
+    [
+        ({"epoch": "3"}, "metadata field 'epoch' must be an integer"),
+        ({"epoch": -1}, "metadata field 'epoch' must not be negative"),
+        ({"dataset": 3}, "metadata field 'dataset' must be a string"),
+        ({"loss_history": 0.5}, "metadata field 'loss_history' must be a list"),
+        ({"loss_history": [0.5, "x"]}, "metadata field 'loss_history' must be a list of numbers"),
+        ({"training": [1]}, "metadata field 'training' must be an object"),
+    ],
+)
+def test_fields_with_a_fixed_meaning_must_have_their_type(metadata, message):
+    nn = Network.from_sizes([2, 1], seed=0)
+    nn.metadata = metadata
+    with pytest.raises(NNFormatError) as info:
+        nn.to_bytes()
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda h: h.update(inputs=2.5), "the number of inputs must be an integer, not a number"),
+        (lambda h: h.update(inputs=None), "the number of inputs must be an integer, not null"),
+        (lambda h: h.update(inputs=True), "the number of inputs must be an integer, not a boolean"),
+        (lambda h: h.update(inputs="2"), "the number of inputs must be an integer, not a string"),
+        (lambda h: h.update(inputs=[2]), "the number of inputs must be an integer, not a list"),
+        (lambda h: h.update(inputs={}), "the number of inputs must be an integer, not an object"),
+        (lambda h: h.update(metadata=[]), "the metadata must be a JSON object, not a list"),
+        (lambda h: h["layers"].__setitem__(0, True), "layer 1 must be a JSON object, not a boolean"),
+    ],
+)
+def test_values_of_the_wrong_json_type_are_named_in_plain_words(change, message):
+    data = Network.from_sizes([2, 1], seed=0).to_bytes()
+    (length,) = struct.unpack_from("<I", data, 12)
+    header, blobs = json.loads(data[16 : 16 + length]), data[16 + length : -4]
+    change(header)
+    text = json.dumps(header).encode()
+    body = struct.pack("<8sII", MAGIC, 1, len(text)) + text + blobs
+    with pytest.raises(NNFormatError) as info:
+        Network.from_bytes(body + struct.pack("<I", zlib.crc32(body)))
+    assert str(info.value) == message
