@@ -34,8 +34,10 @@ def scheduler(**options) -> tuple[Scheduler, Recorder]:
     return Scheduler(recorder, **options), recorder
 
 
-def test_frames_come_before_anybodys_training():
-    s, replies = scheduler()
+def test_frames_come_before_anybodys_extra_training():
+    from nnviz.playground.scheduler import EPOCHS_PER_FRAME
+
+    s, replies = scheduler(slice_seconds=0.05)
     s.handle((1, "start", "a", seat_args()[1]))
     s.handle((2, "start", "b", seat_args()[1]))
     for rid in (3, 4, 5):
@@ -43,10 +45,12 @@ def test_frames_come_before_anybodys_training():
     for _ in range(3):
         assert s.work()
     assert {3, 4, 5} <= set(replies.replies)
-    assert all(seat.training == 0.0 for seat in s.seats.values()), "frames waited behind training"
-    stopped, text = replies.replies[3][1]
-    assert not stopped and json.loads(text)["epoch"] == 0
-    assert s.work() and max(seat.training for seat in s.seats.values()) > 0  # then training
+    # Each frame trained only its own budget: no slice of extra training ran before a waiting frame.
+    epochs = {rid: json.loads(replies.replies[rid][1][1])["epoch"] for rid in (3, 4, 5)}
+    assert epochs == {3: EPOCHS_PER_FRAME, 4: EPOCHS_PER_FRAME, 5: 2 * EPOCHS_PER_FRAME}
+    before = {key: seat.experiment.epoch for key, seat in s.seats.items()}
+    assert s.work()  # then extra training, in a slice
+    assert any(seat.experiment.epoch > before[key] for key, seat in s.seats.items())
 
 
 def test_training_is_shared_fairly_and_a_newcomer_starts_level():
@@ -156,3 +160,17 @@ def test_stats_say_where_each_sessions_time_went():
     s.handle((3, "stats", "", None))
     stats = replies.replies[3][1]["a"]
     assert stats["frames"] == 1 and stats["framing"] > 0 and stats["training"] > 0 and stats["waiting"] >= 0
+
+
+def test_every_frame_brings_its_sessions_budget_of_training():
+    """Pages asking for frames back to back leave no spare time: each frame still trains its budget."""
+    from nnviz.playground.scheduler import EPOCHS_PER_FRAME
+
+    s, replies = scheduler()
+    s.handle((0, "start", "a", seat_args()[1]))
+    epochs = []
+    for rid in range(1, 6):
+        s.handle((rid, "frame", "a", -1))
+        s.work()  # the frame, with nothing in between
+        epochs.append(json.loads(replies.replies[rid][1][1])["epoch"])
+    assert epochs == [EPOCHS_PER_FRAME * n for n in range(1, 6)]

@@ -6,6 +6,7 @@
 // while this one is drawn), at most one every `interval_ms`, and none while the tab is hidden.
 
 const MAX_CURVE = 800; // points kept per loss curve; thinned by half beyond
+const STATUS_MS = 250; // the status line changes at most this often while streaming (text reflows the page)
 const FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 const POSITIVE = "#0877bd";
 const NEGATIVE = "#f59322";
@@ -40,10 +41,9 @@ function colorOf(table, t) {
   return `rgb(${table[i]},${table[i + 1]},${table[i + 2]})`;
 }
 
-function image(values, offset, n, table, discretize, lighten) {
-  // an n×n canvas of bytes values[offset ...] through the colormap
-  const canvas = document.createElement("canvas");
-  canvas.width = canvas.height = n;
+function image(values, offset, n, table, discretize, lighten, canvas = document.createElement("canvas")) {
+  // an n×n canvas (``canvas``, reused) of bytes values[offset ...] through the colormap
+  if (canvas.width !== n) canvas.width = canvas.height = n;
   const ctx = canvas.getContext("2d");
   const img = ctx.createImageData(n, n);
   for (let p = 0; p < n * n; p++) {
@@ -98,28 +98,41 @@ function lossText(v) {
 
 // --- the parts of the picture --------------------------------------------------------------------------------
 
-function drawBoundary(canvas, size, view, heat) {
-  const { scene, options } = view;
+function boundaryLayout(scene, size) {
   const [x0, x1, y0, y1] = scene.box;
   const left = 36, pad = 6, bottom = 30;
   const plot = size - left - pad;
-  const ctx = fit(canvas, size, plot + pad + bottom);
-  const px = (x) => left + ((x - x0) / (x1 - x0)) * plot;
-  const py = (y) => pad + ((y1 - y) / (y1 - y0)) * plot;
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = "high";
-  if (heat) ctx.drawImage(heat, left, pad, plot, plot);
+  return {
+    left, pad, bottom, plot, height: plot + pad + bottom,
+    px: (x) => left + ((x - x0) / (x1 - x0)) * plot,
+    py: (y) => pad + ((y1 - y) / (y1 - y0)) * plot,
+  };
+}
+
+function boundaryOverlay(view, size, showTest) {
+  // the points, the frame and the axes: they do not change while training, so they are drawn once per
+  // scene, size and option into a canvas that every frame copies over its heat map
+  const { scene, table } = view;
+  const ratio = window.devicePixelRatio || 1;
+  const g = boundaryLayout(scene, size);
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(size * ratio);
+  canvas.height = Math.round(g.height * ratio);
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.font = FONT;
+  const [x0, x1, y0, y1] = scene.box;
   ctx.save();
   ctx.beginPath();
-  ctx.rect(left, pad, plot, plot);
+  ctx.rect(g.left, g.pad, g.plot, g.plot);
   ctx.clip();
   const [lo, hi] = scene.range;
-  const sets = options.show_test ? [[scene.train, "#ffffff"], [scene.test, "#222222"]] : [[scene.train, "#ffffff"]];
+  const sets = showTest ? [[scene.train, "#ffffff"], [scene.test, "#222222"]] : [[scene.train, "#ffffff"]];
   for (const [points, rim] of sets) {
     for (const [x, y, t] of points) {
       ctx.beginPath();
-      ctx.arc(px(x), py(y), 3.4, 0, 2 * Math.PI);
-      ctx.fillStyle = colorOf(view.table, (t - lo) / (hi - lo));
+      ctx.arc(g.px(x), g.py(y), 3.4, 0, 2 * Math.PI);
+      ctx.fillStyle = colorOf(table, (t - lo) / (hi - lo));
       ctx.fill();
       ctx.lineWidth = 1.2;
       ctx.strokeStyle = rim;
@@ -127,40 +140,53 @@ function drawBoundary(canvas, size, view, heat) {
       ctx.lineWidth = 0.6; // a dark hairline outside the rim: a point stays visible on its own colour
       ctx.strokeStyle = "rgba(0,0,0,0.45)";
       ctx.beginPath();
-      ctx.arc(px(x), py(y), 4.3, 0, 2 * Math.PI);
+      ctx.arc(g.px(x), g.py(y), 4.3, 0, 2 * Math.PI);
       ctx.stroke();
     }
   }
   ctx.restore();
   ctx.strokeStyle = "#888";
   ctx.lineWidth = 1;
-  ctx.strokeRect(left, pad, plot, plot);
+  ctx.strokeRect(g.left, g.pad, g.plot, g.plot);
   ctx.fillStyle = "#444";
   ctx.strokeStyle = "#666";
   ctx.textAlign = "center";
   for (const t of niceTicks(x0, x1, 5)) {
     ctx.beginPath();
-    ctx.moveTo(px(t), pad + plot);
-    ctx.lineTo(px(t), pad + plot + 4);
+    ctx.moveTo(g.px(t), g.pad + g.plot);
+    ctx.lineTo(g.px(t), g.pad + g.plot + 4);
     ctx.stroke();
-    ctx.fillText(label(t), px(t), pad + plot + 16);
+    ctx.fillText(label(t), g.px(t), g.pad + g.plot + 16);
   }
   ctx.textAlign = "right";
   for (const t of niceTicks(y0, y1, 5)) {
     ctx.beginPath();
-    ctx.moveTo(left - 4, py(t));
-    ctx.lineTo(left, py(t));
+    ctx.moveTo(g.left - 4, g.py(t));
+    ctx.lineTo(g.left, g.py(t));
     ctx.stroke();
-    ctx.fillText(label(t), left - 6, py(t) + 4);
+    ctx.fillText(label(t), g.left - 6, g.py(t) + 4);
   }
   ctx.fillStyle = "#333";
   ctx.textAlign = "center";
-  ctx.fillText("x₁", left + plot / 2, plot + pad + bottom - 2);
+  ctx.fillText("x₁", g.left + g.plot / 2, g.height - 2);
   ctx.save();
-  ctx.translate(11, pad + plot / 2);
+  ctx.translate(11, g.pad + g.plot / 2);
   ctx.rotate(-Math.PI / 2);
   ctx.fillText("x₂", 0, 0);
   ctx.restore();
+  return canvas;
+}
+
+function drawBoundary(canvas, size, view, heat, showTest) {
+  const g = boundaryLayout(view.scene, size);
+  const key = `${size}|${showTest}`;
+  if (!view.overlays || view.overlays.scene !== view.scene) view.overlays = { scene: view.scene };
+  if (!view.overlays[key]) view.overlays[key] = boundaryOverlay(view, size, showTest);
+  const ctx = fit(canvas, size, g.height);
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = "high";
+  if (heat) ctx.drawImage(heat, g.left, g.pad, g.plot, g.plot);
+  ctx.drawImage(view.overlays[key], 0, 0, size, g.height);
 }
 
 function drawCurve(canvas, width, height, view) {
@@ -351,7 +377,12 @@ class LiveView {
     this.parts = Object.fromEntries(["status", "boundary", "curve", "network", "detail-map", "detail-table"].map((n) => [n, root.querySelector(`.nnviz-${n}`)]));
     this.pace = { fps: null, rate: null, last: null };
     this.socket = null;
-    this.drawing = Promise.resolve();
+    this.visible = true; // drawn only while on screen: a hidden picture costs no drawing
+    this.canvases = { heat: document.createElement("canvas"), maps: [], detail: document.createElement("canvas") };
+    new IntersectionObserver((entries) => {
+      this.visible = entries.some((entry) => entry.isIntersecting);
+      if (this.visible) this.schedule();
+    }).observe(this.parts.boundary);
   }
 
   take(data, rerun) {
@@ -362,8 +393,12 @@ class LiveView {
     this.table = colormap(data.scene.colors);
     this.rerun = rerun;
     if (!data.token) this.close(); // paused: the page's frame is the truth, not the last streamed one
-    if (newRun || !this.socket) this.show(data.frame, true);
-    else this.redraw();
+    if (newRun || !this.socket) {
+      this.show(data.frame, true);
+    } else { // new options over the same frame
+      this.stale = true;
+      this.schedule();
+    }
     this.run = data.run;
     if (data.token && data.token !== this.token) this.stream(data);
   }
@@ -373,7 +408,49 @@ class LiveView {
     else this.extend(frame);
     this.frame = frame;
     this.tick(frame.epoch);
-    this.drawing = this.drawing.then(() => this.decode(frame)).then(() => this.redraw());
+    this.updateStatus();
+    this.stale = true; // the picture is behind the latest frame
+    this.schedule();
+  }
+
+  updateStatus() {
+    // at most every STATUS_MS while streaming, the last frame's numbers always shown in the end
+    const due = (this.statusAt || 0) + STATUS_MS - performance.now();
+    if (due <= 0 || !this.socket) {
+      clearTimeout(this.statusTimer);
+      this.statusTimer = null;
+      this.statusAt = performance.now();
+      this.parts.status.innerHTML = statusHtml(this);
+    } else if (!this.statusTimer) {
+      this.statusTimer = setTimeout(() => {
+        this.statusTimer = null;
+        this.updateStatus();
+      }, due);
+    }
+  }
+
+  schedule() {
+    // one drawing per animation frame at most, of the latest frame, and none while off screen
+    if (this.scheduled || !this.visible) return;
+    this.scheduled = true;
+    requestAnimationFrame(() => {
+      this.scheduled = false;
+      this.paint();
+    });
+  }
+
+  async paint() {
+    if (!this.stale || !this.visible || this.painting) return;
+    this.painting = true;
+    this.stale = false;
+    const frame = this.frame;
+    try {
+      await this.decode(frame);
+      this.redraw();
+    } finally {
+      this.painting = false;
+      if (this.stale) this.schedule(); // a newer frame came meanwhile
+    }
   }
 
   extend(frame) {
@@ -406,23 +483,23 @@ class LiveView {
   }
 
   redraw() {
-    if (!this.heatBytes || !this.frame) return;
-    const { scene, options, table } = this;
+    if (!this.heatBytes || !this.frame || !this.visible) return;
+    const { scene, options, table, canvases } = this;
     const width = Math.max(360, this.root.clientWidth || 900);
     const half = (width - 24) / 2;
-    const heat = image(this.heatBytes, 0, scene.grid, table, options.discretize, 0.35);
-    drawBoundary(this.parts.boundary, half, this, heat);
+    const heat = image(this.heatBytes, 0, scene.grid, table, options.discretize, 0.35, canvases.heat);
+    drawBoundary(this.parts.boundary, half, this, heat, options.show_test);
     drawCurve(this.parts.curve, half, half - 6, this);
     const maps = [];
-    for (let offset = 0; offset < this.mapBytes.length; offset += scene.map * scene.map) {
-      maps.push(image(this.mapBytes, offset, scene.map, table, false, 0));
+    for (let t = 0, offset = 0; offset < this.mapBytes.length; t++, offset += scene.map * scene.map) {
+      canvases.maps[t] = canvases.maps[t] || document.createElement("canvas");
+      maps.push(image(this.mapBytes, offset, scene.map, table, false, 0, canvases.maps[t]));
     }
     drawNetwork(this.parts.network, width, this, maps);
-    this.parts.status.innerHTML = statusHtml(this);
     const selected = options.selected;
     if (selected) {
       const index = scene.sizes.slice(0, selected[0]).reduce((a, b) => a + b, 0) + selected[1];
-      drawBoundary(this.parts["detail-map"], 320, { ...this, options: { ...options, show_test: false } }, maps[index]);
+      drawBoundary(this.parts["detail-map"], 320, this, maps[index], false);
       this.parts["detail-table"].innerHTML = detailHtml(this);
     }
     this.root.querySelector(".nnviz-detail").style.display = selected ? "flex" : "none";

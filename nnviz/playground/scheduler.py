@@ -3,8 +3,11 @@
 A :class:`Scheduler` owns the experiments that are playing in its process (a worker of
 :mod:`nnviz.playground.workers`) and does one thing at a time, in this order:
 
-1. **A frame somebody waits for.** Requests are served in the order they came; a session with a fixed
-   number of epochs per frame trains them first.
+1. **A frame somebody waits for.** Requests are served in the order they came. Each frame brings a
+   small budget of training with it: a session that has trained fewer than :data:`EPOCHS_PER_FRAME` epochs
+   since its last frame trains up to that many first (at most :data:`MAX_FRAME_TRAINING` seconds), so that
+   a crowd of pages asking for frames cannot starve the training they want to watch. A session with a
+   fixed number of epochs per frame trains those instead.
 2. **Training, shared fairly.** Otherwise the watched session that has had the least training time so far
    trains one short slice (a few milliseconds of whole epochs); the slice ends early, at the next epoch,
    when a request arrives. Adding a learner divides the spare time instead of multiplying contention, and
@@ -34,6 +37,9 @@ SLICE_SECONDS = 0.005
 WATCH_TIMEOUT = 2.0
 #: Longest training of one frame with a fixed number of epochs per frame (others wait meanwhile).
 MAX_FRAME_TRAINING = 0.05
+#: Epochs a session trains at least between two of its frames (its budget per frame interval), and the
+#: longest that may take before its frame is served anyway.
+EPOCHS_PER_FRAME, MAX_OWED_TRAINING = 3, 0.01
 
 #: A request: ``(request id, kind, session key, argument)``; a reply: ``(request id, ok, value)``.
 Request = tuple[int, str, str, Any]
@@ -46,10 +52,11 @@ class Seat:
 
     experiment: Experiment
     seen: float  # when its page last asked for a frame (time.monotonic)
-    training: float  # seconds of training it has had (what fairness compares)
-    framing: float = 0.0  # seconds spent making its frames
+    training: float  # CPU seconds of training it has had (what fairness compares)
+    framing: float = 0.0  # CPU seconds spent making its frames
     waiting: float = 0.0  # seconds its frame requests waited before being served
     frames: int = 0
+    framed_epoch: int = 0  # the epoch of its last frame
 
 
 class Scheduler:
@@ -133,9 +140,11 @@ class Scheduler:
         seat = self._most_deserving()
         if seat is None:
             return False
-        start = time.perf_counter()
+        # Fairness counts CPU time, not wall-clock time: a slice during which the OS ran something else
+        # (browsers on the same cores, say) must not count against this session.
+        start = time.thread_time()
         seat.experiment.train(seconds=self.slice_seconds, until=self.interrupted)
-        seat.training += time.perf_counter() - start
+        seat.training += time.thread_time() - start
         return True
 
     def _most_deserving(self) -> Seat | None:
@@ -150,18 +159,32 @@ class Scheduler:
         ]
         return min(candidates, key=lambda seat: seat.training, default=None)
 
+    def _train_owed(self, seat: Seat) -> None:
+        """Before a frame: the epochs it brings (a fixed count, or the session's budget per frame)."""
+        exp = seat.experiment
+        if exp.settings.epochs_per_frame:
+            exp.train(epochs=exp.settings.epochs_per_frame, seconds=MAX_FRAME_TRAINING)
+            return
+        owed = EPOCHS_PER_FRAME - (exp.epoch - seat.framed_epoch)
+        if owed > 0:
+            start = time.thread_time()
+            exp.train(epochs=owed, seconds=MAX_OWED_TRAINING)
+            seat.training += time.thread_time() - start
+
     def _serve_frame(self, rid: int, key: str, since: int, asked: float) -> None:
         seat = self.seats.get(key)
         if seat is None:
             self.reply((rid, True, (True, json.dumps({"stopped": True}))))
             return
-        start = time.perf_counter()
         seat.waiting += time.monotonic() - asked
         seat.seen = time.monotonic()
         exp = seat.experiment
+        start = time.thread_time()
         try:
-            if exp.settings.epochs_per_frame and exp.error is None:
-                exp.train(epochs=exp.settings.epochs_per_frame, seconds=MAX_FRAME_TRAINING)
+            if exp.error is None:
+                self._train_owed(seat)
+                start = time.thread_time()  # what follows is the frame's own cost
+            seat.framed_epoch = exp.epoch
             data = frames.frame(exp, since)
             data["stopped"] = stopped = exp.error is not None
             self.reply((rid, True, (stopped, json.dumps(data, separators=(",", ":")))))
@@ -169,7 +192,7 @@ class Scheduler:
             exp.error = f"The live view stopped: {type(exc).__name__}: {exc}"
             self.reply((rid, True, (True, json.dumps({"stopped": True, "error": exp.error}))))
         seat.frames += 1
-        seat.framing += time.perf_counter() - start
+        seat.framing += time.thread_time() - start
 
 
 __all__ = ["Reply", "Request", "Scheduler", "Seat"]
