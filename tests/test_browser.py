@@ -499,6 +499,7 @@ def test_xor_page_trains_a_hidden_layer(open_page):
 
 # --- a class on one server (issue 11) ---------------------------------------------------------------
 
+
 def kept_frames(page) -> list[dict]:
     import json
 
