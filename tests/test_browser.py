@@ -549,3 +549,31 @@ def test_a_tab_that_closes_stops_its_training(open_page, server):
     (still,) = [s for s in server_status(server)["sessions"] if not s["watched"]]
     assert still["epoch"] == closed["epoch"], "the closed tab's run went on training"
     pause(staying)
+
+
+def hide(page, hidden: bool) -> None:
+    """Tell the page it is hidden (another tab in front) or shown again, as the browser does."""
+    page.evaluate(
+        """hidden => {
+            Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        hidden,
+    )
+
+
+def test_a_hidden_tab_rests_and_resumes_when_shown(open_page, server):
+    page = open_page()
+    play(page)
+    wait_until(lambda: epoch(page) > 20, what="the tab to train")
+    hide(page, True)
+    (resting,) = wait_until(
+        lambda: [s for s in server_status(server)["sessions"] if not s["watched"]],
+        what="the hidden tab's run to be left alone",
+    )
+    time.sleep(1.0)  # the one fixed wait: a resting run must not move during it
+    (still,) = server_status(server)["sessions"]
+    assert still["epoch"] == resting["epoch"], "the hidden tab's run went on training"
+    hide(page, False)
+    wait_until(lambda: epoch(page) > resting["epoch"] + 20, what="the shown tab to train again")
+    pause(page)
