@@ -53,3 +53,20 @@ class DivergedError(NNVizError, ArithmeticError):
 
 class ExportError(NNVizError, ValueError):
     """A network cannot be exported as code or ONNX (an activation or value the export cannot express)."""
+
+
+class DataFileError(NNVizError, ValueError):
+    """A data file (CSV) cannot be read or written: its bytes, layout, values or size.
+
+    The message names the line and the column when the problem is in one, e.g. ``line 4, column x2:
+    'abc' is not a number``; nothing is returned when one is raised.
+
+    Attributes
+    ----------
+    line : int or None
+        1-based line of the file where the problem is, when it is in one line.
+    """
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
