@@ -179,7 +179,11 @@ def test_out_of_range_settings_are_refused(settings, words):
 def test_the_edges_of_the_ranges_are_accepted():
     assert len(make_dataset("gaussians", n=4, test_ratio=0.0).X_train) == 4
     assert len(make_dataset("plane", n=100_000, noise=1.0).X_train) == 50_000
-    with pytest.raises(SpecError, match=r"unknown dataset 'mnist'; choose one of \['bumps', 'circle'"):
+    with pytest.raises(
+        SpecError,
+        match=r"unknown dataset 'mnist'; choose one of \['blobs3', 'blobs4', 'blobs5', 'blobs6', 'bumps', "
+        r"'circle'",
+    ):
         make_dataset("mnist")
 
 

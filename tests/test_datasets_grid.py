@@ -19,8 +19,9 @@ def test_datasets_are_seeded_split_and_labelled(name):
         c = make_dataset(name, n=100, noise=0.2, test_ratio=0.3, seed=5)
         assert not np.array_equal(a.X_train, c.X_train)
     y = np.concatenate([a.y_train, a.y_test])
-    if a.kind == "classification":
-        assert set(np.unique(y)) == {0.0, 1.0}
+    if a.kind == "classification":  # every class 0 … k−1 is there, and nothing else (k = 2 when binary)
+        assert set(np.unique(y)) == set(map(float, range(DATASETS[name].classes)))
+        assert a.classes == DATASETS[name].classes and len(a.class_names) == a.classes
     else:
         assert y.min() >= -1 and y.max() <= 1 and np.ptp(y) > 0.5
 

@@ -1,24 +1,34 @@
-"""2-D toy datasets in the style of TensorFlow Playground, each from a seeded function.
+"""2-D toy datasets in the style of TensorFlow Playground, each from a seeded function, and your own points.
 
 Every generator has the signature ``fn(n, noise, rng) -> (X, y)`` with ``X`` of shape ``(n, 2)`` and
-``y`` of shape ``(n, 1)``: labels 0/1 for classification, targets in [-1, 1] for regression.
-``noise`` runs from 0 (clean) to 1 (very noisy). :func:`make_dataset` adds the seed and the
+``y`` of shape ``(n, 1)``: class numbers 0 … k−1 (as float64) for classification, targets in [-1, 1] for
+regression. ``noise`` runs from 0 (clean) to 1 (very noisy). :func:`make_dataset` adds the seed and the
 train/test split; :data:`FEATURES` are the input transforms TensorFlow Playground offers.
+
+Points that come from a person (clicked in, or read from a file) are a
+:class:`~nnviz.core.data_table.DataTable`, which splits into a :class:`Dataset` too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from .errors import SpecError
 
 Generator = Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+#: A view box: ``(x_min, x_max, y_min, y_max)`` (the type of ``nnviz.core.grid.Box``).
+Box = tuple[float, float, float, float]
 
 #: Half-width of the input box of the continuous datasets.
 RADIUS = 6.0
+#: Most classes of a classification dataset.
+MAX_CLASSES = 6
+#: The name of a data set that is not a built-in one (points clicked in or read from a file).
+CUSTOM = "custom"
 
 
 def xor_table(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -99,14 +109,72 @@ def regression_gaussians(n: int, noise: float, rng: np.random.Generator) -> tupl
     return X, np.clip(y, -1.0, 1.0)[:, None]
 
 
+def _blocks(n: int, k: int) -> np.ndarray:
+    """Labels 0 … k−1 in k consecutive blocks whose sizes differ by at most one, shape ``(n,)``."""
+    return np.arange(n) * k // n
+
+
+def spiral3(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Three interleaved spiral arms (labels 0, 1, 2), each 1.25 turns from the centre out to radius 5.
+
+    Arm ``j`` is arm 0 turned by ``j`` thirds of a turn; its points run outwards at equal steps.
+    """
+    label = _blocks(n, 3)
+    start = np.searchsorted(label, label)  # index of the first point of each point's arm
+    size = np.bincount(label, minlength=3)[label]
+    t = (np.arange(n) - start) / size
+    angle = 1.25 * 2 * np.pi * t + 2 * np.pi * label / 3
+    X = 5.0 * t[:, None] * np.column_stack([np.sin(angle), np.cos(angle)])
+    return X + rng.normal(0.0, 0.8 * noise, size=X.shape), label.astype(float)[:, None]
+
+
+def blobs(n: int, noise: float, rng: np.random.Generator, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """``k`` round Gaussian blobs (labels 0 … k−1) centred on a circle of radius 3.5.
+
+    Blob ``j`` is centred at angle ``2πj/k`` from twelve o'clock, clockwise; its spread (standard
+    deviation) is ``0.5 + 1.5 * noise``. The table offers ``blobs3`` … ``blobs6``.
+    """
+    label = _blocks(n, k)
+    angle = 2 * np.pi * label / k
+    centre = 3.5 * np.column_stack([np.sin(angle), np.cos(angle)])
+    X = centre + rng.normal(0.0, 0.5 + 1.5 * noise, size=(n, 2))
+    return X, label.astype(float)[:, None]
+
+
 @dataclass(frozen=True)
 class DatasetInfo:
-    """A dataset generator with what the app needs to know about it."""
+    """A dataset generator with what the app needs to know about it.
+
+    ``classes`` is the number of classes (labels 0 … classes−1) of a classification dataset, 2 for the
+    binary ones, and None for a regression dataset.
+    """
 
     label: str
     generate: Generator
     kind: str  # "classification" or "regression"
-    box: tuple[float, float, float, float]  # x_min, x_max, y_min, y_max
+    box: Box
+    classes: int | None = 2
+
+    def __post_init__(self) -> None:
+        check_classes(self.kind, self.classes)
+
+
+def check_classes(kind: str, classes: int | None) -> None:
+    """Refuse a kind that is neither classification nor regression, or a class count that does not fit it.
+
+    Raises
+    ------
+    SpecError
+        Unless ``kind`` is "classification" with 2 … :data:`MAX_CLASSES` classes, or "regression" with None.
+    """
+    if kind == "regression":
+        if classes is not None:
+            raise SpecError(f"a regression data set has no classes (None), not {classes!r}")
+        return
+    if kind != "classification":
+        raise SpecError(f"a data set's kind must be 'classification' or 'regression', not {kind!r}")
+    if isinstance(classes, bool) or not isinstance(classes, int) or not 2 <= classes <= MAX_CLASSES:
+        raise SpecError(f"a classification data set has 2 to {MAX_CLASSES} classes, not {classes!r}")
 
 
 _WIDE = (-RADIUS, RADIUS, -RADIUS, RADIUS)
@@ -119,22 +187,64 @@ DATASETS: dict[str, DatasetInfo] = {
     "gaussians": DatasetInfo("Two Gaussians", gaussians, "classification", _WIDE),
     "spiral": DatasetInfo("Spiral", spiral, "classification", _WIDE),
     "moons": DatasetInfo("Moons", moons, "classification", _WIDE),
-    "plane": DatasetInfo("Regression: plane", regression_plane, "regression", _WIDE),
-    "bumps": DatasetInfo("Regression: Gaussian bumps", regression_gaussians, "regression", _WIDE),
+    "plane": DatasetInfo("Regression: plane", regression_plane, "regression", _WIDE, None),
+    "bumps": DatasetInfo("Regression: Gaussian bumps", regression_gaussians, "regression", _WIDE, None),
+    "spiral3": DatasetInfo("Spiral, 3 arms", spiral3, "classification", _WIDE, 3),
+    **{
+        f"blobs{k}": DatasetInfo(f"{k} Gaussian blobs", partial(blobs, k=k), "classification", _WIDE, k)
+        for k in range(3, MAX_CLASSES + 1)
+    },
 }
+
+
+def default_class_names(classes: int | None) -> tuple[str, ...]:
+    """The names of classes 0 … classes−1 when nobody named them: ``("0", "1", …)``; () for regression."""
+    return tuple(str(i) for i in range(classes or 0))
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """A generated dataset split into train and test parts (raw x1, x2 coordinates)."""
+    """A dataset split into train and test parts (raw x1, x2 coordinates).
+
+    Attributes
+    ----------
+    name : str
+        A key of :data:`DATASETS`, or :data:`CUSTOM` for points that are not a built-in dataset.
+    kind : str
+        "classification" or "regression".
+    box : Box
+        The view box ``(x_min, x_max, y_min, y_max)`` the app draws.
+    X_train, X_test : arrays of shape (n_train, 2) and (n_test, 2)
+    y_train, y_test : arrays of shape (n_train, 1) and (n_test, 1)
+        Class numbers 0 … k−1 as float64, or regression targets.
+    class_names : tuple of str
+        The names of classes 0 … k−1 (classification; left empty, ``("0", "1")``); () for regression.
+    """
 
     name: str
     kind: str
-    box: tuple[float, float, float, float]
+    box: Box
     X_train: np.ndarray
     y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
+    class_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind == "classification" and not self.class_names:
+            object.__setattr__(self, "class_names", default_class_names(2))
+
+    @property
+    def classes(self) -> int | None:
+        """The number of classes; None for regression."""
+        return len(self.class_names) if self.kind == "classification" else None
+
+
+def random_split(n: int, test_ratio: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the training and test points: a random ``round(test_ratio * n)`` of them for testing."""
+    order = rng.permutation(n)
+    n_test = int(round(test_ratio * n))
+    return order[n_test:], order[:n_test]
 
 
 def make_dataset(
@@ -154,12 +264,11 @@ def make_dataset(
         raise SpecError(f"noise must be in [0, 1] and test_ratio in [0, 1), got {noise}, {test_ratio}")
     rng = np.random.default_rng(seed)
     X, y = info.generate(n, noise, rng)
+    names = default_class_names(info.classes)
     if name == "xor_table":
-        return Dataset(name, info.kind, info.box, X, y, X.copy(), y.copy())
-    order = rng.permutation(len(X))
-    n_test = int(round(test_ratio * len(X)))
-    test, train = order[:n_test], order[n_test:]
-    return Dataset(name, info.kind, info.box, X[train], y[train], X[test], y[test])
+        return Dataset(name, info.kind, info.box, X, y, X.copy(), y.copy(), names)
+    train, test = random_split(len(X), test_ratio, rng)
+    return Dataset(name, info.kind, info.box, X[train], y[train], X[test], y[test], names)
 
 
 #: Input features by name: ``(display label, fn(x1, x2))``, as in TensorFlow Playground.
