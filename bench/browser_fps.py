@@ -3,10 +3,12 @@
 Starts ``streamlit run app.py`` on a free localhost port, opens the page in Debian's chromium through
 Playwright, presses Play and samples the page on every animation frame:
 
-- fps shown: distinct frames (status stamps) the browser displayed per second;
-- picture changes: how often the streamed picture itself was replaced;
+- fps shown: boundary pictures the page drew per second (each a ``putImageData`` of the output grid, counted
+  by wrapping the canvas API in an init script);
+- frames received: frames that arrived on the live view's WebSocket per second (a frame arriving while the
+  previous one is still being drawn is drawn only if it is the latest: received ≥ shown);
 - epochs/s: the Epoch counter's rise per second;
-- lag: browser clock minus the server's time stamp of the frame on screen (same machine, same clock);
+- lag: from a frame's arrival to the drawing that follows it (the page's clock);
 - memory: the server's RSS and the page's JS heap at the start and the end of the run.
 
 Usage::
@@ -44,22 +46,43 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 TF_PLAYGROUND_EPOCHS_PER_S = 57  # one epoch per animation frame, measured on XOR with [4, 2]
 
+#: The grid's side in a frame (``nnviz/playground/frames.py``'s ``GRID_N``): how the boundary's heat image
+#: is told apart from the neuron maps among the page's canvas writes.
+GRID_N = 64
+
+# Installed before the page's own scripts: counts the frames the live view receives (its WebSocket, not
+# Streamlit's) and the boundary pictures it draws (each a ``putImageData`` of a GRID_N × GRID_N image),
+# and for each drawing how long after the latest frame's arrival it happened.
 SAMPLER = """
-() => {
-  window.__nn = {frames: [], images: 0, lags: [], lastT: null};
-  const picture = document.querySelector('.nnviz-live .nnviz-picture');
-  if (picture) new MutationObserver(() => { window.__nn.images += 1; }).observe(picture, {childList: true});
-  const tick = () => {
-    const s = window.__nn;
-    const stamp = document.querySelector('.nnviz-frame');
-    if (stamp) {
-      const t = parseFloat(stamp.dataset.t);
-      if (t !== s.lastT) { s.lastT = t; s.frames.push([performance.now(), parseInt(stamp.dataset.epoch)]); }
-      s.lags.push(Date.now() / 1000 - t);
+(() => {
+  const s = (window.__nn = { received: [], drawn: [], lags: [] });
+  const Native = window.WebSocket;
+  let arrived = null;
+  window.WebSocket = class extends Native {
+    constructor(url, protocols) {
+      super(url, protocols);
+      if (String(url).includes("/_stcore/stream")) return;
+      this.addEventListener("message", () => { arrived = performance.now(); s.received.push(arrived); });
     }
-    requestAnimationFrame(tick);
   };
-  requestAnimationFrame(tick);
+  const put = CanvasRenderingContext2D.prototype.putImageData;
+  CanvasRenderingContext2D.prototype.putImageData = function (image, ...rest) {
+    if (image.width === GRID && arrived !== null) {
+      const now = performance.now();
+      s.drawn.push(now);
+      s.lags.push(now - arrived);
+    }
+    return put.call(this, image, ...rest);
+  };
+})();
+""".replace("GRID", str(GRID_N))
+
+EPOCH = """
+() => {
+  const find = (root) => root.querySelector(".nnviz-epoch")
+    || [...root.querySelectorAll("*")].map((el) => el.shadowRoot && find(el.shadowRoot)).find(Boolean);
+  const shown = find(document);
+  return [performance.now(), shown ? parseInt(shown.textContent.replace(/\\D/g, "")) : NaN];
 }
 """
 
@@ -97,6 +120,7 @@ def start_server() -> tuple[subprocess.Popen, str]:
 
 def measure(browser, url: str, preset: str, seconds: float, pid: int, every: float) -> dict:
     page = browser.new_page(viewport={"width": 1500, "height": 1200})
+    page.add_init_script(SAMPLER)
     if preset:
         url += "/?preset=" + urllib.parse.quote(preset)
     page.goto(url, timeout=60_000)
@@ -104,7 +128,8 @@ def measure(browser, url: str, preset: str, seconds: float, pid: int, every: flo
     page.locator(".st-key-play button").first.click()
     page.locator(".st-key-pause button:not([disabled])").first.wait_for(timeout=30_000)
     time.sleep(1.0)  # let the loop settle
-    page.evaluate(SAMPLER)
+    page.evaluate("() => { window.__nn.received = []; window.__nn.drawn = []; window.__nn.lags = []; }")
+    first = page.evaluate(EPOCH)
     heap0 = page.evaluate("() => performance.memory ? performance.memory.usedJSHeapSize / 1048576 : NaN")
     memory = [(0.0, rss_mb(pid), heap0)]
     start = time.monotonic()
@@ -113,17 +138,17 @@ def measure(browser, url: str, preset: str, seconds: float, pid: int, every: flo
         heap = page.evaluate("() => performance.memory ? performance.memory.usedJSHeapSize / 1048576 : NaN")
         memory.append((time.monotonic() - start, rss_mb(pid), heap))
     data = page.evaluate("() => window.__nn")
+    last = page.evaluate(EPOCH)
     page.locator(".st-key-pause button").first.click()
     page.close()
-    frames = data["frames"]
-    span = (frames[-1][0] - frames[0][0]) / 1000 if len(frames) > 1 else float("nan")
-    lags = sorted(data["lags"])
+    span = (last[0] - first[0]) / 1000
+    lags = sorted(data["lags"]) or [float("nan")]
     return {
-        "fps": (len(frames) - 1) / span,
-        "image_fps": data["images"] / seconds,
-        "epochs_per_s": (frames[-1][1] - frames[0][1]) / span,
-        "lag_median": statistics.median(lags),
-        "lag_p95": lags[int(0.95 * (len(lags) - 1))],
+        "fps": len(data["drawn"]) / span,
+        "received_fps": len(data["received"]) / span,
+        "epochs_per_s": (last[1] - first[1]) / span,
+        "lag_median": statistics.median(lags) / 1000,
+        "lag_p95": lags[int(0.95 * (len(lags) - 1))] / 1000,
         "memory": memory,
     }
 
@@ -151,7 +176,7 @@ def main() -> None:
                 mem = r["memory"]
                 rate, lag, p95 = r["epochs_per_s"], r["lag_median"] * 1000, r["lag_p95"] * 1000
                 print(
-                    f"{name:7s} fps shown {r['fps']:5.1f} · picture changes {r['image_fps']:5.1f}/s · "
+                    f"{name:7s} fps shown {r['fps']:5.1f} · frames received {r['received_fps']:5.1f}/s · "
                     f"epochs/s {rate:7.0f} ({rate / TF_PLAYGROUND_EPOCHS_PER_S:.1f}× TF Playground) · "
                     f"lag median {lag:.0f} ms, p95 {p95:.0f} ms"
                 )
