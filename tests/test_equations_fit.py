@@ -137,3 +137,19 @@ def test_xor_page_screenshot(page, artifacts):
     page.get_by_text(re.compile("XOR solved")).scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "xor-trained.png"))
     assert page.locator(NO_EXCEPTION).count() == 0
+
+
+def test_seed_lab_and_inspector_screenshots(page, artifacts):
+    """The two pages the other screenshots miss, after a run and with the playground's network loaded."""
+    visit(page, "Seed robustness lab", "Seed-robustness lab")
+    page.locator(".st-key-seed-run button").click()
+    page.get_by_text("Solve rate").wait_for(timeout=120_000)
+    settle(page, deadline=120.0)
+    page.screenshot(path=str(artifacts / "seed-lab.png"), full_page=True)
+    assert page.locator(NO_EXCEPTION).count() == 0
+    visit(page, "Model inspector", "Model inspector")
+    page.locator(".st-key-insp-source label", has_text="The playground's network").click()
+    page.get_by_role("heading", name="Architecture").wait_for(timeout=60_000)
+    settle(page)
+    page.screenshot(path=str(artifacts / "model-inspector.png"), full_page=True)
+    assert page.locator(NO_EXCEPTION).count() == 0
