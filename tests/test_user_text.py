@@ -1,0 +1,116 @@
+"""User text in messages (nnviz.user_text): shown literally, on one line, shortened in the middle; typed
+numbers written as a person writes them; out-of-range refusals that say which side and the range.
+
+Every expected string here is written out by hand, so each rule (the cut, the fence, the escaping, the
+number format, the wording) has a test that fails when it changes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from nnviz.user_text import MAX_SHOWN, code, error_text, escape, number, out_of_range, shorten
+
+
+def test_the_longest_text_shown_is_sixty_characters():
+    assert MAX_SHOWN == 60
+    assert shorten("a" * 60) == "a" * 60
+    assert len(shorten("a" * 61)) == 60
+
+
+def test_short_text_is_shown_whole_and_on_one_line():
+    assert shorten("abc") == "abc"
+    assert shorten("a\nb\nc") == "a b c"
+    assert shorten("tab\there") == "tab\N{REPLACEMENT CHARACTER}here"  # not printable: shown as �
+    assert shorten(42) == "42"  # anything is shown as its text
+
+
+def test_text_at_the_limit_is_kept_and_one_more_character_cuts_the_middle():
+    assert shorten("abcde", 5) == "abcde"
+    # (limit - 1) // 2 characters before the mark, the rest after: 2 + "…" + 2.
+    assert shorten("abcdef", 5) == "ab…ef"
+    # An even limit gives the end the extra character: 2 + "…" + 3.
+    assert shorten("abcdefghij", 6) == "ab…hij"
+    # The default limit: 29 characters, the mark, the last 30.
+    assert shorten("0123456789" * 7) == "0123456789" * 2 + "012345678" + "…" + "0123456789" * 3
+
+
+def test_the_cut_keeps_both_ends_of_a_long_name():
+    name = "my_very_long_model_name_" * 5 + ".nn"
+    shown = shorten(name, 20)
+    assert shown == name[:9] + "…" + name[-10:]
+    assert len(shown) == 20
+
+
+def test_code_spans_show_text_literally_in_a_fence_longer_than_any_backtick_run():
+    assert code("x") == "`x`"
+    assert code("a`b") == "``a`b``"
+    assert code("a``b`c") == "```a``b`c```"
+    # Text that starts or ends with a backtick, or is blank, is padded so the fence stays a fence.
+    assert code("`x") == "`` `x ``"
+    assert code("x`") == "`` x` ``"
+    assert code("   ") == "`     `"
+    assert code("") == "`  `"
+    assert code("[x](http://a)") == "`[x](http://a)`"
+
+
+def test_code_spans_are_shortened_first():
+    assert code("abcdef", 5) == "`ab…ef`"
+    assert code("a" * 100) == "`" + "a" * 29 + "…" + "a" * 30 + "`"
+
+
+def test_escape_puts_a_backslash_before_every_markdown_character():
+    for ch in "\\`*_{}[]()#+-.!|<>$~:&\"'=^@%":
+        assert escape(f"a{ch}b") == f"a\\{ch}b", ch
+    assert escape("plain words, 42") == "plain words, 42"
+    assert escape("*a*\n$x$") == "\\*a\\* \\$x\\$"
+
+
+def test_escape_shortens_to_three_hundred_characters_by_default():
+    assert escape("a" * 300) == "a" * 300
+    assert escape("a" * 301) == "a" * 149 + "…" + "a" * 150
+    assert escape("abcdef", 5) == "ab…ef"
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        (0, "0"),
+        (7, "7"),
+        (2147483647, "2,147,483,647"),
+        (-1500, "-1,500"),
+        (3.0, "3"),
+        (-2500.0, "-2,500"),
+        (0.5, "0.5"),
+        (1e-7, "1e-07"),
+        (123456.789, "123457"),
+        (999999999999999.0, "999,999,999,999,999"),
+        (1e15, "1e+15"),  # whole, but too large to write out
+        (-1e15, "-1e+15"),
+        (float("inf"), "inf"),
+    ],
+)
+def test_numbers_are_written_as_a_person_would(value, shown):
+    assert number(value) == shown
+
+
+def test_a_number_in_range_is_accepted_including_both_ends():
+    assert out_of_range("Rate", 0.5, 0, 1) is None
+    assert out_of_range("Rate", 0, 0, 1) is None
+    assert out_of_range("Rate", 1, 0, 1) is None
+
+
+def test_a_number_out_of_range_is_refused_saying_which_side_and_the_range():
+    assert out_of_range("Learning rate", 5.0, 0.0, 10.0) is None
+    assert out_of_range("Learning rate", 12.5, 0.0, 10.0) == (
+        "Learning rate: 12.5 is above the largest allowed (0 to 10); type a number in that range."
+    )
+    assert out_of_range("Epochs", -3, 1, 100000) == (
+        "Epochs: -3 is below the smallest allowed (1 to 100,000); type a number in that range."
+    )
+
+
+def test_an_error_text_is_the_escaped_reason_then_the_text_as_code():
+    assert error_text("bad *thing*") == "bad \\*thing\\*"
+    assert error_text(ValueError("no_good")) == "no\\_good"
+    assert error_text("Could not load", "[x](http://a).nn") == "Could not load — in `[x](http://a).nn`"
