@@ -109,6 +109,17 @@ def test_loss_curve_svg_linear_and_log():
     parse(loss_curve_svg((np.array([0.0, 1.0]), np.array([np.nan, 0.5]))))
 
 
+@pytest.mark.parametrize("last_epoch", [100, 1000, 3000, 30_000])
+def test_loss_curve_x_labels_stay_inside_the_picture(last_epoch):
+    """The last epoch label is centred on its tick at the plot's right edge: the margin must hold half of
+    it (6.5 px a character at 11 px, a little over the width of a digit in a sans-serif font)."""
+    epochs = np.linspace(0, last_epoch, 200)
+    root = parse(loss_curve_svg((epochs, np.exp(-epochs / last_epoch)), width=360))
+    below = [t for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "middle" and t.text != "epoch"]
+    ends = [float(t.get("x")) + 3.25 * len(t.text) for t in below if t.text != "no loss yet"]
+    assert len(ends) >= 3 and max(ends) <= 360
+
+
 def test_nice_ticks():
     assert nice_ticks(-6, 6) == [-6, -4, -2, 0, 2, 4, 6] or nice_ticks(-6, 6) == [
         -5,

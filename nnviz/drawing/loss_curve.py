@@ -40,7 +40,7 @@ def loss_curve_svg(
     log : bool
         Logarithmic loss axis (non-positive values are dropped).
     """
-    right, top, bottom = 12, 26, 30
+    top, bottom = 26, 30
     series = [("train", train, "#333", ""), ("test", test, "#e07b00", " stroke-dasharray='5 3'")]
     clean = []
     for name, data, color, dash in series:
@@ -52,7 +52,7 @@ def loss_curve_svg(
         if len(x):
             clean.append((name, *downsample(x, y, max_points), color, dash))
     if not clean:
-        left, pw, ph = 50, width - 50 - right, height - top - bottom
+        left, pw, ph = 50, width - 50 - 12, height - top - bottom
         parts = [f"<rect x='{left}' y='{top}' width='{pw}' height='{ph}' fill='#fafafa' stroke='#ccc'/>"]
         parts.append(
             f"<text x='{width / 2}' y='{height / 2}' text-anchor='middle' fill='#888'>no loss yet</text>"
@@ -69,8 +69,11 @@ def loss_curve_svg(
         ymin, ymax = (ymin + ymax) / 2 - 0.05, (ymin + ymax) / 2 + 0.05
     yticks = log_ticks(ymin, ymax) if log else nice_ticks(ymin, ymax, 4)
     ylabels = [tick_label(t) for t in yticks]
-    # The axis is as wide as its longest label (about 6.5 px a character at 11 px), so none is cut off.
+    xticks = nice_ticks(xmin, xmax, 4)
+    # The axes leave room for their longest labels (about 6.5 px a character at 11 px), so none is cut
+    # off: the y labels at the left, half the last x label (centred on its tick) at the right.
     left = max(40, 10 + round(6.5 * max(map(len, ylabels))))
+    right = max(12, 4 + round(3.25 * len(tick_label(xticks[-1])))) if xticks else 12
     pw, ph = width - left - right, height - top - bottom
     parts = [f"<rect x='{left}' y='{top}' width='{pw}' height='{ph}' fill='#fafafa' stroke='#ccc'/>"]
 
@@ -87,7 +90,7 @@ def loss_curve_svg(
             f"<text x='{left - 5}' y='{y + 4:.1f}' font-size='11' text-anchor='end' fill='#555'>"
             f"{label}</text>"
         )
-    for t in nice_ticks(xmin, xmax, 4):
+    for t in xticks:
         x = px(t)
         parts.append(
             f"<text x='{x:.1f}' y='{top + ph + 16}' font-size='11' text-anchor='middle' fill='#555'>"
