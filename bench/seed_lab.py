@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 
 from nnviz.core import Ensemble, EnsembleTrainer, diagnose  # noqa: E402
 from nnviz.lessons import seed_lab_budget as budget  # noqa: E402
-from nnviz.lessons.seed_robustness_lab import SETUPS, make_ensemble, run_lab, with_changes  # noqa: E402
+from nnviz.lessons.seed_robustness_lab import SETUPS, make_ensemble, run_lab, with_changes, workload  # noqa: E402
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 Y = np.array([[0.0], [1.0], [1.0], [0.0]])
@@ -205,9 +205,7 @@ def cost_model() -> None:
             result = run_lab(config, copies, dtype=dtype, chunks=1)
             total = time.process_time() - start
             n = len(result.trainer.X)
-            units = [u for u, _, _ in config.layers]
-            shapes = list(zip([config.inputs, *units[:-1]], units))
-            estimate = budget.run_seconds(shapes, copies, n, config.batch_size, config.epochs, dtype)
+            estimate = budget.run_seconds(workload(config, copies, n, dtype))
             print(
                 f"   {copies:5d} × {config.describe()[:70]:70s} {np.dtype(dtype).name}: measured "
                 f"{total:6.2f} s, estimated {estimate:6.2f} s ({estimate / total:.2f}×)"

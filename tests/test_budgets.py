@@ -89,12 +89,16 @@ def test_the_lab_refuses_an_over_budget_run_itself():
 def test_the_estimate_follows_the_work():
     deep = ((16, True, "tanh"),) * 4 + ((1, True, "tanh"),)
     shapes = sl.layer_shapes(sl.with_changes(sl.SETUPS["tanh"], layers=deep))
-    one = budget.run_seconds(shapes, 100, 100, None, 1000, "float32")
-    assert budget.run_seconds(shapes, 100, 100, None, 2000, "float32") == pytest.approx(2 * one, rel=0.01)
-    assert budget.run_seconds(shapes, 1000, 100, None, 1000, "float32") > 5 * one
-    assert budget.run_seconds(shapes, 100, 100, None, 1000, "float64") > one
-    table = budget.run_seconds(shapes, 100, 4, None, 1000, "float32")
-    assert budget.run_seconds(shapes, 100, 4, 1, 1000, "float32") > 1.3 * table  # 4 steps an epoch, not 1
+
+    def run(copies, n_samples, batch_size, epochs, dtype):
+        return budget.run_seconds(budget.Workload(shapes, copies, n_samples, batch_size, epochs, dtype))
+
+    one = run(100, 100, None, 1000, "float32")
+    assert run(100, 100, None, 2000, "float32") == pytest.approx(2 * one, rel=0.01)
+    assert run(1000, 100, None, 1000, "float32") > 5 * one
+    assert run(100, 100, None, 1000, "float64") > one
+    table = run(100, 4, None, 1000, "float32")
+    assert run(100, 4, 1, 1000, "float32") > 1.3 * table  # 4 steps an epoch, not 1
 
 
 def test_progress_is_reported_while_a_chunk_trains(monkeypatch):

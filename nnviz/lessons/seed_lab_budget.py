@@ -21,7 +21,7 @@ the estimate against whole runs; re-run it on other hardware and paste its outpu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -69,24 +69,43 @@ def step_seconds(shapes: Shapes, copies: int, batch: int, dtype: str = "float64"
     return float(np.dot(STEP_COST[np.dtype(dtype).name], step_features(shapes, copies, batch)))
 
 
-def run_seconds(
-    shapes: Shapes,
-    copies: int,
-    n_samples: int,
-    batch_size: int | None,
-    epochs: int,
-    dtype: str = "float64",
-    max_records: int = 400,
-) -> float:
+@dataclass(frozen=True)
+class Workload:
+    """A run as the estimate sees it.
+
+    Attributes
+    ----------
+    shapes : sequence of (n_in, n_out)
+        Of every layer.
+    copies : int
+    n_samples : int
+        Training samples.
+    batch_size : int or None
+        None for full batch.
+    epochs : int
+    dtype : str
+        ``"float32"`` or ``"float64"``.
+    """
+
+    shapes: Shapes
+    copies: int
+    n_samples: int
+    batch_size: int | None
+    epochs: int
+    dtype: str = "float64"
+
+
+def run_seconds(work: Workload, max_records: int = 400) -> float:
     """Estimated seconds of one core for a whole run (as :func:`~nnviz.lessons.seed_robustness_lab.run_lab`
     trains it)."""
-    batch = n_samples if batch_size is None else min(batch_size, n_samples)
-    batches = -(-n_samples // batch)
-    seconds = epochs * batches * step_seconds(shapes, copies, batch, dtype)
+    n = work.n_samples
+    batch = n if work.batch_size is None else min(work.batch_size, n)
+    batches = -(-n // batch)
+    seconds = work.epochs * batches * step_seconds(work.shapes, work.copies, batch, work.dtype)
     if batches > 1:  # every recorded epoch adds a forward pass over the whole set (about half a step)
-        records = epochs // max(1, epochs // max_records)
-        seconds += records * 0.5 * step_seconds(shapes, copies, n_samples, dtype)
-    return seconds + SETUP_COST * copies * len(shapes)
+        records = work.epochs // max(1, work.epochs // max_records)
+        seconds += records * 0.5 * step_seconds(work.shapes, work.copies, n, work.dtype)
+    return seconds + SETUP_COST * work.copies * len(work.shapes)
 
 
 @dataclass(frozen=True)
@@ -127,31 +146,21 @@ class Plan:
         )
 
 
-def plan(
-    shapes: Shapes,
-    copies: int,
-    n_samples: int,
-    batch_size: int | None,
-    epochs: int,
-    dtype: str = "float64",
-    *,
-    budget: float = BUDGET_SECONDS,
-    step: int = 10,
-) -> Plan:
+def plan(work: Workload, *, budget: float = BUDGET_SECONDS, step: int = 10) -> Plan:
     """The estimate of a run and, if it is over ``budget``, the most copies that fit."""
-    seconds = run_seconds(shapes, copies, n_samples, batch_size, epochs, dtype)
+    seconds = run_seconds(work)
 
     def cost(n: int) -> float:
-        return run_seconds(shapes, n, n_samples, batch_size, epochs, dtype)
+        return run_seconds(replace(work, copies=n))
 
     fit = 0
     if seconds > budget:
-        lo, hi = 0, copies // step  # cost grows with the copies: the largest multiple of step that fits
+        lo, hi = 0, work.copies // step  # cost grows with the copies: the largest multiple of step that fits
         while lo < hi:
             mid = (lo + hi + 1) // 2
             lo, hi = (mid, hi) if cost(mid * step) <= budget else (lo, mid - 1)
         fit = lo * step
-    return Plan(seconds, budget, copies, copies if seconds <= budget else fit)
+    return Plan(seconds, budget, work.copies, work.copies if seconds <= budget else fit)
 
 
 def describe_seconds(seconds: float) -> str:

@@ -269,8 +269,7 @@ def run_lab(
     if too_long:
         raise SpecError(too_long)
     if budget_seconds is not None:
-        plan = budget.plan(layer_shapes(config), copies, len(X), config.batch_size, config.epochs,
-                           np.dtype(dtype).name, budget=budget_seconds)  # fmt: skip
+        plan = budget.plan(workload(config, copies, len(X), dtype), budget=budget_seconds)
         if not plan.fits:
             raise SpecError(plan.refusal())
     ens = make_ensemble(config, seeds, dtype)
@@ -329,9 +328,16 @@ def layer_shapes(config: LabConfig) -> list[tuple[int, int]]:
     return list(zip([config.inputs, *units[:-1]], units))
 
 
+def workload(config: LabConfig, copies: int, n_samples: int, dtype: str | type) -> budget.Workload:
+    """What the budget's estimate needs to know of a run of ``copies`` of ``config``."""
+    return budget.Workload(
+        tuple(layer_shapes(config)), copies, n_samples, config.batch_size, config.epochs, np.dtype(dtype).name
+    )
+
+
 def plan_run(config: LabConfig, copies: int, n_samples: int, dtype: str) -> budget.Plan:
     """The run's estimated CPU time against :data:`~nnviz.lessons.seed_lab_budget.BUDGET_SECONDS`."""
-    return budget.plan(layer_shapes(config), copies, n_samples, config.batch_size, config.epochs, dtype)
+    return budget.plan(workload(config, copies, n_samples, dtype))
 
 
 def steps_refusal(config: LabConfig, n_samples: int) -> str:
