@@ -7,6 +7,7 @@ import numpy as np
 import sympy as sp
 
 from nnviz.core import ACTIVATIONS, Activation, LayerSpecNBF, Network
+from nnviz.core.activation_forms import BUILTINS
 from nnviz.core.formula import parse_activations
 
 #: Seconds the formula checker may take for these known-good formulas: the tests are about exports, not
@@ -59,6 +60,12 @@ def _cases() -> dict[str, tuple[int, list]]:
             LayerSpecNBF(3, True, "sigmoid"),
         ],
     )
+    # Softmax outputs, named to sort after the others: a case's seed is its place in sorted(CASES).
+    cases["with-softmax-output"] = (3, [LayerSpecNBF(6, True, "tanh"), LayerSpecNBF(4, True, "softmax")])
+    cases["with-softmax-six-no-bias"] = (
+        2,
+        [LayerSpecNBF(8, False, "relu"), LayerSpecNBF(6, False, "softmax")],
+    )
     cases["one-in-one-out"] = (1, [LayerSpecNBF(1, True, "tanh")])
     cases["wide-no-bias"] = (6, [LayerSpecNBF(16, False, "elu"), LayerSpecNBF(1, False, "linear")])
     return cases
@@ -75,7 +82,7 @@ def parsed(*texts: str) -> list[Activation]:
 def network(case: str) -> Network:
     """The case's network, with seeded weights and biases that are not zero (so they matter)."""
     inputs, specs = CASES[case]
-    parsed(*[s.fn for s in specs if isinstance(s.fn, str) and s.fn not in ACTIVATIONS])
+    parsed(*[s.fn for s in specs if isinstance(s.fn, str) and s.fn not in BUILTINS])
     nn = Network(inputs, specs, seed=sorted(CASES).index(case))
     rng = np.random.default_rng(7)
     for layer in nn.layers:

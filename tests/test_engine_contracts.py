@@ -182,6 +182,7 @@ def test_reprs_say_what_a_thing_is():
         "MeanSquaredError()",
         "SumSquaredError()",
         "BinaryCrossEntropy()",
+        "CategoricalCrossEntropy()",
     ]
     assert repr(make_optimizer("adam", 0.1)) == "Adam(lr=0.1)"
     ens = Ensemble.from_sizes([2, 3, 1], "tanh", "sigmoid", bias=False, seeds=[1, 2])

@@ -52,9 +52,10 @@ def assert_gradients_match(nn, X, Y, loss):
 @pytest.mark.parametrize("loss", sorted(LOSSES))
 @pytest.mark.parametrize("hidden", sorted(ACTIVATIONS))
 def test_backprop_matches_finite_differences(hidden, loss, bias, depth):
-    # BCE needs outputs in (0, 1): a sigmoid output (the fused path). Other losses use the hidden
-    # activation at the output too, so every activation's derivative is exercised at the output.
-    output = "sigmoid" if loss == "bce" else hidden
+    # BCE needs outputs in (0, 1): a sigmoid output (the fused path); CCE a softmax output (fused too).
+    # Other losses use the hidden activation at the output too, so every activation's derivative is
+    # exercised at the output.
+    output = {"bce": "sigmoid", "cce": "softmax"}.get(loss, hidden)
     nn = build(hidden, output, depth, bias)
     X, Y = data()
     assert_gradients_match(nn, X, Y, loss)

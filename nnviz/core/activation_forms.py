@@ -1,18 +1,24 @@
 """Every form an activation may be given in, resolved to one :class:`~nnviz.core.activations.Activation`.
 
-A built-in name (``"tanh"``, with a few aliases), formula text (``"x/(1+abs(x))"``, parsed safely by
-:mod:`nnviz.core.formula`), a Python function of a SymPy symbol (``lambda x: 1/(1+exp(-x))``, as the
-articles write them) or an ``(f, df)`` pair of NumPy functions.
+A built-in name (``"tanh"``, with a few aliases; ``"softmax"``, for an output layer only), formula text
+(``"x/(1+abs(x))"``, parsed safely by :mod:`nnviz.core.formula`), a Python function of a SymPy symbol
+(``lambda x: 1/(1+exp(-x))``, as the articles write them) or an ``(f, df)`` pair of NumPy functions.
 """
 
 from __future__ import annotations
 
 from .activations import ACTIVATIONS, Activation, X, activation_from_expr, shape_preserving
-from .errors import SpecError
+from .errors import FormulaError, SpecError
 from .formula import parse_activation
+from .softmax import SOFTMAX
 
 #: Other names of built-ins.
 ALIASES = {"identity": "linear", "none": "linear", "logistic": "sigmoid", "silu": "swish"}
+#: Activations of a whole output row (not element-wise), by name: only an output layer may use them.
+OUTPUT_ACTIVATIONS: dict[str, Activation] = {"softmax": SOFTMAX}
+#: Every built-in by name: the element-wise ``ACTIVATIONS`` and the output-only ones; the names a
+#: ``.nn`` file may store as ``{"builtin": name}``.
+BUILTINS: dict[str, Activation] = {**ACTIVATIONS, **OUTPUT_ACTIVATIONS}
 
 
 def activation_from(fn: object) -> Activation:
@@ -34,8 +40,14 @@ def activation_from(fn: object) -> Activation:
         return fn
     if isinstance(fn, str):
         key = ALIASES.get(fn.strip().lower(), fn.strip().lower())
-        if key in ACTIVATIONS:
-            return ACTIVATIONS[key]
+        if key in BUILTINS:
+            return BUILTINS[key]
+        if "softmax" in key:
+            raise FormulaError(
+                f"softmax cannot be part of a formula ({fn.strip()[:60]!r}): a formula is a function of each "
+                "unit's own sum, and softmax needs the whole layer; choose the built-in 'softmax' as the "
+                "output layer's activation"
+            )
         return parse_activation(fn)
     if isinstance(fn, tuple):
         if len(fn) != 2 or not all(callable(g) for g in fn):

@@ -7,6 +7,9 @@ built-ins (checked numerically), the stable built-in code is used for it.
 
 Conventions: derivatives of ReLU-like kinks are 0 at the kink; every derivative returns an array
 of its input's shape, even when it is a constant.
+
+Softmax (:mod:`nnviz.core.softmax`) acts on a whole output row, not on each element: it is not in
+``ACTIVATIONS``, the element-wise table that hidden layers choose from.
 """
 
 from __future__ import annotations
@@ -50,6 +53,13 @@ class Activation:
         Vectorised NumPy functions; ``df(z)`` has the shape of ``z``.
     derivative : callable
         ``derivative(z, a)`` is f'(z) given ``a = f(z)`` too (cheaper for sigmoid and tanh).
+    f_into, derivative_into : callable
+        ``f_into(z, out)`` and ``derivative_into(z, a, out)``: the same values, written into ``out`` (an
+        array of z's shape and dtype) where the activation has in-place code (tanh, sigmoid, relu,
+        linear); they return the array that holds the result, which is a fresh one for the others.
+        The trainer's preallocated buffers use them: a fresh large array costs page faults.
+    elementwise : bool
+        True: ``f`` acts on each element alone. False for softmax, which acts on a whole row.
     """
 
     name: str | None
@@ -59,11 +69,28 @@ class Activation:
     f: ArrayFn
     df: ArrayFn
     _df_from_output: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    _f_into: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    _derivative_into: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None
+
+    elementwise = True
 
     def __post_init__(self) -> None:
-        df, from_output = self.df, self._df_from_output
-        # Resolved once: backpropagation calls this for every layer of every step.
-        object.__setattr__(self, "derivative", from_output or (lambda z, a: df(z)))
+        f, df, from_output = self.f, self.df, self._df_from_output
+        # Resolved once: backpropagation calls these for every layer of every step.
+        derivative = from_output or (lambda z, a: df(z))
+        object.__setattr__(self, "derivative", derivative)
+        object.__setattr__(self, "f_into", self._f_into or (lambda z, out: f(z)))
+        object.__setattr__(
+            self, "derivative_into", self._derivative_into or (lambda z, a, out: derivative(z, a))
+        )
+
+    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """``dL/dz`` from ``grad = dL/da``, both of shape ``(n, units)``: ``grad · f'(z)``, element-wise."""
+        return grad * self.derivative(z, a)
+
+    def columns_into(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """:meth:`f_into` for samples stored in *columns*, shape ``(units, n)`` (element-wise: the same)."""
+        return self.f_into(z, out)
 
     @property
     def label(self) -> str:
@@ -96,12 +123,52 @@ def _sigmoid(z):
     s = np.multiply(z, 0.5)
     if type(s) is not np.ndarray:  # a scalar input
         return 0.5 * np.tanh(s) + 0.5
-    # The same operations in place on one fresh array: on the tiny arrays of a training step, the
-    # call and allocation overhead of the temporaries costs more than the arithmetic.
+    return _half_tanh_plus_half(s)
+
+
+def _half_tanh_plus_half(s):
+    # In place on one array: on the tiny arrays of a training step, the call and allocation overhead
+    # of temporaries costs more than the arithmetic.
     np.tanh(s, out=s)
     np.multiply(s, 0.5, out=s)
-    np.add(s, 0.5, out=s)
-    return s
+    return np.add(s, 0.5, out=s)
+
+
+# In-place forms (see Activation.f_into): the same operations in the same order, so the same bits;
+# ``out=None`` gives a fresh array.
+
+
+def _sigmoid_into(z, out):
+    return _half_tanh_plus_half(np.multiply(z, 0.5, out=out))
+
+
+def _sigmoid_derivative_into(z, a, out):
+    out = np.subtract(1.0, a, out=out)
+    return np.multiply(a, out, out=out)  # a·(1 − a): multiplication commutes
+
+
+def _tanh_derivative_into(z, a, out):
+    out = np.multiply(a, a, out=out)
+    return np.subtract(1.0, out, out=out)
+
+
+def _linear_into(z, out):
+    return z
+
+
+def _ones_into(z, a, out):
+    if out is None:
+        return np.ones_like(z)
+    out.fill(1.0)
+    return out
+
+
+def _relu_into(z, out):
+    return np.maximum(z, 0.0, out=out)
+
+
+def _step_into(z, a, out):
+    return _step(z) if out is None else np.greater(z, 0, out=out)  # True/False written as 1.0/0.0
 
 
 def _sigmoid_df(z):
@@ -180,8 +247,10 @@ def normalise_derivative(expr: sp.Expr) -> sp.Expr:
     return expr.replace(sp.DiracDelta, lambda *args: sp.S.Zero)
 
 
-def _builtin(name: str, expr: sp.Expr, f: ArrayFn, df: ArrayFn, from_output=None) -> Activation:
-    return Activation(name, None, expr, normalise_derivative(sp.diff(expr, X)), f, df, from_output)
+def _builtin(
+    name: str, expr: sp.Expr, f: ArrayFn, df: ArrayFn, from_output=None, into=(None, None)
+) -> Activation:
+    return Activation(name, None, expr, normalise_derivative(sp.diff(expr, X)), f, df, from_output, *into)
 
 
 def _sigmoid_expr(x):
@@ -192,10 +261,19 @@ def _sigmoid_expr(x):
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        _builtin("linear", X, _linear, _ones),
-        _builtin("sigmoid", _sigmoid_expr(X), _sigmoid, _sigmoid_df, lambda z, a: a * (1.0 - a)),
-        _builtin("tanh", sp.tanh(X), np.tanh, _tanh_df, lambda z, a: 1.0 - a * a),
-        _builtin("relu", sp.Max(0, X), _relu, _step),
+        _builtin("linear", X, _linear, _ones, None, (_linear_into, _ones_into)),
+        _builtin(
+            "sigmoid",
+            _sigmoid_expr(X),
+            _sigmoid,
+            _sigmoid_df,
+            lambda z, a: a * (1.0 - a),
+            (_sigmoid_into, _sigmoid_derivative_into),
+        ),
+        _builtin(
+            "tanh", sp.tanh(X), np.tanh, _tanh_df, lambda z, a: 1.0 - a * a, (np.tanh, _tanh_derivative_into)
+        ),
+        _builtin("relu", sp.Max(0, X), _relu, _step, None, (_relu_into, _step_into)),
         _builtin("leaky_relu", sp.Piecewise((X, X > 0), (X / 100, True)), _leaky, _leaky_df),
         _builtin("elu", sp.Piecewise((X, X > 0), (sp.exp(X) - 1, True)), _elu, _elu_df),
         _builtin("softplus", sp.log(1 + sp.exp(X)), lambda z: np.logaddexp(0.0, z), _sigmoid),
@@ -205,6 +283,7 @@ ACTIVATIONS: dict[str, Activation] = {
         _builtin("gaussian", sp.exp(-(X**2)), _gaussian, _gaussian_df),
     )
 }
+
 
 #: Points at which a compiled expression is compared with the built-ins.
 _MATCH_POINTS = np.linspace(-20.0, 20.0, 161)
@@ -280,5 +359,8 @@ def activation_from_expr(expr: sp.Expr, text: str | None = None) -> Activation:
     _check_finite(df_expr, df, "f'(x)")
     match = _matching_builtin(f, df)
     if match is not None:
-        return Activation(match.name, text, expr, df_expr, match.f, match.df, match._df_from_output)
+        return Activation(
+            match.name, text, expr, df_expr, match.f, match.df, match._df_from_output, match._f_into,
+            match._derivative_into,
+        )  # fmt: skip
     return Activation(None, text, expr, df_expr, f, df)

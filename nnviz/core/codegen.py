@@ -19,7 +19,8 @@ import numpy as np
 import sympy as sp
 from sympy.functions.elementary.piecewise import ExprCondPair
 
-from .activations import ACTIVATIONS, Activation, X
+from .activation_forms import BUILTINS
+from .activations import Activation, X
 from .errors import ExportError
 from .version import __version__
 
@@ -47,16 +48,17 @@ class LayerPlan:
     weights : ndarray, shape (n_out, n_in), float64
     bias : ndarray of shape (n_out,), or None
     builtin : str or None
-        The activation's name in :data:`~nnviz.core.activations.ACTIVATIONS` when it runs the built-in's
-        code (a formula equal to a built-in does too); None for a formula.
-    expr : sympy.Expr
-        The activation's expression in :data:`~nnviz.core.activations.X`.
+        The activation's name in :data:`~nnviz.core.activation_forms.BUILTINS` when it runs the
+        built-in's code (a formula equal to a built-in does too); None for a formula.
+    expr : sympy.Expr or None
+        The activation's expression in :data:`~nnviz.core.activations.X`; None for softmax (an output
+        layer's activation of the whole row, which every export writes as its own operation).
     """
 
     weights: np.ndarray
     bias: np.ndarray | None
     builtin: str | None
-    expr: sp.Expr
+    expr: sp.Expr | None
 
     def describe(self) -> str:
         """The activation for a generated docstring or message: its built-in name or printed formula."""
@@ -70,7 +72,7 @@ class LayerPlan:
 
 def _builtin_name(activation: Activation) -> str | None:
     """The built-in an activation runs: its name only if it also runs that built-in's own function."""
-    builtin = ACTIVATIONS.get(activation.name or "")
+    builtin = BUILTINS.get(activation.name or "")
     return activation.name if builtin is not None and activation.f is builtin.f else None
 
 
@@ -87,8 +89,8 @@ def layer_plans(network) -> list[LayerPlan]:
     for number, layer in enumerate(network.layers, 1):
         activation = layer.activation
         builtin = _builtin_name(activation)
-        expr = ACTIVATIONS[builtin].f_expr if builtin else activation.f_expr
-        if expr is None:
+        expr = BUILTINS[builtin].f_expr if builtin else activation.f_expr
+        if expr is None and not builtin:
             raise ExportError(
                 f"layer {number}'s activation is a pair of NumPy functions, which cannot be exported: "
                 "use a built-in name, a formula or a function of a SymPy symbol"

@@ -108,6 +108,9 @@ class Ensemble:
         self._setup(inputs, shapes, weights, biases, seeds, _check_dtype(dtype))
 
     def _setup(self, inputs, shapes, weights, biases, seeds, dtype) -> None:
+        for s in shapes:  # the stacked arithmetic applies activations element by element
+            if not s.activation.elementwise:
+                raise SpecError(f"an ensemble cannot use {s.activation.label}: only element-wise activations")
         self.inputs = inputs
         self.shapes: list[LayerShape] = list(shapes)
         self.seeds: tuple[int, ...] | None = seeds

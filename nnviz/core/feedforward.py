@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -13,7 +14,29 @@ import numpy as np
 
 from .errors import SpecError
 from .layer import MAX_LAYERS, Layer, check_size
-from .losses import Loss, get_loss
+from .losses import Loss, loss_for
+from .metrics import predicted_classes
+
+#: Largest work array (bytes) :meth:`FeedForward.predict` keeps between calls, per thread and dtype.
+SCRATCH_BYTES = 8 * 2**20
+_scratch = threading.local()
+
+
+def scratch_pair(size: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray] | None:
+    """Two flat work arrays of at least ``size`` elements of ``dtype``, this thread's own, kept for reuse.
+
+    None when they would exceed :data:`SCRATCH_BYTES`. A fresh large array costs a page fault per 4 kB
+    page on its first write (over half of a 200×200 grid's time on the development machine); reused
+    ones are already mapped. Per thread, because the app draws from several threads at once.
+    """
+    dtype = np.dtype(dtype)
+    if size * dtype.itemsize > SCRATCH_BYTES:
+        return None
+    pairs = _scratch.__dict__.setdefault("pairs", {})
+    pair = pairs.get(dtype)
+    if pair is None or pair[0].size < size:
+        pair = pairs[dtype] = (np.empty(size, dtype), np.empty(size, dtype))
+    return pair
 
 
 def bias_gradient(delta: np.ndarray) -> np.ndarray:
@@ -67,6 +90,8 @@ class FeedForward:
             if layer.n_in != n_in:
                 raise SpecError(f"layer {i} expects {layer.n_in} inputs but receives {n_in}")
             n_in = layer.n_out
+            if not layer.activation.elementwise:
+                _check_row_activation(layer, i + 1, len(self.layers))
 
     # --- inference -----------------------------------------------------------------------------
 
@@ -88,25 +113,44 @@ class FeedForward:
             raise SpecError(f"inputs must have shape (n, {self.inputs}), got {X.shape}")
         return X
 
-    def forward(self, X: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Every layer's ``(z, a)``, each of shape ``(n, n_units)``, for a float64 batch ``X``."""
+    def forward(
+        self, X: np.ndarray, out: Sequence[tuple[np.ndarray, np.ndarray]] | None = None
+    ) -> list[tuple]:
+        """Every layer's ``(z, a)``, each of shape ``(n, n_units)``, for a float64 batch ``X``.
+
+        ``out``, if given, holds a pair of float64 arrays of those shapes per layer to compute into
+        (:meth:`~nnviz.core.activations.Activation.f_into`; the returned arrays are those, except the
+        activations of formulas, which come fresh). The values are the same either way.
+        """
         # np.dot and in-place ufuncs rather than operators: the same arithmetic with less call
         # overhead, which dominates on small batches. The trainer's fused loop makes these same
         # calls, so that its results stay bit-identical to backprop's.
         cache, a = [], X
-        for layer in self.layers:
-            z = np.dot(a, layer.weights.T)
+        for i, layer in enumerate(self.layers):
+            if out is None:
+                z = np.dot(a, layer.weights.T)
+            else:
+                z = np.dot(a, layer.weights.T, out[i][0])
             if layer.bias is not None:
                 np.add(z, layer.bias, out=z)
-            a = layer.activation.f(z)
+            a = layer.activation.f(z) if out is None else layer.activation.f_into(z, out[i][1])
             cache.append((z, a))
         return cache
 
     def predict(self, X: Any) -> np.ndarray:
-        """Outputs of shape ``(n, n_out)`` for inputs of shape ``(n, inputs)``, in one batched pass."""
+        """Outputs of shape ``(n, n_out)`` for inputs of shape ``(n, inputs)``, in one batched pass.
+
+        Samples go in columns (see :meth:`~nnviz.core.layer.Layer.columns_forward`), in ``X``'s float
+        dtype; the hidden layers' outputs go to this thread's reused work arrays (:func:`scratch_pair`),
+        the result to a fresh array.
+        """
         a = np.ascontiguousarray(self.as_batch(X).T)  # a strided view would make BLAS ~15× slower
-        for layer in self.layers:
-            a = layer.columns_forward(a)
+        n, last = a.shape[1], len(self.layers) - 1
+        pair = scratch_pair(max(layer.n_out for layer in self.layers) * n, a.dtype) if last else None
+        for i, layer in enumerate(self.layers):
+            m = layer.n_out
+            out = None if i == last or pair is None else pair[i % 2][: m * n].reshape(m, n)
+            a = layer.columns_forward(a, out)
         return a.T
 
     def __call__(self, inputs: Any) -> np.ndarray:
@@ -126,7 +170,7 @@ class FeedForward:
         Returns ``(grads, cache, deltas)`` (see :class:`Backprop`): the gradients in :meth:`parameters`
         order, the forward pass, and every layer's delta.
         """
-        loss = get_loss(loss)
+        loss = loss_for(loss, self.layers[-1].activation)
         cache = self.forward(X)
         z, a = cache[-1]
         delta = loss.delta(a, Y, z, self.layers[-1].activation)
@@ -148,14 +192,20 @@ class FeedForward:
 
     def loss(self, X: Any, y: Any, loss: str | Loss = "mse") -> float:
         """The reported loss of a whole set (see :mod:`nnviz.core.losses`)."""
-        loss = get_loss(loss)
-        X, Y = self.as_batch(X), self.as_targets(y)
+        loss = loss_for(loss, self.layers[-1].activation)
+        X, Y = self.as_batch(X), self.as_targets(y, loss)
         z, a = self.forward(X)[-1]
         return loss.value(a, Y, z, self.layers[-1].activation)
 
-    def as_targets(self, y: Any) -> np.ndarray:
-        """Targets as a float array of shape ``(n, n_out)``."""
+    def as_targets(self, y: Any, loss: str | Loss | None = None) -> np.ndarray:
+        """Targets as a float array of shape ``(n, n_out)``.
+
+        With a categorical loss (``"cce"``) and two or more outputs, class labels ``0 … n_out − 1`` of
+        shape ``(n,)`` or ``(n, 1)`` are accepted too, and one-hot encoded.
+        """
         Y = np.asarray(y, dtype=np.float64)
+        if loss is not None:
+            Y = loss_for(loss).targets(Y, self.outputs)
         if Y.ndim == 1 and self.outputs == 1:
             Y = Y.reshape(-1, 1)
         if Y.ndim != 2 or Y.shape[1] != self.outputs:
@@ -166,9 +216,33 @@ class FeedForward:
         """Σ(a − y)² over all samples and outputs, divided by the number of samples (``000_*``)."""
         return float(np.sum((self.predict(X) - self.as_targets(y)) ** 2) / len(np.asarray(X)))
 
+    def predict_classes(self, X: Any) -> np.ndarray:
+        """The predicted class of each sample, integers of shape ``(n,)``.
+
+        The largest output's index with several outputs (softmax); with one output, 1 where it is above
+        0.5 (a sigmoid's probability) and 0 elsewhere. See :mod:`nnviz.core.metrics`.
+        """
+        return predicted_classes(self.predict(X))
+
     def __repr__(self) -> str:
         parts = [str(self.inputs)] + [
             f"{layer.n_out}{'' if layer.has_bias else ' (no bias)'} {layer.activation.label}"
             for layer in self.layers
         ]
         return f"<{type(self).__name__} {' -> '.join(parts)}>"
+
+
+def _check_row_activation(layer: Layer, number: int, layers: int) -> None:
+    """Refuse softmax (an activation of a whole row) on a hidden layer or on a single unit."""
+    name = layer.activation.label
+    if number != layers:
+        raise SpecError(
+            f"layer {number} of {layers} uses {name}, which only an output layer may use (it turns the "
+            "whole layer into class probabilities); give hidden layers an element-wise activation such as "
+            "tanh or relu"
+        )
+    if layer.n_out < 2:
+        raise SpecError(
+            f"a {name} output needs at least 2 units, one per class, got {layer.n_out} (softmax of one "
+            "unit is always 1); for two classes use 1 sigmoid unit, or 2 softmax units"
+        )

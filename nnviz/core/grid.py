@@ -13,6 +13,7 @@ import numpy as np
 
 from .datasets import apply_features
 from .feedforward import FeedForward
+from .metrics import predicted_classes
 
 Box = tuple[float, float, float, float]
 
@@ -59,6 +60,25 @@ def decision_grid(
         float32 is plenty for drawing and several times faster.
     """
     return nn.predict(_inputs(nn, box, n, features, dtype))[:, 0].reshape(n, n)
+
+
+def class_grid(
+    nn: FeedForward, box: Box, n: int = 200, features: Sequence[str] | None = None, dtype: type = np.float32
+) -> tuple[np.ndarray, np.ndarray]:
+    """The predicted class and its probability over an ``n×n`` grid of ``box``, each of shape ``(n, n)``.
+
+    For a softmax output (k classes) the class is the largest output's index (``0 … k − 1``, integers)
+    and the confidence that output; for one sigmoid output, class 1 where the output is above 0.5, and
+    the confidence is the chosen class's probability (``p`` or ``1 − p``). Parameters as
+    :func:`decision_grid`'s.
+    """
+    out = nn.predict(_inputs(nn, box, n, features, dtype))
+    classes = predicted_classes(out)
+    if out.shape[1] == 1:
+        confidence = np.where(classes == 1, out[:, 0], 1 - out[:, 0])
+    else:
+        confidence = np.take_along_axis(out, classes[:, None], axis=1)[:, 0]
+    return classes.reshape(n, n), confidence.reshape(n, n)
 
 
 def neuron_grids(

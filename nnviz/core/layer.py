@@ -129,17 +129,19 @@ class Layer:
         """The trainable arrays, weights first: ``[W]`` or ``[W, b]``."""
         return [self.weights] if self.bias is None else [self.weights, self.bias]
 
-    def columns_forward(self, a_prev: np.ndarray) -> np.ndarray:
+    def columns_forward(self, a_prev: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Activations for inputs stored one sample per *column*, shape ``(n_in, n)`` -> ``(n_out, n)``.
 
         This layout makes the bias add and the activation run over long contiguous rows: the fast
         way to evaluate many points (grids). The input's float dtype is kept (float32 for drawing).
+        The sums go to ``out`` (C-contiguous, of the result's shape and dtype) when given, and the
+        activation is computed in place where it can be.
         """
         w = self.weights if a_prev.dtype == np.float64 else self.weights.astype(a_prev.dtype)
-        z = w @ a_prev
+        z = np.matmul(w, a_prev, out=out)
         if self.bias is not None:
             z += self.bias.astype(a_prev.dtype, copy=False)[:, None]
-        return self.activation.f(z)
+        return self.activation.columns_into(z, z)
 
     def copy(self) -> Layer:
         return Layer(self.n_in, self.n_out, self.has_bias, self.activation, self.weights, self.bias)

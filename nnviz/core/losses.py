@@ -1,4 +1,4 @@
-"""Loss functions, by name.
+"""Loss functions, by name (``mse``, ``sse``, ``bce``, ``cce``, and a few other names: :data:`ALIASES`).
 
 Each loss gives its value per sample and ``dL/dz`` at the output layer (the "output delta") for the
 *mean* of the per-sample losses over a batch, so batch gradients are means over the batch.
@@ -13,6 +13,8 @@ import numpy as np
 
 from .activations import Activation
 from .errors import SpecError
+from .metrics import one_hot
+from .softmax import log_softmax
 
 
 class Loss:
@@ -21,6 +23,13 @@ class Loss:
     name = ""
     #: How a dataset's loss is reported: "mean" of the per-sample losses, or their "sum".
     reduction = "mean"
+
+    def check(self, act: Activation) -> None:
+        """Refuse an output activation this loss makes no sense with (SpecError); any is fine by default."""
+
+    def targets(self, y: np.ndarray, outputs: int) -> np.ndarray:
+        """The targets as this loss needs them (float64): as given, by default."""
+        return y
 
     def per_sample(self, a: np.ndarray, y: np.ndarray, z: np.ndarray, act: Activation) -> np.ndarray:
         """Loss of each sample, shape ``(n,)``, for outputs ``a = act.f(z)`` of shape ``(n, n_out)``."""
@@ -38,8 +47,11 @@ class Loss:
         return total if self.reduction == "sum" else total / losses.size
 
     def sample_delta(self, a: np.ndarray, y: np.ndarray, z: np.ndarray, act: Activation) -> np.ndarray:
-        """``dL/dz`` of each sample's own loss at the output layer (any shape, element-wise)."""
-        return self.dloss_da(a, y) * act.derivative(z, a)
+        """``dL/dz`` of each sample's own loss at the output layer, shape ``(n, n_out)``.
+
+        ``dL/da`` times f'(z) element-wise, or through softmax's Jacobian (``act.backward``).
+        """
+        return act.backward(z, a, self.dloss_da(a, y))
 
     def delta(self, a: np.ndarray, y: np.ndarray, z: np.ndarray, act: Activation) -> np.ndarray:
         """``d mean(per_sample) / dz`` at the output layer for a batch, shape ``(n, n_out)``."""
@@ -99,15 +111,82 @@ class BinaryCrossEntropy(Loss):
         return super().sample_delta(a, y, z, act)
 
 
+class CategoricalCrossEntropy(Loss):
+    """−Σ y·log a over the classes of each sample, averaged over samples, for a softmax output.
+
+    Computed from the logits as ``−Σ y·log_softmax(z)``: no log of 0, no epsilon, no clipping. The
+    softmax Jacobian and the loss's gradient fuse into ``dL/dz = a − y`` (for targets that sum to 1 in
+    each row, which :meth:`targets` checks: one-hot rows, or class probabilities). Targets may be given
+    as class labels ``0 … k − 1``, shape ``(n,)`` or ``(n, 1)``, and are one-hot encoded.
+    """
+
+    name = "cce"
+
+    def check(self, act):
+        if not act.name == "softmax":
+            raise SpecError(
+                f"categorical cross-entropy needs a softmax output layer, not {act.label}: its outputs must "
+                "be class probabilities that sum to 1 (for one sigmoid output use 'bce')"
+            )
+
+    def targets(self, y, outputs):
+        if outputs >= 2 and (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)):
+            return one_hot(y.reshape(-1), outputs)
+        if y.ndim == 2 and y.shape[1] == outputs:
+            sums = np.add.reduce(y, axis=1)
+            bad = np.flatnonzero(~((y >= 0).all(axis=1) & (np.abs(sums - 1.0) <= 1e-9)))
+            if len(bad):
+                raise SpecError(
+                    f"categorical cross-entropy targets must be one-hot rows (or class probabilities that "
+                    f"sum to 1), but row {bad[0]} is {np.array2string(y[bad[0]], threshold=8)}"
+                )
+        return y
+
+    def per_sample(self, a, y, z, act):
+        return -np.add.reduce(y * log_softmax(z), axis=1)
+
+    def dloss_da(self, a, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -y / a
+
+    def sample_delta(self, a, y, z, act):
+        # d/dz of −Σ y·log softmax(z) is a·Σy − y: a − y, bit for bit, for rows that sum to exactly 1.
+        return np.subtract(np.multiply(a, np.add.reduce(y, axis=1, keepdims=True)), y)
+
+
 #: Losses by name.
-LOSSES: dict[str, Loss] = {cls.name: cls() for cls in (MeanSquaredError, SumSquaredError, BinaryCrossEntropy)}
+LOSSES: dict[str, Loss] = {
+    cls.name: cls()
+    for cls in (MeanSquaredError, SumSquaredError, BinaryCrossEntropy, CategoricalCrossEntropy)
+}
+#: Other names of the cross-entropies, as Keras, scikit-learn and PyTorch users write them.
+ALIASES = {
+    "binary_crossentropy": "bce",
+    "binary_cross_entropy": "bce",
+    "categorical_crossentropy": "cce",
+    "categorical_cross_entropy": "cce",
+    "categoricalcrossentropy": "cce",
+    "sparse_categorical_crossentropy": "cce",
+    "cross_entropy": "cce",
+    "crossentropy": "cce",
+    "crossentropyloss": "cce",
+}
 
 
 def get_loss(loss: str | Loss) -> Loss:
-    """Resolve a loss given by name or as an object."""
+    """Resolve a loss given by name (case-insensitive; ``-`` and spaces read as ``_``) or as an object."""
     if isinstance(loss, Loss):
         return loss
+    key = str(loss).strip().lower().replace("-", "_").replace(" ", "_")
     try:
-        return LOSSES[str(loss).lower()]
+        return LOSSES[ALIASES.get(key, key)]
     except KeyError:
         raise SpecError(f"unknown loss {loss!r}; choose one of {sorted(LOSSES)}") from None
+
+
+def loss_for(loss: str | Loss, activation: Activation | None = None) -> Loss:
+    """:func:`get_loss`, checked against the output layer's ``activation`` when given (SpecError)."""
+    resolved = get_loss(loss)
+    if activation is not None:
+        resolved.check(activation)
+    return resolved

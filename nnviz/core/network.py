@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import nnfile, nnfile_reader, numpy_code, torch_code
-from .errors import SpecError
+from .errors import NNFormatError, SpecError
 from .feedforward import FeedForward
 from .init import initialiser, make_rng
 from .layer import MAX_LAYERS, Layer, LayerSpec, check_size, normalise_spec, specs_from_sizes
@@ -153,7 +153,10 @@ class Network(FeedForward):
 
     @classmethod
     def _from_parts(cls, parts: nnfile.ModelParts) -> Network:
-        nn = cls(parts.inputs, parts.layers)
+        try:
+            nn = cls(parts.inputs, parts.layers)
+        except SpecError as exc:  # valid layers in a stack that makes no sense (softmax on a hidden layer)
+            raise NNFormatError(f"the model file describes an invalid network: {exc}") from None
         nn.metadata = parts.metadata
         return nn
 

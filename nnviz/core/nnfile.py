@@ -21,7 +21,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .activations import ACTIVATIONS, Activation
+from .activation_forms import BUILTINS
+from .activations import Activation
 from .errors import FormulaError, NNFormatError
 from .formula import formula_text, parse_activation
 from .layer import Layer
@@ -70,7 +71,7 @@ def json_type(value: Any) -> str:
 
 
 def _activation_entry(act: Activation, where: str) -> dict[str, str]:
-    builtin = ACTIVATIONS.get(act.name or "")
+    builtin = BUILTINS.get(act.name or "")
     if act.text is None and builtin is not None and act.f is builtin.f and act.df is builtin.df:
         return {"builtin": builtin.name}
     if act.text is not None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .activations import ACTIVATIONS
+from .activation_forms import BUILTINS
 from .errors import FormulaError, NNFormatError, NNVizError
 from .formula import parse_activation, parse_activations
 from .formula_syntax import MAX_LENGTH as MAX_FORMULA_LENGTH
@@ -195,7 +195,7 @@ def _plan(header: dict[str, Any]) -> tuple[int, list[dict], list[tuple[str, tupl
         ((kind, value),) = act.items()
         if type(value) is not str:
             raise NNFormatError(f"{where}'s activation {kind} must be a string, not {json_type(value)}")
-        if kind == "builtin" and value not in ACTIVATIONS:
+        if kind == "builtin" and value not in BUILTINS:
             raise NNFormatError(
                 f"{where} uses an unknown built-in activation {value!r} (written by a newer nnviz?)"
             )
@@ -304,7 +304,7 @@ def _build(inputs: int, layers: list[dict], values: dict[str, np.ndarray], metad
     for i, layer in enumerate(layers, 1):
         kind, value = next(iter(layer["activation"].items()))
         try:
-            act = ACTIVATIONS[value] if kind == "builtin" else parse_activation(value)
+            act = BUILTINS[value] if kind == "builtin" else parse_activation(value)
             weights, bias = values[f"layer {i} weights"], values.get(f"layer {i} biases")
             built.append(Layer(n_in, layer["units"], layer["bias"], act, weights, bias))
         except FormulaError as exc:

@@ -32,6 +32,7 @@ BUILTIN_CODE = {
     "gelu": "0.5 * x * (1.0 + _erf(x / 1.4142135623730951))",
     "sin": "np.sin(x)",
     "gaussian": "np.exp(-x * x)",
+    "softmax": "_softmax(x)",
 }
 
 #: What printed formula code may use.
@@ -50,6 +51,14 @@ def _erf(z):
     """Element-wise error function (NumPy has none): math.erf, exact to double precision."""
     z = np.asarray(z)
     return _erf_object(z).astype(z.dtype if z.dtype.kind == "f" else np.float64)
+'''
+
+_SOFTMAX = '''
+
+def _softmax(z):
+    """Softmax of each column (one sample's outputs): exp(z - max z) / sum, which never overflows."""
+    e = np.exp(np.subtract(z, np.max(z, axis=0, keepdims=True)))
+    return np.divide(e, np.add.reduce(e, axis=0, keepdims=True))
 '''
 
 _LIKE = '''
@@ -158,6 +167,7 @@ def numpy_code(network) -> str:
             f"INPUTS = {network.inputs}\n",
             codegen.parameter_lists(plans),
             _ERF if uses_erf else "",
+            _SOFTMAX if any(plan.builtin == "softmax" for plan in plans) else "",
             _LIKE,
             *functions,
             f"\n\nACTIVATIONS = [{names}]\n\n",

@@ -34,6 +34,7 @@ BUILTIN_CODE = {
     "gelu": "torch.nn.functional.gelu(x)",
     "sin": "torch.sin(x)",
     "gaussian": "torch.exp(-x * x)",
+    "softmax": "torch.softmax(x, dim=-1)",
 }
 
 #: What printed formula code may use.

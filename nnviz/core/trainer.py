@@ -10,7 +10,7 @@ import numpy as np
 from .errors import DivergedError, SpecError
 from .feedforward import FeedForward
 from .layer import Layer
-from .losses import get_loss
+from .losses import loss_for
 from .optimizers import SGD, make_optimizer
 
 
@@ -77,7 +77,10 @@ class Trainer:
         A :class:`~nnviz.core.network.Network` (or any feed-forward stack of layers); trained in place.
     X : array-like of shape (n_samples, nn.inputs)
     y : array-like of shape (n_samples, nn.outputs)
-    loss : {"mse", "sse", "bce"} or Loss, default "mse"
+        With ``loss="cce"`` (a softmax output), class labels ``0 … k − 1`` of shape ``(n_samples,)`` or
+        ``(n_samples, 1)`` may be given instead of one-hot rows.
+    loss : {"mse", "sse", "bce", "cce"} or Loss, default "mse"
+        Or another name of one (:data:`~nnviz.core.losses.ALIASES`). ``"cce"`` needs a softmax output.
     optimizer : {"sgd", "momentum", "adam"} or Optimizer, default "sgd"
     lr : float, default 0.01
         Learning rate of an optimizer given by name (``trainer.optimizer.lr`` may be changed later).
@@ -115,15 +118,15 @@ class Trainer:
         clip: float | None = None,
     ) -> None:
         self.nn = nn
+        self.loss = loss_for(loss, nn.layers[-1].activation)
         self.X = np.ascontiguousarray(nn.as_batch(X), dtype=np.float64)
-        self.Y = nn.as_targets(y)
+        self.Y = nn.as_targets(y, self.loss)
         if len(self.X) != len(self.Y) or len(self.X) == 0:
             raise SpecError(f"X has {len(self.X)} samples but y has {len(self.Y)}; need the same, at least 1")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise SpecError(f"batch_size must be a whole number ≥ 1, got {batch_size!r}")
         if clip is not None and not clip > 0:
             raise SpecError(f"clip must be positive or None, got {clip!r}")
-        self.loss = get_loss(loss)
         self.optimizer = make_optimizer(optimizer, lr)
         self.batch_size = min(int(batch_size), len(self.X))
         self.shuffle = shuffle

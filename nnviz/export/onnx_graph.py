@@ -40,6 +40,7 @@ BUILTIN_OPS: dict[str, tuple[str, dict[str, Any]]] = {
     "elu": ("Elu", {"alpha": 1.0}),
     "softplus": ("Softplus", {}),
     "sin": ("Sin", {}),
+    "softmax": ("Softmax", {"axis": -1}),  # over each sample's outputs (opset 13 and later)
 }
 
 

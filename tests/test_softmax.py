@@ -1,0 +1,262 @@
+"""Softmax outputs and categorical cross-entropy: stable values, gradients (fused and through softmax's
+Jacobian) against finite differences, class labels as targets, accuracy and the confusion matrix, where
+softmax is refused, the ``.nn`` name, and seeded training reproducible bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from test_gradients import assert_gradients_match
+
+from nnviz.core import Layer, Network, nnfile, nnfile_reader
+from nnviz.core.activation_forms import activation_from
+from nnviz.core.activations import ACTIVATIONS
+from nnviz.core.datasets import make_dataset
+from nnviz.core.ensemble import Ensemble
+from nnviz.core.errors import FormulaError, NNFormatError, SpecError
+from nnviz.core.grid import class_grid, decision_grid, neuron_grids
+from nnviz.core.losses import LOSSES, Loss, get_loss
+from nnviz.core.metrics import accuracy, class_labels, confusion_matrix, one_hot, predicted_classes
+from nnviz.core.softmax import SOFTMAX, log_softmax, softmax
+from nnviz.core.trainer import Trainer
+
+CCE = LOSSES["cce"]
+logits = arrays(
+    np.float64,
+    st.tuples(st.integers(1, 5), st.integers(2, 6)),
+    elements=st.floats(-1e308, 1e308, allow_nan=False, allow_infinity=False),
+)
+
+
+def net(sizes=(3, 5, 4), hidden="tanh", seed=0, **options):
+    sizes = list(sizes)
+    return Network.from_sizes(sizes, hidden=hidden, output="softmax", init="xavier", seed=seed, **options)
+
+
+def labelled(n=12, k=4, inputs=3, seed=1):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, inputs)), rng.integers(0, k, n).astype(np.float64)
+
+
+# --- the functions -------------------------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(logits)
+def test_softmax_rows_are_probabilities_for_any_logits(z):
+    p = softmax(z)
+    assert np.isfinite(p).all() and (p >= 0).all() and (p <= 1).all()
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    assert (p[np.arange(len(z)), np.argmax(z, axis=1)] >= 1 / z.shape[1]).all()  # the largest wins
+
+
+@settings(max_examples=200, deadline=None)
+@given(logits, st.data())
+def test_log_softmax_and_the_loss_are_finite_for_any_logits(z, data):
+    labels = data.draw(arrays(np.intp, len(z), elements=st.integers(0, z.shape[1] - 1)))
+    assert np.isfinite(log_softmax(z)).all() and (log_softmax(z) <= 0).all()
+    y = one_hot(labels, z.shape[1])
+    losses = CCE.per_sample(softmax(z), y, z, SOFTMAX)
+    assert np.isfinite(losses).all() and (losses >= 0).all()
+    assert np.isfinite(CCE.delta(softmax(z), y, z, SOFTMAX)).all()
+
+
+def test_softmax_matches_its_definition_and_ignores_a_shift():
+    z = np.array([[1.0, 2.0, 3.0], [-1.0, 0.0, 0.5]])
+    want = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(softmax(z), want, rtol=1e-15)
+    np.testing.assert_allclose(softmax(z + 1000.0), want, rtol=1e-14)  # exp(1003) alone overflows
+    np.testing.assert_allclose(log_softmax(z), np.log(want), rtol=1e-14)
+    np.testing.assert_allclose(softmax(z.T, axis=0), want.T, rtol=1e-15)  # samples in columns (grids)
+    assert log_softmax(np.array([[0.0, -2000.0]]))[0, 1] == -2000.0  # log(softmax) would be -inf
+    spread = np.array([[1e308, -1e308]])  # z − max z overflows
+    assert np.isfinite(log_softmax(spread)).all()
+    losses = CCE.per_sample(softmax(spread), one_hot([0], 2), spread, SOFTMAX)
+    assert losses.tolist() == [0.0]  # not 0·(−inf) = NaN
+
+
+# --- gradients -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loss", ["cce", "mse", "sse", "bce"])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_softmax_output_gradients_match_finite_differences(loss, bias, depth):
+    # cce takes the fused a − y; the others go through softmax's Jacobian (Activation.backward).
+    nn = net([3] + [4] * (depth - 1) + [3], bias=bias)
+    X, labels = labelled(n=6, k=3)
+    assert_gradients_match(nn, X, one_hot(labels, 3), loss)
+
+
+def test_the_fused_gradient_equals_the_one_through_the_jacobian():
+    rng = np.random.default_rng(3)
+    z = rng.normal(0.0, 3.0, (50, 5))
+    a, y = softmax(z), one_hot(rng.integers(0, 5, 50), 5)
+    unfused = Loss.sample_delta(CCE, a, y, z, SOFTMAX)  # dL/da = −y/a, times the Jacobian
+    np.testing.assert_allclose(CCE.sample_delta(a, y, z, SOFTMAX), unfused, rtol=1e-12, atol=1e-15)
+    assert np.array_equal(CCE.sample_delta(a, y, z, SOFTMAX), a - y)  # one-hot rows: exactly a − y
+
+
+def test_the_jacobian_product_is_the_jacobian_matrix():
+    rng = np.random.default_rng(4)
+    z, g = rng.normal(size=(1, 4)), rng.normal(size=(1, 4))
+    a = softmax(z)
+    jacobian = np.diag(a[0]) - np.outer(a[0], a[0])
+    np.testing.assert_allclose(SOFTMAX.backward(z, a, g)[0], jacobian.T @ g[0], rtol=1e-13)
+
+
+# --- targets, classes and metrics --------------------------------------------------------------------
+
+
+def test_one_hot_and_back():
+    labels = np.array([2.0, 0.0, 1.0, 2.0])
+    Y = one_hot(labels, 3)
+    assert Y.dtype == np.float64 and Y.tolist() == [[0, 0, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1]]
+    assert class_labels(Y).tolist() == class_labels(labels[:, None]).tolist() == [2, 0, 1, 2]
+    for bad, message in ((3.0, "label 3.0 is in row 1"), (0.5, "label 0.5"), (-1.0, "label -1.0")):
+        with pytest.raises(SpecError, match=message):
+            one_hot([0.0, bad], 3)
+
+
+def test_accuracy_and_confusion_for_several_classes_and_for_one_sigmoid_output():
+    probabilities = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])
+    labels = np.array([0.0, 1.0, 1.0, 2.0])
+    assert predicted_classes(probabilities).tolist() == [0, 1, 2, 0]
+    assert accuracy(probabilities, labels) == 0.5
+    assert accuracy(probabilities, one_hot(labels, 3)) == 0.5
+    assert confusion_matrix(probabilities, labels).tolist() == [[1, 0, 0], [0, 1, 1], [1, 0, 0]]
+    sigmoid_out, targets = np.array([[0.9], [0.4], [0.6], [0.2]]), np.array([[1.0], [1.0], [0.0], [0.0]])
+    assert accuracy(sigmoid_out, targets) == 0.5
+    assert confusion_matrix(sigmoid_out, targets).tolist() == [[1, 1], [1, 1]]
+    assert np.isnan(accuracy(np.zeros((0, 3)), np.zeros((0, 1))))
+
+
+def test_the_trainer_takes_labels_as_a_column_a_vector_or_one_hot_rows_alike():
+    X, labels = labelled()
+    runs = []
+    for y in (labels, labels[:, None], one_hot(labels, 4)):
+        nn = net()
+        trainer = Trainer(nn, X, y, loss="cce", lr=0.1, batch_size=4, shuffle=True, seed=5)
+        assert np.array_equal(trainer.Y, one_hot(labels, 4))
+        runs.append((trainer.run(5), [p.copy() for p in nn.parameters()]))
+    for history, params in runs[1:]:
+        assert history == runs[0][0]
+        assert all(np.array_equal(p, q) for p, q in zip(params, runs[0][1]))
+
+
+def test_targets_that_are_not_classes_are_refused():
+    X, labels = labelled()
+    with pytest.raises(SpecError, match="label 4.0"):
+        Trainer(net(), X, labels + 1, loss="cce")
+    with pytest.raises(SpecError, match="one-hot rows .* row 0 is"):
+        Trainer(net(), X, np.full((len(X), 4), 0.5), loss="cce")
+
+
+@pytest.mark.parametrize(
+    "name", ["cce", "CCE", "categorical_crossentropy", "categorical-crossentropy", "CrossEntropyLoss"]
+)
+def test_the_names_a_keras_sklearn_or_pytorch_user_types(name):
+    assert get_loss(name) is CCE
+
+
+# --- training -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 150])
+def test_seeded_runs_are_bit_for_bit_and_the_fused_epoch_equals_step_by_step(batch_size):
+    data = make_dataset("spiral3", n=300, noise=0.1, seed=0)
+    X, y = data.X_train, data.y_train
+    results = []
+    for stepwise in (False, False, True):
+        nn = net([2, 8, 8, 3], seed=2)
+        trainer = Trainer(nn, X, y, loss="cce", lr=0.05, batch_size=batch_size, shuffle=True, seed=9)
+        for _ in range(3):
+            if stepwise:  # Network.backprop and SGD.update, one batch at a time
+                for _ in range(trainer.batches_per_epoch):
+                    trainer.step()
+            else:  # the fused SGD loop
+                trainer.epoch()
+        results.append((list(trainer.history), nn.to_bytes()))
+    assert results[0] == results[1] == results[2]
+
+
+def test_a_three_class_spiral_is_learned_in_full_batch_and_in_mini_batches():
+    data = make_dataset("spiral3", n=300, noise=0.05, seed=0)
+    for batch_size in (len(data.X_train), 16):
+        nn = net([2, 16, 16, 3], seed=0)
+        history = nn.train(
+            data.X_train, data.y_train, 300, 0.02, loss="categorical_crossentropy", optimizer="adam",
+            batch_size=batch_size, verbose=False,
+        )  # fmt: skip
+        assert history[-1] < 0.3 * history[0]
+        probabilities = nn.predict(data.X_train)
+        assert probabilities.shape == (len(data.X_train), 3)
+        np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-12)
+        assert accuracy(probabilities, data.y_train) > 0.9
+        assert np.array_equal(nn.predict_classes(data.X_train), np.argmax(probabilities, axis=1))
+
+
+# --- where softmax is refused -------------------------------------------------------------------------
+
+
+def test_softmax_is_refused_where_it_makes_no_sense():
+    with pytest.raises(SpecError, match="layer 1 of 2 uses softmax, which only an output layer may use"):
+        Network.from_sizes([2, 4, 3], hidden="softmax", output="softmax")
+    with pytest.raises(SpecError, match="needs at least 2 units, one per class, got 1"):
+        Network.from_sizes([2, 4, 1], output="softmax")
+    with pytest.raises(FormulaError, match="softmax cannot be part of a formula"):
+        activation_from("2*softmax(x)")
+    with pytest.raises(SpecError, match="no element-wise derivative"):
+        SOFTMAX.derivative(np.zeros((1, 2)), np.zeros((1, 2)))
+    with pytest.raises(SpecError, match="cross-entropy needs a softmax output layer, not sigmoid"):
+        Trainer(Network.from_sizes([2, 3, 2], output="sigmoid"), np.zeros((2, 2)), [0, 1], loss="cce")
+    with pytest.raises(SpecError, match="ensemble cannot use softmax"):
+        Ensemble.like(net(), seeds=[1, 2])
+    assert "softmax" not in ACTIVATIONS  # not a choice for hidden layers
+
+
+# --- grids and files ------------------------------------------------------------------------------------
+
+
+def test_grids_give_the_class_and_its_probability_at_every_point():
+    nn = net([2, 6, 3])
+    box = (-3.0, 3.0, -2.0, 2.0)
+    classes, confidence = class_grid(nn, box, 30, dtype=np.float64)
+    maps = neuron_grids(nn, box, 30, dtype=np.float64)
+    out = maps[-1].reshape(3, -1).T  # (points, classes)
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, atol=1e-12)
+    assert np.array_equal(classes.ravel(), np.argmax(out, axis=1))
+    np.testing.assert_allclose(confidence.ravel(), out.max(axis=1), rtol=1e-12)
+    assert len(np.unique(classes)) > 1 and (confidence >= 1 / 3).all()
+    binary = Network.from_sizes([2, 4, 1], hidden="tanh", output="sigmoid", seed=1)
+    classes, confidence = class_grid(binary, box, 30, dtype=np.float64)
+    p = decision_grid(binary, box, 30, dtype=np.float64)
+    assert np.array_equal(classes, (p > 0.5).astype(classes.dtype))
+    np.testing.assert_allclose(confidence, np.maximum(p, 1 - p), rtol=1e-12)
+
+
+def test_the_file_names_it_softmax_and_an_older_reader_refuses_it_clearly(monkeypatch):
+    nn = net()
+    again = Network.from_bytes(nn.to_bytes())
+    assert repr(again) == repr(nn) == "<Network 3 -> 5 tanh -> 4 softmax>"
+    assert b'{"builtin":"softmax"}' in nn.to_bytes()
+    X, _ = labelled()
+    assert np.array_equal(again.predict(X), nn.predict(X))
+    monkeypatch.setattr(nnfile_reader, "BUILTINS", ACTIVATIONS)  # a reader from before softmax
+    with pytest.raises(NNFormatError, match="layer 2 uses an unknown built-in activation 'softmax'"):
+        Network.from_bytes(nn.to_bytes())
+
+
+def test_a_file_with_softmax_on_a_hidden_layer_or_one_unit_is_refused():
+    for sizes, message in (
+        ([3, 4, 4], "layer 1 of 2 uses softmax"),
+        ([3, 1], "softmax output needs at least 2 units"),
+    ):
+        layers = [Layer(n_in, n_out, True, SOFTMAX, np.ones((n_out, n_in)), np.zeros(n_out))
+                  for n_in, n_out in zip(sizes, sizes[1:])]  # fmt: skip
+        data = nnfile.dumps(nnfile.ModelParts(sizes[0], layers, {}))  # the writer does not check
+        with pytest.raises(NNFormatError, match=f"invalid network: .*{message}"):
+            Network.from_bytes(data)
