@@ -8,7 +8,7 @@ in the background while the page plays.
 What a change resets: a change in the *data* or *architecture* groups rebuilds the network (the
 trained one is kept in :attr:`Experiment.runs`); a change in the *training* group keeps the weights
 and the epoch count (the learning rate alone even keeps the optimizer's state); *speed* changes
-nothing but the pace.
+nothing but the pace. Every run that ends is kept in :attr:`Experiment.ledger` (:mod:`.ledger`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ from nnviz.core.datasets import Dataset, apply_features, make_dataset
 from nnviz.core.errors import DivergedError, NNVizError, SpecError
 from nnviz.core.grid import decision_grid, neuron_grids
 from nnviz.model_file import ModelRecord
+from nnviz.playground.ledger import MAX_RUNS, Ledger, Run, RunRecord, RunStart
 from nnviz.playground.loss_log import LossLog
 from nnviz.playground.settings import (
     CUSTOM,
@@ -44,23 +45,7 @@ from nnviz.playground.settings import (
     settings_to_dict,
 )
 from nnviz.playground.snapshots import FrameArrays, Metrics, TrainingState, accuracy
-
-#: How many earlier (trained) runs a session keeps.
-MAX_RUNS = 5
-
-
-@dataclass
-class Run:
-    """An earlier run, kept when a rebuild replaced it."""
-
-    label: str
-    settings: Settings
-    nn: Network
-    initial: Network
-    epoch: int
-    train_log: LossLog
-    test_log: LossLog
-
+from nnviz.playground.wording import divergence_message, explosion_warning
 
 DataMaker = Callable[..., Dataset]
 
@@ -84,6 +69,7 @@ class Experiment:
         self.error: str | None = None  # why training stopped (divergence)
         self.notice: str | None = None  # what the last change did
         self.runs: list[Run] = []
+        self.ledger = Ledger()
         self.epochs_per_second = 0.0
         self._activations: dict[str, Any] = {}
         settings = settings or Settings()
@@ -118,9 +104,13 @@ class Experiment:
         if errors:
             raise SettingsError(errors)
 
+    def data_of(self, settings: Settings) -> Dataset:
+        """The dataset that ``settings`` make (the app's maker caches it)."""
+        s = settings
+        return self._make_data(s.dataset, s.points, s.noise, s.test_ratio, s.data_seed)
+
     def _build_data(self) -> None:
-        s = self.settings
-        self.dataset: Dataset = self._make_data(s.dataset, s.points, s.noise, s.test_ratio, s.data_seed)
+        self.dataset: Dataset = self.data_of(self.settings)
 
     def _featurise(self) -> None:
         d, names = self.dataset, self.features
@@ -136,9 +126,10 @@ class Experiment:
         self._featurise()
         self.nn = nn if nn is not None else self._make_network()
         self.initial = self.nn.copy()
-        self._start_fresh()
+        self._start_fresh(RunStart(self.ledger.new_number(), "seed" if nn is None else "file"))
 
-    def _start_fresh(self) -> None:
+    def _start_fresh(self, start: RunStart) -> None:
+        self.start = start
         self.epoch = 0
         self.batch = 0
         self.train_log, self.test_log = LossLog(), LossLog()
@@ -148,21 +139,17 @@ class Experiment:
 
     def _build_trainer(self) -> None:
         s = self.settings
-        batch = s.batch_size if s.batch_size > 0 else len(self.X_train)
-        reg = {"l1": 0.0, "l2": 0.0}
-        if s.regularization in reg:
-            reg[s.regularization] = s.reg_rate
+        batch = s.batch_size if s.batch_size > 0 else len(self.X_train)  # 0: full batch
+        reg = {kind: s.reg_rate if s.regularization == kind else 0.0 for kind in ("l1", "l2")}
+        options = {
+            "loss": s.loss,
+            "optimizer": s.optimizer,
+            "lr": s.lr,
+            "shuffle": s.shuffle,
+            "seed": s.data_seed,
+        }
         self.trainer = Trainer(
-            self.nn,
-            self.X_train,
-            self.dataset.y_train,
-            loss=s.loss,
-            optimizer=s.optimizer,
-            lr=s.lr,
-            batch_size=batch,
-            shuffle=s.shuffle,
-            seed=s.data_seed,
-            **reg,
+            self.nn, self.X_train, self.dataset.y_train, batch_size=batch, **options, **reg
         )
         self.batch = 0
 
@@ -194,6 +181,8 @@ class Experiment:
                 for n, f in FIELDS.items()
                 if f.group == "training" and n != "lr"
             )
+            if self.epoch or self.batch:
+                self.start.note(f"training settings changed at epoch {self.epoch}")
             if only_lr:
                 self.trainer.optimizer.lr = settings.lr
                 return "lr"
@@ -202,16 +191,22 @@ class Experiment:
             return "trainer"
 
     def _archive(self) -> None:
+        """Keep the run that a rebuild replaces: in the ledger, and restorable (:attr:`runs`)."""
         if self.epoch == 0:
             return
+        self.ledger.keep(self.record())
         label = f"{describe(self.settings)} · epoch {self.epoch}"
         if self.train_log.last:
             label += f" · loss {self.train_log.last[1]:.4g}"
-        self.runs.insert(
-            0,
-            Run(label, self.settings, self.nn, self.initial, self.epoch, self.train_log, self.test_log),
-        )
+        logs = (self.train_log, self.test_log)
+        self.runs.insert(0, Run(label, self.settings, self.nn, self.initial, self.epoch, *logs, self.start))
         del self.runs[MAX_RUNS:]
+
+    def record(self) -> RunRecord:
+        """The current run as the ledger keeps it."""
+        with self.lock:
+            logs = (self.train_log, self.test_log)
+            return RunRecord.of(self.start, self.settings, logs, self.metrics(), self.nn)
 
     def restore(self, index: int) -> Settings:
         """Bring back earlier run ``index`` (the current one is kept in its place); returns its settings."""
@@ -221,18 +216,38 @@ class Experiment:
             self.settings = run.settings
             self._build_data()
             self._featurise()
-            self.nn, self.initial = run.nn, run.initial
+            self.nn, self.initial, self.start = run.nn, run.initial, run.start
             self.epoch, self.train_log, self.test_log = run.epoch, run.train_log, run.test_log
+            self.ledger.take(run.start.number)  # it goes on: no longer an ended run
             self.error = None
             self._build_trainer()
             self.notice = f"Restored {run.label}"
             return run.settings
 
     def reset(self) -> None:
-        """Back to the same initial weights, epoch 0 (runs stay comparable)."""
+        """Back to the same initial weights, epoch 0: a new run from the same start (runs stay comparable)."""
+        self._restart(self.settings)
+
+    def same_start(self, settings: Settings) -> None:
+        """A new run from this run's initial weights and data with other training settings (a fair
+        comparison). Raises :class:`SettingsError`, changing nothing, for invalid settings or for a
+        change of the data or the network."""
+        other = changed_groups(self.settings, settings) - {"training", "speed"}
+        if other:
+            message = "Same start keeps the data and the network: change training settings only"
+            raise SettingsError(dict.fromkeys(sorted(other), message))
+        self.check(settings)
+        self._restart(settings)
+
+    def _restart(self, settings: Settings) -> None:
         with self.lock:
+            start = RunStart(self.start.number, self.start.origin, self.start.same_as)
+            if self.epoch:  # the trained run ends (kept in the ledger); the next shares its start
+                self.ledger.keep(self.record())
+                start = RunStart(self.ledger.new_number(), start.origin, start.same_as or start.number)
+            self.settings = settings
             self.nn = self.initial.copy()
-            self._start_fresh()
+            self._start_fresh(start)
 
     def new_weights(self) -> Settings:
         """Fresh initial weights (the next weight seed); returns the new settings."""
@@ -262,24 +277,12 @@ class Experiment:
     def _diverged(self) -> None:
         """Say what happened, after the trainer's finished epochs are counted (:meth:`_drain`)."""
         self.batch = 0
-        last = self.train_log.last
-        loss = f" (loss {last[1]:.3g})" if last is not None else ""
-        self.error = (
-            f"Training diverged in epoch {self.epoch + 1}: a loss or weight became NaN or infinite. "
-            f"The network is back at its weights after epoch {self.epoch}{loss}; lower the learning rate "
-            "or change the set-up."
-        )
+        self.error = divergence_message(self.epoch, self.train_log.last)
 
     @property
     def warning(self) -> str | None:
         """A warning while the loss explodes (before it overflows): it has grown over a thousandfold."""
-        epochs, values = self.train_log.arrays()
-        if len(values) < 2 or not (values[0] > 0 and values[-1] > 1000 * values[0]):
-            return None
-        return (
-            f"The loss is exploding: {values[-1]:.3g} after epoch {int(epochs[-1])}, from {values[0]:.3g} at "
-            f"epoch {int(epochs[0])}. The steps overshoot: lower the learning rate."
-        )
+        return explosion_warning(*self.train_log.arrays())
 
     def train(
         self, epochs: int | None = None, seconds: float | None = None, until: Callable[[], bool] | None = None
@@ -331,16 +334,9 @@ class Experiment:
         with self.lock:
             model = self.nn.copy()
             model.metadata = {}
-            return TrainingState(
-                model.to_bytes(),
-                self.trainer.state(),
-                self.epoch,
-                self.batch,
-                self.train_log.copy(),
-                self.test_log.copy(),
-                self.error,
-                self.epochs_per_second,
-            )
+            logs = (self.train_log.copy(), self.test_log.copy())
+            place = (self.trainer.state(), self.epoch, self.batch)
+            return TrainingState(model.to_bytes(), *place, *logs, self.error, self.epochs_per_second)
 
     def load_training(self, state: TrainingState) -> None:
         """Continue from ``state`` (made by an experiment with the same settings and data)."""
@@ -405,6 +401,7 @@ class Experiment:
                 target.bias[neuron] = value
             else:
                 target.weights[neuron, source] = value
+            self.start.note(f"a weight edited at epoch {self.epoch}")
             self._record(train=True)
 
     # -- files -----------------------------------------------------------------------------------

@@ -1,0 +1,239 @@
+"""The session's runs (nnviz.playground.ledger): every run kept, bounded memory, Same start, labels by what
+differed, the overlay data for the loss chart, and the CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from nnviz.playground import frames
+from nnviz.playground.experiment import Experiment
+from nnviz.playground.ledger import (
+    HISTORY_POINTS,
+    MAX_DRAWN,
+    RunRecord,
+    ledger_csv,
+    summary_rows,
+    thinned,
+)
+from nnviz.playground.loss_log import LossLog
+from nnviz.playground.settings import FIELDS, LayerSettings, Settings, SettingsError
+from nnviz.playground.wording import difference
+
+SMALL = replace(Settings(), dataset="xor_table", hidden=(LayerSettings(2),), batch_size=0, lr=0.5)
+
+
+def weights(nn) -> list[np.ndarray]:
+    return [p.copy() for p in nn.parameters()]
+
+
+def same(a, b) -> bool:
+    return all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_every_way_a_run_ends_keeps_it_in_the_ledger():
+    pg = Experiment(SMALL)
+    assert pg.start.number == 1 and pg.ledger.records == []
+    pg.train(epochs=3)
+    pg.reset()  # 1 ends; 2 shares its start
+    pg.train(epochs=2)
+    pg.same_start(replace(pg.settings, optimizer="adam"))  # 2 ends; 3 shares the start of 1
+    pg.train(epochs=4)
+    pg.apply(replace(pg.settings, hidden=(LayerSettings(3),)))  # a rebuild: 3 ends
+    pg.train(epochs=1)
+    pg.new_weights()  # the next seed, a rebuild: 4 ends
+    pg.train(epochs=1)
+    pg.load_model(pg.model_bytes())  # an upload: 5 ends, 6 starts from the file
+    records = pg.ledger.records
+    assert [(r.number, r.epochs, r.start.same_as) for r in records] == [
+        (1, 3, None),
+        (2, 2, 1),
+        (3, 4, 1),
+        (4, 1, None),
+        (5, 1, None),
+    ]
+    assert records[2].settings.optimizer == "adam" and records[1].settings.optimizer == "sgd"
+    assert pg.start.number == 6 and pg.start.origin == "file" and not pg.start.reproducible
+
+
+def test_an_untrained_run_is_not_kept_and_keeps_its_number():
+    pg = Experiment(SMALL)
+    pg.reset()
+    pg.same_start(replace(pg.settings, lr=0.1))
+    assert pg.ledger.records == [] and pg.start.number == 1 and pg.settings.lr == 0.1
+
+
+def test_a_record_holds_the_runs_settings_losses_and_final_numbers():
+    pg = Experiment(SMALL)
+    pg.train(epochs=5)
+    m = pg.metrics()
+    trained = weights(pg.nn)
+    pg.reset()
+    (record,) = pg.ledger.records
+    assert record.settings == SMALL and record.epochs == 5
+    assert (record.final.train_loss, record.final.test_loss, record.final.train_accuracy) == (
+        m.train_loss,
+        m.test_loss,
+        m.train_accuracy,
+    )
+    assert record.train_log.arrays()[0].tolist() == [0, 1, 2, 3, 4, 5]
+    assert same(weights(record.nn), trained) and record.nn is not pg.nn
+
+
+def test_same_start_trains_from_the_same_weights_and_data_with_other_training_settings():
+    pg = Experiment(replace(Settings(), shuffle=True, batch_size=10))
+    start, data = weights(pg.nn), pg.X_train.copy()
+    pg.train(epochs=20)
+    first = weights(pg.nn)
+    pg.same_start(replace(pg.settings, optimizer="adam", lr=0.01, batch_size=25))
+    assert same(weights(pg.nn), start) and np.array_equal(pg.X_train, data) and pg.epoch == 0
+    assert (pg.trainer.batch_size, type(pg.trainer.optimizer).__name__) == (25, "Adam")
+    pg.train(epochs=20)
+    assert not same(weights(pg.nn), first)
+    # and the same settings again from the same start give the first run exactly (shuffling included)
+    pg.same_start(replace(pg.settings, optimizer="sgd", lr=0.03, batch_size=10))
+    pg.train(epochs=20)
+    assert same(weights(pg.nn), first)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"dataset": "circle"}, {"hidden": (LayerSettings(3),)}, {"weight_seed": 4}, {"features": ("x1",)}],
+)
+def test_same_start_refuses_a_change_of_the_data_or_the_network_and_changes_nothing(change):
+    pg = Experiment(SMALL)
+    pg.train(epochs=3)
+    before = (pg.settings, pg.epoch, weights(pg.nn))
+    with pytest.raises(SettingsError, match="change training settings only"):
+        pg.same_start(replace(pg.settings, lr=0.1, **change))
+    assert (pg.settings, pg.epoch) == before[:2] and same(weights(pg.nn), before[2])
+    assert pg.ledger.records == []
+
+
+def test_same_start_refuses_an_invalid_training_setting():
+    pg = Experiment(SMALL)
+    with pytest.raises(SettingsError) as info:
+        pg.same_start(replace(pg.settings, lr=50.0))
+    assert "lr" in info.value.errors and pg.settings == SMALL
+
+
+def test_what_shaped_a_run_besides_its_settings_is_noted():
+    pg = Experiment(SMALL)
+    assert pg.start.reproducible
+    pg.apply(replace(pg.settings, lr=0.2))  # before any training: still the run its settings make
+    assert pg.start.reproducible
+    pg.train(epochs=2)
+    pg.apply(replace(pg.settings, lr=0.1))
+    pg.set_weight(0, 0, 0, 0.5)
+    assert pg.start.notes == ["training settings changed at epoch 2", "a weight edited at epoch 2"]
+    assert not pg.start.reproducible
+    pg.reset()  # back to the start: nothing but the settings shapes the new run
+    assert pg.start.reproducible and pg.ledger.records[0].start.notes == pg.ledger.records[0].start.notes[:2]
+
+
+def test_a_restored_run_leaves_the_ledger_and_comes_back_to_it_when_it_ends():
+    pg = Experiment(SMALL)
+    pg.train(epochs=3)
+    pg.apply(replace(pg.settings, hidden=(LayerSettings(3),)))
+    pg.train(epochs=1)
+    assert [r.number for r in pg.ledger.records] == [1]
+    pg.restore(0)
+    assert pg.start.number == 1 and [r.number for r in pg.ledger.records] == [2]
+    pg.train(epochs=2)
+    pg.reset()
+    assert [(r.number, r.epochs) for r in pg.ledger.records] == [(2, 1), (1, 5)]
+
+
+def test_the_ledger_is_bounded_and_keeps_networks_only_for_the_newest_runs():
+    pg = Experiment(SMALL)
+    pg.ledger.most, pg.ledger.drawn = 6, 2
+    for _ in range(9):
+        pg.train(epochs=1)
+        pg.reset()
+    records = pg.ledger.records
+    assert [r.number for r in records] == [4, 5, 6, 7, 8, 9]
+    assert [r.nn is not None for r in records] == [False] * 4 + [True] * 2
+    assert MAX_DRAWN >= 2
+
+
+def test_a_kept_history_is_thinned_with_its_last_point_exact():
+    log = LossLog()
+    for epoch in range(5001):
+        log.add(epoch, 1.0 / (epoch + 1))
+    small = thinned(log)
+    epochs, values = small.arrays()
+    assert len(epochs) <= HISTORY_POINTS + 2 and epochs[0] == 0
+    assert (epochs[-1], values[-1]) == (5000, 1.0 / 5001)
+    assert np.all(np.diff(epochs[:-1]) == np.diff(epochs[:-1])[0])  # evenly spaced
+
+
+def test_a_run_is_labelled_by_what_it_set_differently():
+    current = replace(SMALL, lr=0.1, optimizer="adam")
+    assert difference(replace(current, lr=0.03), current) == "learning rate 0.03"
+    assert (
+        difference(replace(current, optimizer="sgd", batch_size=10), current)
+        == "optimizer sgd, batch size 10"
+    )
+    assert (
+        difference(replace(current, batch_size=0), replace(current, batch_size=8)) == "batch size full batch"
+    )
+    assert (
+        difference(replace(current, hidden=(LayerSettings(4, False, "relu"),)), current)
+        == "4 relu no bias → sigmoid"
+    )
+    assert difference(current, current) == "same settings"
+
+
+def test_the_overlays_are_earlier_runs_curves_labelled_for_the_chart():
+    pg = Experiment(SMALL)
+    pg.train(epochs=600)
+    pg.same_start(replace(pg.settings, lr=0.1))
+    pg.train(epochs=3)
+    (curve,) = frames.overlays(pg.ledger.records, pg.settings)
+    assert curve["label"] == "#1 · learning rate 0.5"
+    epochs = [e for e, _ in curve["train"]]
+    assert len(epochs) <= frames.OVERLAY_POINTS and epochs[0] == 0 and epochs[-1] == 600
+    assert curve["train"][-1][1] == round(pg.ledger.records[0].train_log.last[1], 6)
+
+
+def test_the_csv_has_one_row_per_run_with_every_setting_and_the_final_numbers():
+    pg = Experiment(replace(SMALL, hidden=(LayerSettings(3, True, "custom", "x/(1+abs(x))"),)))
+    pg.train(epochs=4)
+    pg.same_start(replace(pg.settings, optimizer="momentum"))
+    pg.train(epochs=2)
+    current = pg.record()
+    rows = list(csv.DictReader(io.StringIO(ledger_csv([*pg.ledger.records, current], current.number))))
+    assert [row["run"] for row in rows] == ["1", "2"] and [row["current"] for row in rows] == ["", "yes"]
+    assert (
+        set(FIELDS) <= set(rows[0]) and rows[1]["optimizer"] == "momentum" and rows[0]["optimizer"] == "sgd"
+    )
+    assert rows[0]["epochs"] == "4" and rows[1]["same start as"] == "1"
+    assert float(rows[1]["train loss"]) == current.final.train_loss
+    assert float(rows[0]["train accuracy"]) == pg.ledger.records[0].final.train_accuracy
+    assert rows[0]["hidden layers"] == "3 [x/(1+abs(x))]" and rows[0]["output"] == "sigmoid"
+    assert rows[0]["features"] == "x1 x2" and rows[0]["initial weights"] == "seed 0"
+
+
+def test_the_table_shows_the_current_run_first_then_the_newest():
+    pg = Experiment(SMALL)
+    for lr in (0.1, 0.2):
+        pg.train(epochs=1)
+        pg.same_start(replace(pg.settings, lr=lr))
+    rows = summary_rows(pg.ledger.records, pg.record())
+    assert [row["run"] for row in rows] == ["#3 (this one)", "#2", "#1"]
+    assert [row["set differently"] for row in rows] == ["", "learning rate 0.1", "learning rate 0.5"]
+    assert rows[1]["initial weights"] == "seed 0, as #1"
+
+
+def test_records_are_copies_that_the_run_going_on_does_not_change():
+    pg = Experiment(SMALL)
+    pg.train(epochs=2)
+    record = RunRecord.of(pg.start, pg.settings, (pg.train_log, pg.test_log), pg.metrics(), pg.nn)
+    pg.set_weight(0, 0, 0, 9.0)
+    pg.train(epochs=2)
+    assert record.epochs == 2 and record.train_log.last[0] == 2 and record.start.notes == []
+    assert record.nn.layers[0].weights[0, 0] != 9.0
