@@ -16,7 +16,9 @@ exp = player.sync()  # while playing, the run lives on a worker: bring it up to 
 sidebar.restore_widgets(exp)
 sidebar.take_sent_activation(player)
 sidebar.take_preset_from_url(player)
+sidebar.take_link(player)  # ?x=: a shared link, after ?preset= (the link wins)
 sidebar.sidebar(player)
+sidebar.share(player)
 
 st.markdown("### nnviz playground")
 st.caption(
@@ -24,6 +26,8 @@ st.caption(
     "Everything here is your own session: a page reload starts afresh (download the model to keep it)."
 )
 view.controls(player)
+if sidebar.link_error(exp):
+    st.error(sidebar.link_error(exp), icon=":material/link_off:")
 if exp.error:
     st.error(exp.error, icon=":material/warning:")
 elif exp.warning:
@@ -41,10 +45,12 @@ options = {
 }
 with toggles[3]:
     options["selected"] = view.neuron_picker(exp)
-with st.expander("Edit a weight", key="edit.open", on_change="rerun"):  # stays open across reruns
-    view.weight_editor(exp)
+if "edit" not in session.lesson_hidden():
+    with st.expander("Edit a weight", key="edit.open", on_change="rerun"):  # stays open across reruns
+        view.weight_editor(exp)
 with st.expander("Save or load the model", expanded=True):
     view.files(player, options)
+view.runs_panel(player)
 view.earlier_runs(exp)
 
 with live_area:  # last, so that every widget above is drawn before the first frame

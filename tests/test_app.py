@@ -34,8 +34,9 @@ def pg(at: AppTest) -> Experiment:
 
 
 def view_data(at: AppTest) -> dict:
-    """What the live view's component was given on the last run: scene, options, the current frame."""
-    (component,) = at.get("bidi_component")
+    """What the live view's component was given on the last run: scene, options, the current frame (the
+    page has one live view; its other components, such as the Copy link button, are told apart by name)."""
+    (component,) = [c for c in at.get("bidi_component") if c.proto.component_name.endswith("nnviz_live")]
     return json.loads(component.proto.json)
 
 

@@ -24,7 +24,9 @@ from nnviz.core.datasets import FEATURES
 from nnviz.drawing.colors import HIGH, LOW, MID
 from nnviz.drawing.network_diagram import map_range
 from nnviz.playground.experiment import Experiment
+from nnviz.playground.ledger import RunRecord, value_range
 from nnviz.playground.loss_log import LossLog
+from nnviz.playground.settings import Settings
 
 #: Cells per side of the output grid (the browser scales it smoothly).
 GRID_N = 64
@@ -37,11 +39,13 @@ CURVE_POINTS = 6
 SCENE_CURVE_POINTS = 400
 #: Most data points of each set the scene draws.
 SCENE_POINTS = 2000
+#: Most earlier runs drawn over the loss chart, and most points of each.
+MAX_OVERLAYS, OVERLAY_POINTS = 4, 300
 
 
 def output_range(exp: Experiment) -> tuple[float, float]:
     """The outputs' colour range: 0–1 for 0/1 labels, -1–1 for regression targets."""
-    return (0.0, 1.0) if exp.dataset.kind == "classification" else (-1.0, 1.0)
+    return value_range(exp.dataset.kind)
 
 
 def layer_labels(exp: Experiment) -> list[str]:
@@ -162,4 +166,13 @@ def scene(exp: Experiment) -> dict[str, Any]:
     }
 
 
-__all__ = ["frame", "layer_labels", "neuron_choices", "output_range", "scene"]
+def overlays(records: list[RunRecord], current: Settings) -> list[dict[str, Any]]:
+    """Earlier runs' training loss curves to draw over the live loss chart, each labelled by what it set
+    differently from ``current``. Page data (they do not change while the current run trains), not frames."""
+    return [
+        {"label": record.label(current), "train": _curve(record.train_log, -1, OVERLAY_POINTS)}
+        for record in records[:MAX_OVERLAYS]
+    ]
+
+
+__all__ = ["frame", "layer_labels", "neuron_choices", "output_range", "overlays", "scene"]

@@ -10,6 +10,8 @@ const STATUS_MS = 250; // the status line changes at most this often while strea
 const FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 const POSITIVE = "#0877bd";
 const NEGATIVE = "#f59322";
+// earlier runs' loss curves drawn over the live chart (frames.overlays: page data, not frames)
+const OVERLAY_COLORS = ["#7b3fe4", "#1b9e77", "#d6336c", "#2f6fd0"];
 
 // --- decoding ------------------------------------------------------------------------------------------
 
@@ -198,16 +200,21 @@ function drawCurve(canvas, width, height, view) {
   ctx.strokeStyle = "#ccc";
   ctx.strokeRect(left, top, pw, ph);
   const log = view.options.log;
+  const usable = (points) => points.filter(([, v]) => v !== null && isFinite(v) && (!log || v > 0));
   const series = [["train", view.curves.train, "#333", []], ["test", view.curves.test, "#e07b00", [5, 3]]]
-    .map(([name, points, color, dash]) => [name, points.filter(([, v]) => isFinite(v) && (!log || v > 0)), color, dash])
+    .map(([name, points, color, dash]) => [name, usable(points), color, dash])
     .filter(([, points]) => points.length);
-  if (!series.length) {
+  const overlays = view.pastRuns
+    .map((o, i) => [o.label, usable(o.train), OVERLAY_COLORS[i % OVERLAY_COLORS.length]])
+    .filter(([, points]) => points.length);
+  canvas.dataset.overlays = overlays.map(([name]) => name).join(" | "); // what is drawn, for tests
+  if (!series.length && !overlays.length) {
     ctx.fillStyle = "#888";
     ctx.textAlign = "center";
     ctx.fillText("no loss yet", width / 2, height / 2);
     return;
   }
-  const all = series.flatMap(([, points]) => points);
+  const all = [...series, ...overlays].flatMap(([, points]) => points);
   const xmin = Math.min(...all.map((p) => p[0]));
   const xmax = Math.max(xmin + 1, ...all.map((p) => p[0]));
   const f = log ? Math.log10 : (v) => v;
@@ -231,6 +238,7 @@ function drawCurve(canvas, width, height, view) {
   for (const t of niceTicks(xmin, xmax, 4)) ctx.fillText(label(t), px(t), top + ph + 16);
   ctx.fillStyle = "#333";
   ctx.fillText("epoch", left + pw / 2, height - 2);
+  drawOverlays(ctx, overlays, px, py, left + pw, top);
   let legend = left;
   for (const [name, points, color, dash] of series) {
     ctx.strokeStyle = color;
@@ -256,6 +264,26 @@ function drawCurve(canvas, width, height, view) {
     ctx.textAlign = "right";
     ctx.fillText("log scale", width - right, 16);
   }
+}
+
+function drawOverlays(ctx, overlays, px, py, right, top) {
+  // earlier runs under the live curves, solid and coloured, each named in a legend at the top right
+  overlays.forEach(([name, points, color], i) => {
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    points.forEach(([x, v], k) => (k ? ctx.lineTo(px(x), py(v)) : ctx.moveTo(px(x), py(v))));
+    ctx.stroke();
+    const y = top + 14 + 15 * i;
+    ctx.textAlign = "right";
+    ctx.fillStyle = color;
+    ctx.fillText(fitText(ctx, name, 0.6 * (right - 50)), right - 28, y + 4);
+    ctx.beginPath();
+    ctx.moveTo(right - 24, y);
+    ctx.lineTo(right - 6, y);
+    ctx.stroke();
+  });
+  ctx.lineWidth = 1;
 }
 
 function fitText(ctx, text, room) {
@@ -390,6 +418,7 @@ class LiveView {
     const newRun = this.run !== data.run || !this.curves;
     this.scene = data.scene;
     this.options = data.options;
+    this.pastRuns = data.overlays || []; // earlier runs to draw over the loss chart
     this.table = colormap(data.scene.colors);
     this.rerun = rerun;
     if (!data.token) this.close(); // paused: the page's frame is the truth, not the last streamed one

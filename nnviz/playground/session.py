@@ -3,12 +3,13 @@
 Every page reaches the playground through :func:`player` (the playground page, which creates it) or
 :func:`open_experiment` (the learning pages, which only read it): the link between pages has a name in
 code rather than a string key spread over files. :func:`page_state` keeps a page's settings for the
-session while the learner visits other pages.
+session while the learner visits other pages; :func:`lesson_hidden` names the controls that a lesson's
+link hides for the whole session.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import streamlit as st
@@ -40,6 +41,25 @@ def open_experiment() -> Experiment | None:
     """The playground's experiment, up to date, if the playground has been opened in this session."""
     current = st.session_state.get(PLAYER_KEY)
     return current.sync() if isinstance(current, Player) else None
+
+
+#: Where the controls a lesson's link hides are kept: (the lesson's choice, every control it hides).
+LESSON_KEY = "lesson.hidden"
+
+
+def set_lesson(chosen: Iterable[str], hidden: Iterable[str]) -> None:
+    """Hide ``hidden`` for the rest of the session (``chosen``: what the teacher picked)."""
+    st.session_state[LESSON_KEY] = (frozenset(chosen), frozenset(hidden))
+
+
+def lesson_hidden() -> frozenset[str]:
+    """Every control this session's lesson link hides (none without such a link)."""
+    return st.session_state.get(LESSON_KEY, (frozenset(), frozenset()))[1]
+
+
+def lesson_choice() -> frozenset[str]:
+    """What the teacher of this session's lesson link chose to hide (none without such a link)."""
+    return st.session_state.get(LESSON_KEY, (frozenset(), frozenset()))[0]
 
 
 #: Where the widget values of every page are kept for the session.

@@ -3,12 +3,15 @@
 Widget values live in ``st.session_state`` under the keys :func:`~nnviz.playground.settings.widget_key`
 and :func:`~nnviz.playground.settings.layer_key` give; :func:`sidebar` turns them into
 :class:`~nnviz.playground.settings.Settings` and applies them to the session's experiment. A formula
-that does not parse leaves the network as it was.
+that does not parse leaves the network as it was. A shared link (``?x=``, :mod:`nnviz.playground.links`)
+sets everything at once and may hide controls (a lesson's link); :func:`share` makes one.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -19,6 +22,17 @@ from nnviz.core.errors import NNVizError
 from nnviz.core.formula_syntax import MAX_LENGTH as MAX_FORMULA_LENGTH
 from nnviz.playground import session
 from nnviz.playground.experiment import Experiment
+from nnviz.playground.links import (
+    HIDEABLE,
+    PARAM,
+    SECTIONS,
+    hidden_controls,
+    keep_hidden,
+    link_payload,
+    link_url,
+    read_link,
+    refusal_message,
+)
 from nnviz.playground.player import Player
 from nnviz.playground.presets import PRESETS
 from nnviz.playground.settings import (
@@ -36,6 +50,7 @@ from nnviz.playground.settings import (
     to_widgets,
     widget_key,
 )
+from nnviz.playground.wording import value_text
 from nnviz.user_text import error_text, escape
 
 NO_PRESET = "Choose a preset…"
@@ -60,6 +75,9 @@ def take_sent_activation(player: Player) -> None:
     text = st.session_state.pop("send_activation", None)
     if not isinstance(text, str) or not text.strip():
         return
+    if "layers" in session.lesson_hidden():
+        player.experiment.notice = "This lesson keeps its layers as they are: the activation was not used."
+        return
     text = text.strip()
     builtin = text.lower() in ACTIVATIONS
     exp = player.experiment
@@ -82,34 +100,52 @@ def take_sent_activation(player: Player) -> None:
 def take_preset_from_url(player: Player) -> None:
     """``?preset=NAME`` in the address applies that preset once per session (links to set-ups)."""
     name = st.query_params.get("preset")
+    if "preset" in session.lesson_hidden():
+        return
     if name and name in PRESETS and not st.session_state.get("url.preset.done"):
         st.session_state["url.preset.done"] = True
         _apply_preset(player, name)
 
 
-def _format(name: str):
-    if name == "dataset":
-        return lambda v: DATASETS[v].label
-    if name == "batch_size":
-        return lambda v: "full batch" if v == 0 else str(v)
-    if name == "epochs_per_frame":
-        return lambda v: "auto (fast)" if v == 0 else str(v)
-    if name == "init":
-        return lambda v: {"he": "He", "xavier": "Xavier / Glorot", "small_normal": "small normal (×0.1)"}.get(
-            v, v
-        )
-    return str
+def take_link(player: Player) -> None:
+    """``?x=`` in the address (a shared link) sets the whole experiment, once per session, and hides what
+    a lesson's link hides; a link that cannot be applied changes nothing and says why (one message)."""
+    payloads = st.query_params.get_all(PARAM)
+    if not payloads or st.session_state.get("link.taken") == payloads:
+        return
+    st.session_state["link.taken"] = payloads
+    exp = player.experiment
+    try:
+        link = read_link(payloads[0] if len(payloads) == 1 else None)
+        with player.changing():
+            exp.apply(link.settings, rebuild=True)  # formulas are checked here, before anything changes
+    except SettingsError as exc:
+        st.session_state["link.error"] = (refusal_message(exc), exp.start.number)
+        return
+    st.session_state.pop("link.error", None)
+    session.set_lesson(link.hide, hidden_controls(link.hide))
+    write_widgets(link.settings)
+    exp.notice = f"Opened a shared set-up: {exp.notice.removeprefix('New network: ')}." + (
+        " Some controls are hidden for this lesson." if link.hide else ""
+    )
 
 
-def field_widget(container: Any, name: str, disabled: bool = False) -> None:
-    """The widget of one scalar setting, from :data:`nnviz.playground.settings.FIELDS`."""
-    f, key = FIELDS[name], widget_key(name)
+def link_error(exp: Experiment) -> str | None:
+    """Why the address's link was refused, until the learner starts another run or trains this one."""
+    message, run = st.session_state.get("link.error", (None, None))
+    return message if run == exp.start.number and exp.epoch == 0 else None
+
+
+def field_widget(container: Any, name: str, disabled: bool = False, key: str | None = None) -> None:
+    """The widget of one scalar setting, from :data:`nnviz.playground.settings.FIELDS` (``key``: another
+    widget of the same setting, such as the Same start form's)."""
+    f, key = FIELDS[name], key or widget_key(name)
     common: dict[str, Any] = {"key": key, "help": f.help or None, "disabled": disabled}
     if f.kind == "select":
         options = list(f.options)
         if st.session_state.get(key) not in options:
             options.append(st.session_state.get(key, options[0]))
-        container.selectbox(f.label, options, format_func=_format(name), **common)
+        container.selectbox(f.label, options, format_func=partial(value_text, name), **common)
     elif f.kind == "slider":
         container.slider(f.label, min_value=f.lo, max_value=f.hi, step=f.step, **common)
     elif f.kind == "number":  # no bounds in the widget: a value out of range is refused visibly, by name
@@ -176,6 +212,15 @@ def _apply_preset(player: Player, name: str) -> None:
     exp.notice = f"Preset: {name}. {PRESETS[name].about}"
 
 
+def _layers(exp: Experiment) -> bool:
+    """The hidden layers and the output layer; False while a formula does not parse."""
+    ok = True
+    st.slider("Hidden layers", 0, MAX_HIDDEN, key=N_HIDDEN_KEY)
+    for i in range(st.session_state[N_HIDDEN_KEY]):
+        ok &= _layer_widgets(st, exp, i, f"Layer {i + 1}")
+    return _layer_widgets(st, exp, "out", "Output") and ok
+
+
 #: A wider sidebar, so that a layer's size, activation and bias fit on one row.
 STYLE = """<style>
 section[data-testid="stSidebar"] { width: 380px !important; }
@@ -185,33 +230,32 @@ section[data-testid="stSidebar"] { width: 380px !important; }
 
 def sidebar(player: Player) -> None:
     """Draw the settings and apply them; an invalid formula leaves the network as it was."""
-    exp = player.experiment
+    exp, hidden = player.experiment, session.lesson_hidden()
     sb = st.sidebar
     st.markdown(STYLE, unsafe_allow_html=True)
-    sb.selectbox(
-        "Preset",
-        [NO_PRESET, *PRESETS],
-        key="preset",
-        on_change=_on_preset,
-        help="Sets everything in one click",
-    )
+    if "preset" not in hidden:
+        sb.selectbox(
+            "Preset",
+            [NO_PRESET, *PRESETS],
+            key="preset",
+            on_change=_on_preset,
+            help="Sets everything in one click",
+        )
     ok = True
-    with sb.expander("Data", expanded=True):
-        for name in ("dataset", "noise", "points", "test_ratio", "data_seed", "features"):
-            field_widget(st, name)
-    with sb.expander("Network", expanded=True):
-        st.slider("Hidden layers", 0, MAX_HIDDEN, key=N_HIDDEN_KEY)
-        for i in range(st.session_state[N_HIDDEN_KEY]):
-            ok &= _layer_widgets(st, exp, i, f"Layer {i + 1}")
-        ok &= _layer_widgets(st, exp, "out", "Output")
-        field_widget(st, "init")
-        field_widget(st, "weight_seed")
-    with sb.expander("Training", expanded=True):
-        for name in ("loss", "optimizer", "lr", "batch_size", "shuffle", "regularization"):
-            field_widget(st, name)
-        field_widget(st, "reg_rate", disabled=st.session_state.get(widget_key("regularization")) == "none")
-        field_widget(st, "epochs_per_frame")
-    settings = from_widgets(st.session_state, exp.settings)
+    for title, members in SECTIONS.values():  # a lesson's link may hide sections or single controls
+        shown = [name for name in members if name not in hidden]
+        if not shown:
+            continue
+        with sb.expander(title, expanded=True):
+            for name in shown:
+                if name == "layers":
+                    ok &= _layers(exp)
+                else:
+                    off = name == "reg_rate" and st.session_state.get(widget_key("regularization")) == "none"
+                    field_widget(st, name, disabled=off)
+    if hidden:
+        sb.caption("This lesson's link hides some controls.")
+    settings = keep_hidden(from_widgets(st.session_state, exp.settings), exp.settings, hidden)
     if DATASETS[settings.dataset].kind == "regression" and settings.output.activation in ("sigmoid", "relu"):
         sb.info("Regression targets run from -1 to 1: a tanh or linear output with mse loss suits them.")
     if not ok:
@@ -226,3 +270,46 @@ def sidebar(player: Player) -> None:
     except SettingsError as exc:
         for message in exc.errors.values():
             sb.error(escape(message))
+
+
+# --- sharing the experiment as a link -------------------------------------------------------------
+
+_copy_button = st.components.v2.component(
+    "nnviz_copy_link",
+    html="<button class='nnviz-copy' type='button'></button> <span class='nnviz-copied'></span>",
+    css=".nnviz-copy { padding: 0.3rem 0.8rem; border: 1px solid #ccc; border-radius: 0.5rem;"
+    " background: white; cursor: pointer; } .nnviz-copy:hover { border-color: #ff4b4b; }"
+    ".nnviz-copied { font-size: 0.85rem; color: #2e7d32; margin-left: 0.4rem; }",
+    js=Path(__file__).with_name("copy_link.js").read_text(encoding="utf-8"),
+    isolate_styles=False,
+)
+#: The address a link starts with when the browser's is unknown (AppTest).
+DEFAULT_URL = "http://localhost:8501/"
+
+
+def share(player: Player) -> None:
+    """The link to this experiment (a lesson's link if controls are picked to hide), with a Copy button."""
+    exp = player.experiment
+    if "share.hide" not in st.session_state:
+        st.session_state["share.hide"] = sorted(session.lesson_choice())
+    with st.sidebar.expander("Share this experiment / for a lesson", key="share.open", on_change="rerun"):
+        hide = st.multiselect(
+            "Hide from the learner (a lesson's link)",
+            list(HIDEABLE),
+            format_func=HIDEABLE.get,
+            key="share.hide",
+            help="The learner who opens the link does not see these controls and cannot change them",
+        )
+        url = link_url(st.context.url or DEFAULT_URL, link_payload(exp.settings, hide))
+        _copy_button(key="share.copy", data={"text": url, "label": "Copy link"})
+        st.code(url, language=None, wrap_lines=True)
+        st.caption(
+            f"{len(url):,} characters. Opening it rebuilds this set-up: the same data, initial weights and "
+            "shuffling, so training it gives the same network epoch for epoch."
+        )
+        if not exp.start.reproducible:
+            why = "its weights came from a file" if exp.start.origin == "file" else "; ".join(exp.start.notes)
+            st.warning(
+                f"This run differs from its settings ({why}): the link starts from the weight seed instead.",
+                icon=":material/info:",
+            )

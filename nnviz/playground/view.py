@@ -7,11 +7,15 @@ frame stream (:mod:`nnviz.playground.live`) for one frame at a time, so the page
 and frames cannot queue up ahead of what the browser shows; a page that stops asking (closed or hidden
 tab) stops the training. Where the stream is not served (AppTest, or a page started without ``app.py``),
 a fragment rerun on a timer hands the component its frames instead. Play and Pause are callbacks.
+:func:`runs_panel` compares the session's runs (:mod:`nnviz.playground.ledger`): their table and CSV, loss
+curves over the live chart (page data, not frames), two boundaries side by side, and Same start.
 """
 
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +25,17 @@ from nnviz.core.datasets import FEATURES
 from nnviz.core.errors import NNVizError
 from nnviz.core.grid import decision_grid
 from nnviz.drawing.figures import boundary_png as boundary_figure_png
+from nnviz.drawing.svg import svg_data_uri
 from nnviz.export import onnx_bytes
 from nnviz.playground import frames, live, session
 from nnviz.playground.experiment import Experiment
-from nnviz.playground.frames import layer_labels, neuron_choices, output_range
+from nnviz.playground.frames import MAX_OVERLAYS, layer_labels, neuron_choices, output_range
+from nnviz.playground.ledger import boundary_picture, ledger_csv, summary_rows
+from nnviz.playground.links import keep_hidden
 from nnviz.playground.player import Player
-from nnviz.playground.settings import describe
-from nnviz.playground.sidebar import write_widgets
-from nnviz.user_text import error_text
+from nnviz.playground.settings import FIELDS, SettingsError, describe
+from nnviz.playground.sidebar import field_widget, write_widgets
+from nnviz.user_text import error_text, escape
 
 #: Seconds between frames of the fallback (a fragment rerun) while playing.
 TICK = 0.045
@@ -84,7 +91,8 @@ def controls(player: Player) -> None:
     cols[4].button(
         "Reset", key="reset", icon=":material/replay:", on_click=_reset, help="Same initial weights"
     )
-    cols[5].button("New weights", key="new_weights", icon=":material/casino:", on_click=_new_weights)
+    if "new_weights" not in session.lesson_hidden():
+        cols[5].button("New weights", key="new_weights", icon=":material/casino:", on_click=_new_weights)
 
 
 # --- the view -----------------------------------------------------------------------------------
@@ -116,6 +124,7 @@ def live_data(player: Player, options: dict[str, Any], token: str | None) -> dic
             "scene": frames.scene(exp),
             "frame": frames.frame(exp, -1, frames.SCENE_CURVE_POINTS),
             "options": options,
+            "overlays": frames.overlays(overlaid(exp), exp.settings),
         }
 
 
@@ -256,7 +265,8 @@ def files(player: Player, options: dict[str, Any]) -> None:
         on_click="ignore",
         icon=":material/image:",
     )
-    cols[2].file_uploader("Upload a .nn model", type=None, key="upload", on_change=_on_upload)
+    if "upload" not in session.lesson_hidden():
+        cols[2].file_uploader("Upload a .nn model", type=None, key="upload", on_change=_on_upload)
     if st.session_state.get("upload.error"):
         cols[2].error(st.session_state["upload.error"])
     exports(player)
@@ -313,3 +323,111 @@ def earlier_runs(exp: Experiment) -> None:
             c1, c2 = st.columns([5, 1])
             c1.write(run.label)
             c2.button("Restore", key=f"restore.{i}", on_click=_restore, args=(i,))
+
+
+# --- comparing runs -------------------------------------------------------------------------------
+
+#: The Same start form's settings: the training group of the settings table.
+SAME_START = [name for name, field in FIELDS.items() if field.group == "training"]
+
+
+def overlaid(exp: Experiment) -> list:
+    """The ended runs chosen to be drawn over the live loss chart (that the ledger still keeps)."""
+    chosen = st.session_state.get("runs.overlay", [])
+    return [r for r in map(exp.ledger.get, chosen) if r is not None]
+
+
+def _same_start() -> None:
+    player = session.player()
+    exp = player.experiment
+    values = {
+        name: st.session_state[f"same.{name}"] for name in SAME_START if f"same.{name}" in st.session_state
+    }
+    settings = keep_hidden(replace(exp.settings, **values), exp.settings, session.lesson_hidden())
+    try:
+        with player.changing():
+            exp.same_start(settings)
+    except SettingsError as exc:
+        exp.notice = f"Could not start again: {exc}"
+        return
+    write_widgets(settings)
+    exp.notice = f"Run #{exp.start.number} starts from the same weights and data as run #{exp.start.same_as}."
+
+
+def _same_start_form(exp: Experiment) -> None:
+    """Training settings for a new run from this run's initial weights and data (a fair comparison)."""
+    if st.session_state.get("same.for") != exp.start.number:  # a new run: the form starts from its settings
+        st.session_state["same.for"] = exp.start.number
+        st.session_state.update({f"same.{name}": getattr(exp.settings, name) for name in SAME_START})
+    shown = [name for name in SAME_START if name not in session.lesson_hidden()]
+    cols = st.columns(4)
+    for i, name in enumerate(shown):
+        field_widget(cols[i % 4], name, key=f"same.{name}")
+    st.button(
+        "Same start: train again from these initial weights",
+        key="same.start",
+        icon=":material/restart_alt:",
+        on_click=_same_start,
+        help="The current run is kept in the table; the new one starts at epoch 0 from the same weights",
+    )
+
+
+def runs_panel(player: Player) -> None:
+    """The session's runs: a table, overlays on the loss chart, Same start, two boundaries, the CSV."""
+    exp = player.experiment
+    records = exp.ledger.records
+    with st.expander("Compare runs", key="runs.open", on_change="rerun"):  # stays open across reruns
+        st.caption(f"{len(records) + 1} runs this session, newest first; the current one at the top.")
+        st.dataframe(summary_rows(records, exp.record()), hide_index=True, key="runs.table")
+        chosen = [n for n in st.session_state.get("runs.overlay", []) if exp.ledger.get(n) is not None]
+        st.session_state["runs.overlay"] = chosen  # runs the ledger has dropped are no longer offered
+        st.multiselect(
+            "Draw over the loss chart",
+            [r.number for r in reversed(records)],
+            format_func=lambda n: exp.ledger.get(n).label(exp.settings),
+            key="runs.overlay",
+            max_selections=MAX_OVERLAYS,
+            placeholder="Earlier runs, labelled by what they set differently",
+        )
+        _same_start_form(exp)
+        if st.toggle("Show two runs' boundaries side by side", key="runs.compare"):
+            _boundaries(exp)
+        st.download_button(
+            "Download the runs (.csv)",
+            data=partial(runs_csv, player),
+            file_name="nnviz-runs.csv",
+            mime="text/csv",
+            key="runs.csv",
+            on_click="ignore",
+            icon=":material/table_view:",
+        )
+
+
+def runs_csv(player: Player) -> str:
+    """The CSV of every run kept, the current one (brought up to date) last."""
+    exp = player.sync()
+    return ledger_csv([*exp.ledger.records, exp.record()], exp.start.number)
+
+
+def _boundaries(exp: Experiment) -> None:
+    drawn = {exp.start.number: (exp.nn, exp.settings, "this run")}
+    for r in reversed(exp.ledger.records):
+        if r.nn is not None:
+            drawn[r.number] = (r.nn, r.settings, r.label(exp.settings))
+    numbers = list(drawn)
+    cols = st.columns(2)
+    for side, col in enumerate(cols):
+        key = f"runs.side.{side}"
+        if st.session_state.get(key) not in numbers:
+            st.session_state[key] = numbers[min(side, len(numbers) - 1)]
+        number = col.selectbox(
+            "Run",
+            numbers,
+            format_func=lambda n: f"#{n} · {drawn[n][2]}",
+            key=key,
+            label_visibility="collapsed",
+        )
+        nn, settings, label = drawn[number]
+        picture = boundary_picture(nn, exp.data_of(settings), settings.features)
+        col.caption(escape(f"#{number} · {label}"))
+        col.image(svg_data_uri(picture))
