@@ -33,6 +33,7 @@ def test_a_table_stores_read_only_float64_copies_with_targets_as_a_column():
     assert (len(t), t.classes, t.test) == (4, 2, None)
     assert DataTable(X4, [0, 1, 1, 0], "classification").class_names == ("0", "1")
     assert DataTable(X4, [[0.5]] * 4, "regression").classes is None
+    assert DataTable(X4, [[0.5]] * 4, "regression", []).class_names == ()  # a tuple, as a Dataset's
 
 
 @pytest.mark.parametrize(

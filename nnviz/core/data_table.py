@@ -155,6 +155,8 @@ class DataTable:
             names = check_class_names(names or default_class_names(2))
         elif names:
             raise SpecError("a regression data set has no class names")
+        else:
+            names = ()  # also for an empty list
         check_classes(self.kind, len(names) if self.kind == "classification" else None)
         X, y = _readonly(self.X, "the points"), _readonly(self.y, "the targets")
         if X.ndim != 2 or X.shape[1] != 2:

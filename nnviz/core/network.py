@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import nnfile, nnfile_reader, numpy_code, torch_code
+from .datasets import Dataset
 from .errors import NNFormatError, SpecError
 from .feedforward import FeedForward
 from .init import initialiser, make_rng
@@ -60,6 +61,7 @@ class Network(FeedForward):
         inputs = check_size(inputs, "the number of inputs")
         self.fn = fn
         self.metadata: dict[str, Any] = {}
+        self.dataset: Dataset | None = None  # saved with the model when set (format 2)
         layers = list(layers)
         if len(layers) > MAX_LAYERS:
             raise SpecError(f"a network may have at most {MAX_LAYERS} layers, got {len(layers)}")
@@ -123,8 +125,8 @@ class Network(FeedForward):
     # --- files ---------------------------------------------------------------------------------
 
     def to_bytes(self) -> bytes:
-        """The network as ``.nn`` file bytes (see ``docs/nn-format.md``)."""
-        return nnfile.dumps(nnfile.ModelParts(self.inputs, self.layers, self.metadata))
+        """The network as ``.nn`` file bytes (see ``docs/nn-format.md``), with :attr:`dataset` if set."""
+        return nnfile.dumps(nnfile.ModelParts(self.inputs, self.layers, self.metadata, self.dataset))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Network:
@@ -157,11 +159,11 @@ class Network(FeedForward):
             nn = cls(parts.inputs, parts.layers)
         except SpecError as exc:  # valid layers in a stack that makes no sense (softmax on a hidden layer)
             raise NNFormatError(f"the model file describes an invalid network: {exc}") from None
-        nn.metadata = parts.metadata
+        nn.metadata, nn.dataset = parts.metadata, parts.data
         return nn
 
     def copy(self) -> Network:
-        """An independent copy (weights and metadata)."""
+        """An independent copy (weights and metadata; the dataset, which is never changed, is shared)."""
         twin = Network(self.inputs, [layer.copy() for layer in self.layers])
-        twin.metadata = dict(self.metadata)
+        twin.metadata, twin.dataset = dict(self.metadata), self.dataset
         return twin

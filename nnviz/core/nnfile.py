@@ -1,13 +1,15 @@
 """The ``.nn`` model file: its layout and limits, and writing (specification: ``docs/nn-format.md``).
 
-Layout (format 1)::
+Layout (format 2; format 1 is the same without the data)::
 
     magic b"\\x89NNV\\r\\n\\x1a\\n" | uint32 version | uint32 header length H | H bytes of UTF-8 JSON
-    | parameter arrays, raw little-endian float64, contiguous | uint32 CRC32 of everything before it
+    | arrays, raw little-endian float64, contiguous: the parameters, then the data's points and targets
+    | uint32 CRC32 of everything before it
 
 All integers are little-endian. Activations are stored as a built-in name or as formula text, rebuilt
-through the safe parser of :mod:`nnviz.core.formula`; no code is ever stored or executed. Reading, with
-full validation, is :mod:`nnviz.core.nnfile_reader`'s.
+through the safe parser of :mod:`nnviz.core.formula`; no code is ever stored or executed. A file without a
+dataset is written as format 1, which older readers read too. Reading, with full validation, is
+:mod:`nnviz.core.nnfile_reader`'s.
 """
 
 from __future__ import annotations
@@ -23,15 +25,18 @@ import numpy as np
 
 from .activation_forms import BUILTINS
 from .activations import Activation
-from .errors import FormulaError, NNFormatError
+from .data_table import DataTable, check_box
+from .datasets import CUSTOM, DATASETS, Dataset
+from .errors import FormulaError, NNFormatError, SpecError
 from .formula import formula_text, parse_activation
 from .layer import Layer
 from .version import __version__
 
 #: The first 8 bytes of every ``.nn`` file.
 MAGIC = b"\x89NNV\r\n\x1a\n"
-#: The format version this module writes, and the newest it reads.
-FORMAT_VERSION = 1
+#: The newest format version, which this module writes when a model carries its data (else version 1,
+#: which older readers read too), and the newest it reads.
+FORMAT_VERSION = 2
 #: Most bytes of JSON header, of parameters, and of a whole file.
 MAX_HEADER_BYTES = 4 * 2**20
 MAX_PARAM_BYTES = 64 * 2**20
@@ -45,16 +50,21 @@ DTYPE = "<f8"
 
 
 class ModelParts(NamedTuple):
-    """What a ``.nn`` file holds: the number of inputs, the layers (weights, biases, activations) and
-    the metadata (a JSON object). :class:`~nnviz.core.network.Network` is built from these."""
+    """What a ``.nn`` file holds: the number of inputs, the layers (weights, biases, activations), the
+    metadata (a JSON object) and, optionally, the dataset the model was trained on.
+    :class:`~nnviz.core.network.Network` is built from these."""
 
     inputs: int
     layers: Sequence[Layer]
     metadata: dict[str, Any]
+    data: Dataset | None = None
 
 
 LAYER_KEYS = {"units", "bias", "activation", "weights", "biases"}
 ARRAY_KEYS = {"dtype", "shape", "offset"}
+DATA_KEYS = {"name", "kind", "classes", "box", "points", "train", "X", "y"}
+#: Longest dataset name in a file.
+MAX_DATA_NAME = 64
 _METADATA_TYPES = {
     "epoch": (int,), "loss_history": (list,), "dataset": (str, type(None)), "created": (str,),
     "nnviz_version": (str,), "training": (dict,),
@@ -139,14 +149,53 @@ def check_metadata(metadata: Any) -> dict[str, Any]:
     return metadata
 
 
+def check_data_name(name: str, kind: str, classes: int | None) -> None:
+    """A dataset's name is a built-in's of this kind and class count, or :data:`~nnviz.core.datasets.CUSTOM`
+    (checked on writing and reading)."""
+    if name == CUSTOM:
+        return
+    info = DATASETS.get(name)
+    if info is None:
+        raise NNFormatError(
+            f"the data's name {name[:MAX_DATA_NAME]!r} is not a built-in dataset (written by a newer nnviz?) "
+            f"nor {CUSTOM!r}"
+        )
+    if (info.kind, info.classes) != (kind, classes):
+        made = f"{info.classes} classes" if info.classes else "regression targets"
+        got = f"{classes} classes" if classes else "regression targets"
+        raise NNFormatError(f"the data is named {name!r}, a built-in dataset of {made}, but holds {got}")
+
+
+def _data_entry(data: Dataset, offset: int) -> tuple[dict[str, Any], list[bytes]]:
+    """The header's ``data`` object for a dataset whose arrays start at ``offset``, and the arrays' bytes."""
+    try:
+        table = DataTable.of(data)
+        box = check_box(data.box)
+    except SpecError as exc:
+        raise NNFormatError(f"the data cannot be saved: {exc}") from None
+    name = data.name if isinstance(data.name, str) else repr(data.name)
+    check_data_name(name, table.kind, table.classes)
+    n = len(table)
+    entry = {
+        "name": name, "kind": table.kind, "classes": list(table.class_names), "box": list(box),
+        "points": n, "train": len(data.X_train),
+        "X": {"dtype": DTYPE, "shape": [n, 2], "offset": offset},
+        "y": {"dtype": DTYPE, "shape": [n, 1], "offset": offset + 16 * n},
+    }  # fmt: skip
+    return entry, [np.ascontiguousarray(a, dtype=DTYPE).tobytes() for a in (table.X, table.y)]
+
+
 def dumps(model: ModelParts) -> bytes:
-    """A model as ``.nn`` bytes.
+    """A model as ``.nn`` bytes: format 2 when it carries a dataset (``model.data``), else format 1.
 
     Raises
     ------
     NNFormatError
         If an activation cannot be written as text (a NumPy ``(f, df)`` pair), a weight is not finite,
-        the metadata is not JSON-representable, or the network exceeds the format's limits.
+        the metadata is not JSON-representable, the dataset is past the limits of a
+        :class:`~nnviz.core.data_table.DataTable` (10 000 points, 6 classes, finite values, ...) or has a
+        name that is neither a built-in dataset's (of its kind and class count) nor ``"custom"``, or the
+        network exceeds the format's limits.
     """
     layers, blobs, offset = [], [], 0
     for i, layer in enumerate(model.layers, 1):
@@ -169,20 +218,26 @@ def dumps(model: ModelParts) -> bytes:
             blobs.append(blob)
             offset += len(blob)
         layers.append(entry)
+    header: dict[str, Any] = {"inputs": model.inputs, "layers": layers}
+    if model.data is not None:
+        header["data"], data_blobs = _data_entry(model.data, offset)
+        blobs += data_blobs
+        offset += sum(map(len, data_blobs))
     if offset > MAX_PARAM_BYTES:
         raise NNFormatError(
-            f"the network has {offset} bytes of parameters; a model file holds at most {MAX_PARAM_BYTES}"
+            f"the network and its data take {offset} bytes of arrays; a model file holds at most "
+            f"{MAX_PARAM_BYTES}"
         )
     metadata = _plain(dict(model.metadata))
     metadata.setdefault("created", datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"))
     metadata.setdefault("nnviz_version", __version__)
-    check_metadata(metadata)
-    header = {"inputs": model.inputs, "layers": layers, "metadata": metadata}
+    header["metadata"] = check_metadata(metadata)
     text = json.dumps(header, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
     text += b" " * (-(PREAMBLE.size + len(text)) % 8)  # parameters start 8-byte aligned
     if len(text) > MAX_HEADER_BYTES:
         raise NNFormatError(
             f"the header would take {len(text)} bytes; at most {MAX_HEADER_BYTES} (trim the metadata)"
         )
-    body = b"".join([PREAMBLE.pack(MAGIC, FORMAT_VERSION, len(text)), text, *blobs])
+    version = FORMAT_VERSION if model.data is not None else 1
+    body = b"".join([PREAMBLE.pack(MAGIC, version, len(text)), text, *blobs])
     return body + CRC.pack(zlib.crc32(body))

@@ -12,23 +12,27 @@ import json
 import os
 import struct
 import zlib
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .activation_forms import BUILTINS
-from .errors import FormulaError, NNFormatError, NNVizError
+from .bounded_read import read_bounded
+from .data_table import MAX_POINTS, DataTable, check_box, check_class_names
+from .datasets import MAX_CLASSES, Dataset
+from .errors import FormulaError, NNFormatError, NNVizError, SpecError
 from .formula import parse_activation, parse_activations
 from .formula_syntax import MAX_LENGTH as MAX_FORMULA_LENGTH
 from .layer import MAX_LAYERS, MAX_UNITS, Layer
 from .nnfile import (
     ARRAY_KEYS,
     CRC,
+    DATA_KEYS,
     DTYPE,
     FORMAT_VERSION,
     LAYER_KEYS,
     MAGIC,
+    MAX_DATA_NAME,
     MAX_FILE_BYTES,
     MAX_FORMULAS,
     MAX_HEADER_BYTES,
@@ -36,9 +40,13 @@ from .nnfile import (
     MAX_PARAM_BYTES,
     PREAMBLE,
     ModelParts,
+    check_data_name,
     check_metadata,
     json_type,
 )
+
+#: How the data's arrays are called in messages.
+POINTS, TARGETS = "the data's points (X)", "the data's targets (y)"
 
 # --- reading: what is this file? -----------------------------------------------------------------
 
@@ -154,14 +162,16 @@ def _int(value: Any, where: str, low: int, high: int) -> int:
     return value
 
 
-def _array(desc: Any, where: str, shape: tuple[int, ...], offset: int) -> int:
-    """Validate an array description; return its size in bytes."""
+def _array(desc: Any, where: str, shape: tuple[int, ...], offset: int, basis: str = "the layer sizes") -> int:
+    """Validate an array description (``basis`` is what fixes its shape); return its size in bytes."""
     _fields(desc, where, ARRAY_KEYS)
     if desc["dtype"] != DTYPE or type(desc["dtype"]) is not str:
-        raise NNFormatError(f"{where} have dtype {desc['dtype']!r}; format 1 stores only {DTYPE!r} (float64)")
+        raise NNFormatError(
+            f"{where} have dtype {desc['dtype']!r}; a .nn file stores only {DTYPE!r} (float64)"
+        )
     got = desc["shape"]
     if type(got) is not list or any(type(n) is not int for n in got) or tuple(got) != shape:
-        raise NNFormatError(f"{where} have shape {got!r}; the layer sizes require {list(shape)}")
+        raise NNFormatError(f"{where} have shape {got!r}; {basis} require {list(shape)}")
     if type(desc["offset"]) is not int or desc["offset"] != offset:
         raise NNFormatError(
             f"{where} start at byte {desc['offset']!r} of the parameters, but must start at {offset} "
@@ -170,13 +180,16 @@ def _array(desc: Any, where: str, shape: tuple[int, ...], offset: int) -> int:
     return 8 * int(np.prod(shape))
 
 
-def _plan(header: dict[str, Any]) -> tuple[int, list[dict], list[tuple[str, tuple, int]], dict]:
-    """Check the header against the format.
+def _plan(
+    header: dict[str, Any], version: int
+) -> tuple[int, list[dict], list[tuple[str, tuple, int]], dict, dict | None]:
+    """Check the header of a file of format ``version`` against the format.
 
     Returns the inputs, the layers, the arrays' ``(name, shape, offset)`` followed by ``("", (), total)``,
-    and the metadata.
+    the metadata, and the ``data`` object (None if there is none).
     """
-    _fields(header, "the header", {"inputs", "layers"}, frozenset({"metadata"}))
+    optional = frozenset({"metadata", "data"} if version >= 2 else {"metadata"})
+    _fields(header, "the header", {"inputs", "layers"}, optional)
     inputs = _int(header["inputs"], "the number of inputs", 1, MAX_UNITS)
     layers = header["layers"]
     if type(layers) is not list or not 1 <= len(layers) <= MAX_LAYERS:
@@ -218,8 +231,44 @@ def _plan(header: dict[str, Any]) -> tuple[int, list[dict], list[tuple[str, tupl
         n_in = units
     if len(formulas) > MAX_FORMULAS:
         raise NNFormatError(f"the file uses {len(formulas)} different formulas; at most {MAX_FORMULAS}")
+    if "data" in header:
+        for key, where, shape, basis in _data_plan(header["data"]):
+            size = _array(header["data"][key], where, shape, offset, basis)
+            arrays.append((where, shape, offset))
+            offset += size
+            if offset > MAX_PARAM_BYTES:
+                raise NNFormatError(f"the arrays exceed {MAX_PARAM_BYTES} bytes (at {where})")
     metadata = check_metadata(header.get("metadata", {}))
-    return inputs, layers, arrays + [("", (), offset)], metadata
+    return inputs, layers, arrays + [("", (), offset)], metadata, header.get("data")
+
+
+def _data_plan(data: Any) -> list[tuple[str, str, tuple[int, int], str]]:
+    """Check the ``data`` object but its arrays' descriptions; return their keys, names, shapes and what
+    fixes the shapes."""
+    _fields(data, "the data", DATA_KEYS)
+    for key in ("name", "kind"):
+        if type(data[key]) is not str:
+            raise NNFormatError(f"the data's {key} must be a string, not {json_type(data[key])}")
+    if len(data["name"]) > MAX_DATA_NAME:
+        raise NNFormatError(f"the data's name is longer than {MAX_DATA_NAME} characters")
+    kind, names = data["kind"], data["classes"]
+    if kind not in ("classification", "regression"):
+        raise NNFormatError(f"the data's kind is {kind[:40]!r}; it must be 'classification' or 'regression'")
+    if type(names) is not list:
+        raise NNFormatError(f"the data's classes must be a list of names, not {json_type(names)}")
+    low, high = (2, MAX_CLASSES) if kind == "classification" else (0, 0)
+    if not low <= len(names) <= high:
+        raise NNFormatError(f"the data lists {len(names)} classes; {kind} data has {low} to {high}")
+    for key, check in (("classes", check_class_names), ("box", check_box)):
+        try:
+            check(data[key])
+        except SpecError as exc:
+            raise NNFormatError(f"the data's {key}: {exc}") from None
+    check_data_name(data["name"], kind, len(names) or None)
+    points = _int(data["points"], "the data's number of points", 0, MAX_POINTS)
+    _int(data["train"], "the data's number of training points", 0, points)
+    basis = f"its {points} points"
+    return [("X", POINTS, (points, 2), basis), ("y", TARGETS, (points, 1), basis)]
 
 
 # --- reading: all together ------------------------------------------------------------------------
@@ -231,8 +280,8 @@ def loads(data: bytes | bytearray | memoryview) -> ModelParts:
     Raises
     ------
     NNFormatError
-        For anything that is not a valid, intact format-1 file within the limits; the message says what
-        is wrong and where. Never runs code from the file.
+        For anything that is not a valid, intact file of format 1 or 2 within the limits; the message says
+        what is wrong and where. Never runs code from the file.
     """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise NNFormatError(f"model data must be bytes, not {type(data).__name__}")
@@ -249,7 +298,7 @@ def loads(data: bytes | bytearray | memoryview) -> ModelParts:
     _, version, header_len = PREAMBLE.unpack_from(data)
     if version > FORMAT_VERSION:
         raise NNFormatError(
-            f"written by a newer nnviz (format {version}); this nnviz reads format {FORMAT_VERSION}"
+            f"written by a newer nnviz (format {version}); this nnviz reads formats 1 to {FORMAT_VERSION}"
         )
     if version < 1:
         raise NNFormatError(f"unknown format version {version}; the file is damaged")
@@ -263,7 +312,8 @@ def loads(data: bytes | bytearray | memoryview) -> ModelParts:
         data[:-4]
     )
     try:
-        inputs, layers, arrays, metadata = _plan(_parse_header(data[PREAMBLE.size : start]))
+        header = _parse_header(data[PREAMBLE.size : start])
+        inputs, layers, arrays, metadata, data_header = _plan(header, version)
     except NNFormatError as exc:
         if crc_ok:
             raise
@@ -291,7 +341,18 @@ def loads(data: bytes | bytearray | memoryview) -> ModelParts:
         if not np.all(np.isfinite(array)):
             raise NNFormatError(f"{name} contain NaN or infinite values")
         values[name] = array.reshape(shape)  # a read-only view: Layer copies it to native float64
-    return _build(inputs, layers, values, metadata)
+    dataset = None if data_header is None else _build_data(data_header, values)
+    return _build(inputs, layers, values, metadata)._replace(data=dataset)
+
+
+def _build_data(data: dict[str, Any], values: dict[str, np.ndarray]) -> Dataset:
+    """The dataset from the checked ``data`` object and its arrays; labels and sizes checked here."""
+    test = np.arange(data["points"]) >= data["train"]  # the training points come first
+    try:
+        table = DataTable(values[POINTS], values[TARGETS], data["kind"], data["classes"], test)
+    except SpecError as exc:
+        raise NNFormatError(f"the data is invalid: {exc}") from None
+    return table.split(name=data["name"], box=tuple(data["box"]))
 
 
 def _build(inputs: int, layers: list[dict], values: dict[str, np.ndarray], metadata: dict) -> ModelParts:
@@ -325,17 +386,8 @@ def load_path(path: str | os.PathLike[str]) -> ModelParts:
     OSError
         If the file cannot be opened or read.
     """
-    with open(Path(path), "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        if size > MAX_FILE_BYTES:
-            raise NNFormatError(
-                f"{Path(path).name} has {size} bytes; an nnviz model file has at most {MAX_FILE_BYTES}"
-            )
-        chunks, total = [], 0
-        while total <= MAX_FILE_BYTES:  # in chunks: pipes and /proc files report size 0
-            chunk = fh.read(min(2**20, MAX_FILE_BYTES + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-    return loads(b"".join(chunks))
+
+    def too_big(name: str, size: int) -> NNFormatError:
+        return NNFormatError(f"{name} has {size} bytes; an nnviz model file has at most {MAX_FILE_BYTES}")
+
+    return loads(read_bounded(path, MAX_FILE_BYTES, too_big))
