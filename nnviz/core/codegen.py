@@ -137,6 +137,32 @@ def fold_constants(expr: sp.Basic) -> sp.Basic:
     return expr.func(*(fold_constants(arg) for arg in expr.args))
 
 
+def expression_code(
+    expr: sp.Expr,
+    number: int,
+    printer: sp.printing.printer.Printer,
+    language: str,
+    names: Iterable[str],
+    keywords: Iterable[str] = (),
+    fold: bool = False,
+) -> str:
+    """Code of a formula in ``x``: checked (:func:`check_expression`), printed by ``printer`` (constants
+    folded first when ``fold``), and the code checked to use only ``names`` (:func:`check_code`).
+
+    ``number`` is the layer's (from 1) and ``language`` the code's ("NumPy", "torch"), for messages.
+    """
+    check_expression(expr, number)
+    try:
+        code = printer.doprint(fold_constants(expr) if fold else expr)
+    except ExportError:
+        raise
+    except Exception as exc:  # SymPy's printer refused a part of it
+        raise ExportError(
+            f"layer {number}'s activation cannot be printed as {language} code: {exc}"
+        ) from None
+    return check_code(code, names, keywords=keywords)
+
+
 def number_list(values: np.ndarray) -> str:
     """A (nested) list literal of float64 values that reads back exactly (``repr`` round-trips)."""
     if values.ndim == 1:

@@ -17,7 +17,6 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 from . import codegen
-from .errors import ExportError
 
 #: The stable NumPy code of each built-in, as the engine runs it (``nnviz.core.activations``).
 BUILTIN_CODE = {
@@ -128,12 +127,7 @@ class _Printer(NumPyPrinter):
 
 def expression_code(expr: sp.Expr, number: int) -> str:
     """NumPy code of a formula in ``x``, checked; ``number`` is its layer's, for messages."""
-    codegen.check_expression(expr, number)
-    try:
-        code = _Printer().doprint(expr)
-    except Exception as exc:  # SymPy's printer refused a part of it
-        raise ExportError(f"layer {number}'s activation cannot be printed as NumPy code: {exc}") from None
-    return codegen.check_code(code, NUMPY_NAMES, keywords=("default",))
+    return codegen.expression_code(expr, number, _Printer(), "NumPy", NUMPY_NAMES, keywords=("default",))
 
 
 def numpy_code(network) -> str:

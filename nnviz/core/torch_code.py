@@ -19,7 +19,6 @@ import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from . import codegen
-from .errors import ExportError
 
 #: Each built-in in torch operations.
 BUILTIN_CODE = {
@@ -150,14 +149,9 @@ for _name in (*_UNARY, *_CALLS):
 
 def expression_code(expr: sp.Expr, number: int) -> str:
     """Torch code of a formula in ``x``, checked; ``number`` is its layer's, for messages."""
-    codegen.check_expression(expr, number)
-    try:
-        code = _Printer().doprint(codegen.fold_constants(expr))
-    except ExportError:
-        raise
-    except Exception as exc:  # SymPy's printer refused a part of it
-        raise ExportError(f"layer {number}'s activation cannot be printed as torch code: {exc}") from None
-    return codegen.check_code(code, TORCH_NAMES, keywords=("dtype",))
+    return codegen.expression_code(
+        expr, number, _Printer(), "torch", TORCH_NAMES, keywords=("dtype",), fold=True
+    )
 
 
 def torch_code(network) -> str:
