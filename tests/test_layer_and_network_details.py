@@ -1,0 +1,53 @@
+"""Details of the network classes (FeedForward, Network, Layer) the other test files leave open."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnviz.core import Network
+
+
+def test_calling_a_network_on_float32_inputs_computes_in_float64():
+    nn = Network(2, [(3, True, "tanh"), (1, True, "sigmoid")], seed=0)
+    x = np.array([0.1, 0.7], dtype=np.float32)
+    out = nn(x)
+    assert out.dtype == np.float64 and out.shape == (1, 1)
+    np.testing.assert_array_equal(out, nn.predict(x.astype(np.float64).reshape(1, 2)).T)
+    assert out[0, 0] != nn.predict(x.reshape(1, 2))[0, 0]  # float32 arithmetic would round differently
+
+
+def test_targets_are_float64_columns_whatever_they_were_given_as():
+    nn = Network(2, [(1, True, "sigmoid")], seed=0)
+    for given in ([0, 1, 1], np.array([0, 1, 1], dtype=np.int8), np.array([0.0, 1.0, 1.0], dtype=np.float32)):
+        Y = nn.as_targets(given)
+        assert Y.dtype == np.float64 and Y.shape == (3, 1)
+        np.testing.assert_array_equal(Y[:, 0], [0.0, 1.0, 1.0])
+
+
+def test_inputs_given_as_whole_numbers_become_float64_and_float_arrays_are_kept():
+    nn = Network(2, [(1, True, "sigmoid")], seed=0)
+    for given in (
+        [[1, 2], [3, 4]],
+        np.array([[1, 2], [3, 4]], dtype=np.int32),
+        [[True, False], [False, True]],
+    ):
+        X = nn.as_batch(given)
+        assert X.dtype == np.float64 and X.shape == (2, 2)
+    single = np.array([0.5, 0.25], dtype=np.float32)
+    assert nn.as_batch(single).dtype == np.float32 and nn.as_batch(single).shape == (1, 2)
+    floats = np.ones((3, 2))
+    assert nn.as_batch(floats) is floats
+
+
+def test_a_feed_forward_stack_says_what_is_wrong_with_it():
+    from nnviz.core.errors import SpecError
+    from nnviz.core.feedforward import FeedForward
+
+    layer = Network(2, [(1, True, "linear")], seed=0).layers[0]
+    with pytest.raises(SpecError, match=r"^the number of inputs must be between 1 and \d+ units, got 0$"):
+        FeedForward(0, [layer])
+    with pytest.raises(SpecError, match=r"^a network needs at least one layer$"):
+        FeedForward(2, [])
+    with pytest.raises(SpecError, match=r"^layer 0 expects 2 inputs but receives 3$"):
+        FeedForward(3, [layer])
