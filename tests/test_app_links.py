@@ -20,6 +20,7 @@ from nnviz.playground.experiment import Experiment
 from nnviz.playground.links import PARAM, link_payload
 from nnviz.playground.presets import PRESETS
 from nnviz.playground.settings import CUSTOM, LayerSettings, Settings, widget_key
+from nnviz.user_text import escape
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 #: A set-up a teacher might share: a formula, shuffled mini-batches, Adam, a weight seed of its own.
@@ -198,7 +199,14 @@ def test_two_runs_boundaries_side_by_side_and_the_csv():
     at = trained_runs(opened())
     at.toggle(key="runs.compare").set_value(True).run()
     assert not at.exception
-    assert at.selectbox(key="runs.side.0").value != at.selectbox(key="runs.side.1").value
+    sides = [at.selectbox(key=f"runs.side.{side}").value for side in (0, 1)]
+    assert sides == [3, 2]  # this run, and the newest earlier one
+    pictures = [str(img.proto) for img in at.get("image")]
+    assert len(pictures) == 2 and all("data:image/svg+xml" in p for p in pictures)
+    assert pictures[0] != pictures[1]  # the initial weights, and after 2 epochs at lr 0.3
+    at.selectbox(key="runs.side.1").set_value(1).run()
+    shown = [escape("#3 · this run"), escape("#1 · learning rate 0.03")]  # the captions over the pictures
+    assert [c.value for c in at.caption if c.value in shown] == shown
     (download,) = [d for d in at.get("download_button") if d.key == "runs.csv"]
     assert download.proto.label == "Download the runs (.csv)"
     rows = list(csv.DictReader(io.StringIO(view.runs_csv(at.session_state["playground"]))))

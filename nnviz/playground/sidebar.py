@@ -9,6 +9,7 @@ sets everything at once and may hide controls (a lesson's link); :func:`share` m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -70,6 +71,20 @@ def write_widgets(settings: Settings) -> None:
     st.session_state.update(to_widgets(settings))
 
 
+def change_settings(player: Player, change: Callable[[], object], refused: str) -> bool:
+    """Make ``change`` (it applies settings, or raises :class:`SettingsError` changing nothing) while the
+    player holds training, then show the experiment's settings in the widgets; False, with the notice
+    ``"<refused>: <why>"``, when it is refused."""
+    try:
+        with player.changing():
+            change()
+    except SettingsError as exc:
+        player.experiment.notice = f"{refused}: {exc}"
+        return False
+    write_widgets(player.experiment.settings)
+    return True
+
+
 def take_sent_activation(player: Player) -> None:
     """Apply an activation sent by the activation lab (``st.session_state["send_activation"]``)."""
     text = st.session_state.pop("send_activation", None)
@@ -87,14 +102,9 @@ def take_sent_activation(player: Player) -> None:
         for h in hidden
     )
     settings = replace(exp.settings, hidden=hidden)
-    try:
-        with player.changing():
-            exp.apply(settings, rebuild=True)
-    except SettingsError as exc:
-        exp.notice = f"Could not use the activation {text!r}: {exc}"
-        return
-    write_widgets(settings)
-    exp.notice = f"Hidden layers now use {text}."
+    refused = f"Could not use the activation {text!r}"
+    if change_settings(player, partial(exp.apply, settings, rebuild=True), refused):
+        exp.notice = f"Hidden layers now use {text}."
 
 
 def take_preset_from_url(player: Player) -> None:

@@ -23,18 +23,18 @@ import streamlit as st
 
 from nnviz.core.datasets import FEATURES
 from nnviz.core.errors import NNVizError
-from nnviz.core.grid import decision_grid
 from nnviz.drawing.figures import boundary_png as boundary_figure_png
 from nnviz.drawing.svg import svg_data_uri
 from nnviz.export import onnx_bytes
 from nnviz.playground import frames, live, session
+from nnviz.playground.classes import boundary_grid, boundary_view
 from nnviz.playground.experiment import Experiment
-from nnviz.playground.frames import MAX_OVERLAYS, layer_labels, neuron_choices, output_range
+from nnviz.playground.frames import MAX_OVERLAYS, layer_labels, neuron_choices
 from nnviz.playground.ledger import boundary_picture, ledger_csv, summary_rows
 from nnviz.playground.links import keep_hidden
 from nnviz.playground.player import Player
-from nnviz.playground.settings import FIELDS, SettingsError, describe
-from nnviz.playground.sidebar import field_widget, write_widgets
+from nnviz.playground.settings import FIELDS, describe
+from nnviz.playground.sidebar import change_settings, field_widget, write_widgets
 from nnviz.user_text import error_text, escape
 
 #: Seconds between frames of the fallback (a fragment rerun) while playing.
@@ -230,18 +230,9 @@ def _on_upload() -> None:
 def boundary_png(exp: Experiment, show_test: bool, discretize: bool) -> bytes:
     """The downloadable boundary picture (Matplotlib), made when the button is clicked."""
     with exp.lock:
-        d = exp.dataset
-        grid = decision_grid(exp.nn, d.box, 300, exp.features)
+        grid = boundary_grid(exp.nn, exp.dataset.box, 300, exp.features)
         title = f"{describe(exp.settings)} · epoch {exp.epoch}"
-    return boundary_figure_png(
-        grid,
-        d.box,
-        *output_range(exp),
-        train=(d.X_train, d.y_train),
-        test=(d.X_test, d.y_test) if show_test else None,
-        discretize=discretize,
-        title=title,
-    )
+    return boundary_figure_png(grid, boundary_view(exp.dataset, test=show_test, discretize=discretize), title)
 
 
 def files(player: Player, options: dict[str, Any]) -> None:
@@ -344,14 +335,9 @@ def _same_start() -> None:
         name: st.session_state[f"same.{name}"] for name in SAME_START if f"same.{name}" in st.session_state
     }
     settings = keep_hidden(replace(exp.settings, **values), exp.settings, session.lesson_hidden())
-    try:
-        with player.changing():
-            exp.same_start(settings)
-    except SettingsError as exc:
-        exp.notice = f"Could not start again: {exc}"
-        return
-    write_widgets(settings)
-    exp.notice = f"Run #{exp.start.number} starts from the same weights and data as run #{exp.start.same_as}."
+    if change_settings(player, partial(exp.same_start, settings), "Could not start again"):
+        start = exp.start
+        exp.notice = f"Run #{start.number} starts from the same weights and data as run #{start.same_as}."
 
 
 def _same_start_form(exp: Experiment) -> None:
@@ -410,7 +396,7 @@ def runs_csv(player: Player) -> str:
 
 
 def _boundaries(exp: Experiment) -> None:
-    drawn = {exp.start.number: (exp.nn, exp.settings, "this run")}
+    drawn = {exp.start.number: (exp.nn, exp.settings, f"#{exp.start.number} · this run")}
     for r in reversed(exp.ledger.records):
         if r.nn is not None:
             drawn[r.number] = (r.nn, r.settings, r.label(exp.settings))
@@ -423,11 +409,11 @@ def _boundaries(exp: Experiment) -> None:
         number = col.selectbox(
             "Run",
             numbers,
-            format_func=lambda n: f"#{n} · {drawn[n][2]}",
+            format_func=lambda n: drawn[n][2],
             key=key,
             label_visibility="collapsed",
         )
         nn, settings, label = drawn[number]
         picture = boundary_picture(nn, exp.data_of(settings), settings.features)
-        col.caption(escape(f"#{number} · {label}"))
+        col.caption(escape(label))
         col.image(svg_data_uri(picture))
