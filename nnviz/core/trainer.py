@@ -9,63 +9,9 @@ import numpy as np
 
 from .errors import DivergedError, SpecError
 from .feedforward import FeedForward
-from .layer import Layer
 from .losses import loss_for
 from .optimizers import SGD, make_optimizer
-
-
-def _shapes(layers: list[Layer]) -> tuple[tuple[int, int, bool], ...]:
-    """Each layer's ``(n_out, n_in, has_bias)``: the layout of its parameters."""
-    return tuple((*layer.weights.shape, layer.bias is not None) for layer in layers)
-
-
-def _unpack(flat: np.ndarray, shapes: tuple) -> list[tuple[np.ndarray, np.ndarray | None]]:
-    """Views of ``flat`` as each layer's ``(weights, bias)`` (bias None without one), in order."""
-    views, start = [], 0
-    for n_out, n_in, has_bias in shapes:
-        w = flat[start : start + n_out * n_in].reshape(n_out, n_in)
-        start += n_out * n_in
-        b = flat[start : start + n_out] if has_bias else None
-        start += n_out if has_bias else 0
-        views.append((w, b))
-    return views
-
-
-class _Packed:
-    """A working copy of a network's parameters in one flat array, and a gradient array alike.
-
-    The fused SGD loop trains this copy: a step writes each layer's gradient into its views of
-    :attr:`grad`, then ``grad *= lr; flat -= grad`` updates every parameter with two NumPy calls
-    instead of two per array. That is ``SGD.update``'s element-wise ``p -= lr * g``, bit for bit.
-
-    Parameters
-    ----------
-    layers : list of Layer
-        Give the shapes; :meth:`load` copies the values in, :meth:`store` copies them back.
-
-    Attributes
-    ----------
-    layers : list of (w, b, gw, gb)
-        Per layer, its weights and bias as views of :attr:`flat` and its gradients as views of
-        :attr:`grad`, C-contiguous (bias views are None for a layer without bias).
-    """
-
-    def __init__(self, layers: list[Layer]) -> None:
-        self.shapes = _shapes(layers)
-        size = sum(n_out * (n_in + has_bias) for n_out, n_in, has_bias in self.shapes)
-        self.flat, self.grad = np.empty(size), np.empty(size)
-        params, grads = _unpack(self.flat, self.shapes), _unpack(self.grad, self.shapes)
-        self.layers = [(w, b, gw, gb) for (w, b), (gw, gb) in zip(params, grads)]
-        self._params = [p for pair in params for p in pair if p is not None]  # Network.parameters() order
-
-    def load(self, params: list[np.ndarray]) -> None:
-        """Copy ``params`` (in :meth:`Network.parameters` order) in."""
-        np.concatenate([p.ravel() for p in params], out=self.flat)
-
-    def store(self, params: list[np.ndarray]) -> None:
-        """Copy the trained values back into ``params``, in place."""
-        for p, mine in zip(params, self._params):
-            p[...] = mine
+from .work_arrays import PackedParams, WholeSetArrays, layer_shapes
 
 
 class Trainer:
@@ -137,8 +83,10 @@ class Trainer:
         self._position = 0
         self._params = nn.parameters()
         self._snapshot: list[np.ndarray] | None = None
-        self._work: _Packed | None = None  # the fused loop's buffers, kept between epochs
+        self._work: PackedParams | None = None  # the fused loop's buffers, kept between epochs
         self._batches: tuple | None = None  # the unshuffled batches, kept between epochs
+        self._kept: tuple | None = None  # the last recorded loss's forward pass (see _kept_forward)
+        self._buffers: WholeSetArrays | None = None
 
     @property
     def epochs_done(self) -> int:
@@ -194,7 +142,9 @@ class Trainer:
             All parameters in one array (the fused loop's copy): then one sum checks them all.
         """
         with np.errstate(over="ignore", invalid="ignore"):  # non-finite values are checked just below
-            z, a = self.nn.forward(self.X)[-1]
+            buffers = self._whole_set_buffers() if packed is not None else None
+            cache = self.nn.forward(self.X, None if buffers is None else buffers.forward)
+            z, a = cache[-1]
             value = self.loss.value(a, self.Y, z, self.nn.layers[-1].activation)
             # A sum is NaN or infinite if any term is (or if it overflows: a divergence just as well).
             arrays = self._params if packed is None else (packed,)
@@ -203,6 +153,34 @@ class Trainer:
             self._diverged()
         self.history.append(value)
         self._snapshot = None
+        if packed is not None and self.batch_size == len(self.X) and not self.shuffle:
+            self._kept = (self.X, self._activations(), packed.copy(), cache)
+
+    def _whole_set_buffers(self) -> WholeSetArrays | None:
+        """The fused loop's :class:`WholeSetArrays` for the whole training set (None if it is too large)."""
+        layers, n = self.nn.layers, len(self.X)
+        if self._buffers is None or self._buffers.key != (n, layer_shapes(layers)):
+            self._buffers = WholeSetArrays(layers, n) if WholeSetArrays.fit(layers, n) else None
+        return self._buffers
+
+    def _activations(self) -> tuple:
+        return tuple(layer.activation for layer in self.nn.layers)
+
+    def _kept_forward(self, work: PackedParams) -> list | None:
+        """The forward pass of the last recorded loss, if it is this full-batch epoch's forward pass.
+
+        In full-batch training without shuffling, the loss recorded after an epoch is computed on the
+        very batch, with the very parameters, that the next epoch's step starts from: the same
+        operations (``np.dot`` of the same arrays, the same activations) give the same bits, so that
+        step takes them instead of computing them again (a third of a full-batch epoch). Only if nothing
+        changed in between: the data, the activations and every parameter (compared to a copy).
+        """
+        kept, self._kept = self._kept, None
+        if kept is None or self.batch_size != len(self.X) or self.shuffle:
+            return None
+        X, activations, flat, cache = kept
+        same = X is self.X and activations == self._activations() and np.array_equal(flat, work.flat)
+        return cache if same else None
 
     def _diverged(self) -> None:
         if self._snapshot is not None:
@@ -247,28 +225,28 @@ class Trainer:
             batches.append((Xb, self.Y[part], ones[: len(Xb)] if len(Xb) > 1 else None))
         return batches
 
-    def _packed(self) -> _Packed:
+    def _packed(self) -> PackedParams:
         """The fused loop's working copy of the parameters (as at the start of the epoch)."""
         layers = self.nn.layers
-        if self._work is None or self._work.shapes != _shapes(layers):
-            self._work = _Packed(layers)
+        if self._work is None or self._work.shapes != layer_shapes(layers):
+            self._work = PackedParams(layers)
         self._work.load(self._params)
         return self._work
 
-    def _fused_layers(self, work: _Packed) -> tuple[list[tuple], list[tuple]]:
+    def _fused_layers(self, work: PackedParams) -> tuple[list[tuple], list[tuple]]:
         """What the fused loop needs of each layer, resolved once per epoch.
 
         Returns
         -------
         forward : list of (W.T, b, f)
             In order, with views of the packed parameters.
-        backward : list of (k, W, gW, gb, derivative)
-            Output layer first; ``derivative`` is that of the layer below (None for the first).
+        backward : list of (k, W, gW, gb, derivative, derivative_into)
+            Output layer first; the derivatives are those of the layer below (None for the first).
         """
         acts = [layer.activation for layer in self.nn.layers]
         forward = [(w.T, b, act.f) for (w, b, _, _), act in zip(work.layers, acts)]
         backward = [
-            (k, w, gw, gb, acts[k - 1].derivative if k else None)
+            (k, w, gw, gb, *((acts[k - 1].derivative, acts[k - 1].derivative_into) if k else (None, None)))
             for k, (w, _, gw, gb) in enumerate(work.layers)
         ]
         backward.reverse()
@@ -279,7 +257,7 @@ class Trainer:
 
         Exactly the operations of :meth:`Network.backprop` then ``SGD.update`` (the results are
         bit-identical; tests check it), without building the gradient list and updating all
-        parameters with two NumPy calls (see :class:`_Packed`): at playground sizes a step's cost is
+        parameters with two NumPy calls (see :class:`PackedParams`): at playground sizes a step's cost is
         the number of NumPy calls, not the arithmetic. Added for the app's play loop.
 
         With batches of one sample the output delta is the loss's ``sample_delta`` (``delta`` only
@@ -291,17 +269,23 @@ class Trainer:
         output_delta = loss.sample_delta if self.batch_size == 1 else loss.delta
         dot, add, multiply, subtract = np.dot, np.add, np.multiply, np.subtract
         flat, grad, lr = work.flat, work.grad, self.optimizer.lr
+        kept = self._kept_forward(work)
+        buffers = self._whole_set_buffers() if self.batch_size == len(self.X) else None
         for a, yb, ones in self._epoch_batches():
             inputs, zs = [a], []
-            for wt, b, f in forward:  # as Network.forward
-                z = dot(a, wt)
-                if b is not None:
-                    add(z, b, z)
-                a = f(z)
-                zs.append(z)
-                inputs.append(a)
+            if kept is not None:  # the full batch's forward pass, already computed (bit for bit)
+                zs, inputs = [z for z, _ in kept], inputs + [a for _, a in kept]
+                z, a = kept[-1]
+            else:
+                for wt, b, f in forward:  # as Network.forward
+                    z = dot(a, wt)
+                    if b is not None:
+                        add(z, b, z)
+                    a = f(z)
+                    zs.append(z)
+                    inputs.append(a)
             delta = output_delta(a, yb, z, out_act)
-            for k, w, gw, gb, derivative in backward:  # as Network.backprop
+            for k, w, gw, gb, derivative, derivative_into in backward:  # as Network.backprop
                 if gb is None:
                     pass
                 elif ones is None:
@@ -309,10 +293,16 @@ class Trainer:
                 else:
                     dot(ones, delta, gb)
                 dot(delta.T, inputs[k], gw)
-                if derivative is not None:
+                if derivative is None:
+                    pass
+                elif buffers is None:
                     below = dot(delta, w)
                     delta = multiply(below, derivative(zs[k - 1], inputs[k]), below)
-            multiply(grad, lr, grad)  # SGD.update for all parameters at once (see _Packed)
+                else:  # the same operations into the kept arrays
+                    below = dot(delta, w, buffers.below[k])
+                    slope = derivative_into(zs[k - 1], inputs[k], buffers.slope[k])
+                    delta = multiply(below, slope, below)
+            multiply(grad, lr, grad)  # SGD.update for all parameters at once (see PackedParams)
             subtract(flat, grad, flat)
         work.store(self._params)
 
