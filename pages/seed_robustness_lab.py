@@ -10,7 +10,7 @@ import streamlit as st
 
 from nnviz.core import ACTIVATIONS, INITIALISERS, LOSSES, NNVizError
 from nnviz.core.datasets import DATASETS
-from nnviz.drawing.boundary import boundary_svg
+from nnviz.drawing.boundary import BoundaryView, boundary_svg
 from nnviz.drawing.figures import figure_data_uri, histogram_figure, loss_curves_figure
 from nnviz.drawing.svg import svg_data_uri
 from nnviz.lessons import jobs
@@ -243,6 +243,6 @@ train = (X.astype(float), Y.astype(float)) if raw_inputs else None  # feature in
 for n, k in enumerate(failed):
     with cols[n % 4]:
         grid = sl.boundary(result, k, n=60)
-        st.image(svg_data_uri(boundary_svg(grid, result.box, lo, hi, train=train, size=220)))
+        st.image(svg_data_uri(boundary_svg(grid, BoundaryView(result.box, lo, hi, train=train), size=220)))
         st.markdown(f"**seed {result.seeds[k]}** — {escape(report.verdict[k])}")
         st.caption(escape(report.details[k]))

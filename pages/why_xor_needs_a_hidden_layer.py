@@ -5,7 +5,7 @@ import streamlit as st
 
 from nnviz.core import NNVizError
 from nnviz.core.grid import decision_grid
-from nnviz.drawing.boundary import boundary_svg
+from nnviz.drawing.boundary import BoundaryView, boundary_svg
 from nnviz.drawing.figures import figure_data_uri, perceptron_figure
 from nnviz.drawing.loss_curve import loss_curve_svg
 from nnviz.drawing.svg import svg_data_uri
@@ -138,7 +138,8 @@ with c1:
     st.image(figure_data_uri(fig))
 with c2:
     grid = decision_grid(trained.nn, pc.BOX, n=120)
-    st.image(svg_data_uri(boundary_svg(grid, pc.BOX, train=(pc.POINTS, labels[:, None]), size=330)))
+    view = BoundaryView(pc.BOX, train=(pc.POINTS, labels[:, None]))
+    st.image(svg_data_uri(boundary_svg(grid, view, size=330)))
     if trained.solved:
         st.caption(
             f"The network's output over the square (orange 0, blue 1): all four corners of {gate} lie on "

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nnviz.drawing.boundary import boundary_svg
+from nnviz.drawing.boundary import BoundaryView, boundary_svg
 from nnviz.drawing.colors import HIGH, LOW, MID, NEGATIVE, POSITIVE, colorize
 from nnviz.drawing.figures import boundary_png
 from nnviz.drawing.loss_curve import downsample, loss_curve_svg
@@ -61,7 +61,7 @@ def test_boundary_svg_has_the_map_points_and_axes():
     grid = np.linspace(0, 1, 400).reshape(20, 20)
     X = np.array([[0.0, 0.0], [1.0, 2.0], [-3.0, 4.0]])
     y = np.array([[0.0], [1.0], [1.0]])
-    svg = boundary_svg(grid, (-6, 6, -6, 6), train=(X, y), test=(X[:1], y[:1]))
+    svg = boundary_svg(grid, BoundaryView((-6, 6, -6, 6), train=(X, y), test=(X[:1], y[:1])))
     root = parse(svg)
     assert len(root.findall(f".//{SVG}image")) == 1
     circles = dots(root)
@@ -187,8 +187,7 @@ def test_network_svg_without_maps_draws_circles_with_values_and_a_lit_layer():
 def test_boundary_png_is_a_png():
     data = boundary_png(
         np.linspace(0, 1, 100).reshape(10, 10),
-        (-1, 1, -1, 1),
-        train=(np.zeros((3, 2)), np.array([0, 1, 1])),
+        BoundaryView((-1, 1, -1, 1), train=(np.zeros((3, 2)), np.array([0, 1, 1]))),
         title="t",
     )
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

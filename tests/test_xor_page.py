@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from nnviz.drawing.boundary import boundary_svg
+from nnviz.drawing.boundary import BoundaryView, boundary_svg
 from nnviz.drawing.loss_curve import loss_curve_svg
 from nnviz.lessons import why_xor_needs_a_hidden_layer as pc
 
@@ -113,7 +113,7 @@ def test_points_stay_distinguishable_on_their_own_class_region():
     grid = np.where(np.linspace(-0.5, 1.5, 60)[None, :] > 0.5, 1.0, 0.0).repeat(60, axis=0)
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = np.array([[0.0], [0.0], [1.0], [1.0]])
-    svg = boundary_svg(grid, pc.BOX, train=(X, y), size=330)
+    svg = boundary_svg(grid, BoundaryView(pc.BOX, train=(X, y)), size=330)
     rgb, root = background(svg)
     plot = root.find(f".//{SVG}clipPath/{SVG}rect")
     x0, y0, side = float(plot.get("x")), float(plot.get("y")), float(plot.get("width"))

@@ -14,9 +14,9 @@ import numpy as np
 from matplotlib.colors import ListedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure
 
+from .boundary import BoundaryView, Grid
 from .colors import COLORMAP, NEGATIVE, POSITIVE
 
-Box = tuple[float, float, float, float]
 BLUE, ORANGE, GREY = POSITIVE, NEGATIVE, "#888888"
 
 
@@ -239,43 +239,46 @@ def histogram_figure(
     return fig
 
 
-def boundary_png(
-    grid: np.ndarray,
-    box: Box,
-    lo: float = 0.0,
-    hi: float = 1.0,
-    *,
-    train: tuple[np.ndarray, np.ndarray] | None = None,
-    test: tuple[np.ndarray, np.ndarray] | None = None,
-    discretize: bool = False,
-    title: str = "",
-    labels: tuple[str, str] = ("x₁", "x₂"),
-) -> bytes:
-    """A publication-style PNG of the boundary (Matplotlib; for the download button, not per frame)."""
+def boundary_png(grid: Grid, view: BoundaryView, title: str = "") -> bytes:
+    """A publication-style PNG of the boundary (Matplotlib; for the download button, not per frame).
+
+    ``grid`` and ``view`` as :func:`nnviz.drawing.boundary.boundary_svg`'s: values with a colour bar, or
+    for k > 2 classes the class colours faded by confidence, with a legend of the classes.
+    """
     fig = Figure(figsize=(5.5, 5), dpi=120)
     ax = fig.add_subplot()
+    box = view.box
     cmap = ListedColormap(COLORMAP / 255.0)
-    shown = np.where(grid >= (lo + hi) / 2, hi, lo) if discretize else grid
-    im = ax.imshow(shown, extent=box, origin="upper", cmap=cmap, vmin=lo, vmax=hi, interpolation="bilinear")
-    for data, edge in ((train, "white"), (test, "black")):
-        if data is not None and len(data[0]):
-            ax.scatter(
-                data[0][:, 0],
-                data[0][:, 1],
-                c=np.ravel(data[1]),
-                cmap=cmap,
-                vmin=lo,
-                vmax=hi,
-                s=18,
-                edgecolors=edge,
-            )
+    if view.multiclass:
+        im = ax.imshow(view.colors(grid), extent=box, origin="upper", interpolation="bilinear")
+    else:
+        lo, hi = view.lo, view.hi
+        shown = np.where(grid >= (lo + hi) / 2, hi, lo) if view.discretize else grid
+        im = ax.imshow(
+            shown, extent=box, origin="upper", cmap=cmap, vmin=lo, vmax=hi, interpolation="bilinear"
+        )
+    for data, edge in ((view.train, "white"), (view.test, "black")):
+        if data is None or not len(data[0]):
+            continue
+        if view.multiclass:
+            colours = {"c": view.point_colors(data[1]) / 255.0}
+        else:
+            colours = {"c": np.ravel(data[1]), "cmap": cmap, "vmin": view.lo, "vmax": view.hi}
+        ax.scatter(data[0][:, 0], data[0][:, 1], s=18, edgecolors=edge, **colours)
     ax.set_xlim(box[0], box[1])
     ax.set_ylim(box[2], box[3])
-    ax.set_xlabel(labels[0])
-    ax.set_ylabel(labels[1])
+    ax.set_xlabel(view.labels[0])
+    ax.set_ylabel(view.labels[1])
     if title:
         ax.set_title(title, fontsize=10)
-    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    if view.multiclass:
+        names = view.class_names or tuple(str(k) for k in range(view.classes))
+        for name, colour in zip(names, view.point_colors(np.arange(view.classes)) / 255.0):
+            label = name.replace("$", r"\$")  # a class name is text, not Matplotlib's math
+            ax.scatter([], [], color=colour, edgecolors="white", s=40, label=f" {label}")
+        ax.legend(title="class", fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    else:
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight")
     return buffer.getvalue()

@@ -19,13 +19,13 @@ import numpy as np
 
 from nnviz.core.datasets import DATASETS, FEATURES
 from nnviz.core.errors import NNVizError, SpecError
-from nnviz.core.grid import decision_grid
 from nnviz.core.network import Network
-from nnviz.drawing.boundary import boundary_svg
+from nnviz.drawing.boundary import BoundaryView, boundary_svg
 from nnviz.drawing.figures import figure_data_uri, heatmap_figure, histogram_figure
 from nnviz.drawing.loss_curve import loss_curve_svg
 from nnviz.drawing.svg import svg_data_uri
 from nnviz.model_file import ModelRecord
+from nnviz.playground.classes import boundary_grid, network_classes
 from nnviz.user_text import code, escape
 
 #: The input box used when the file names no known dataset.
@@ -333,12 +333,18 @@ def inspect(nn: Network) -> Inspection:
         return out
     n = grid_size(nn)
     try:
-        grid = decision_grid(nn, box, n=n, features=out.features)
+        grid = boundary_grid(nn, box, n, out.features)
     except NNVizError as exc:
         out.boundary_note = f"Cannot draw the boundary: {escape(str(exc))}"
         return out
-    lo, hi = (0.0, 1.0) if np.nanmin(grid) >= 0 else (-1.0, 1.0)
-    out.boundary = svg_data_uri(boundary_svg(grid, box, lo, hi, size=380))
+    classes = network_classes(nn) or 2
+    if classes > 2:
+        view, shown = BoundaryView(box, classes=classes), f"The predicted class of {classes} (colour)"
+        shown += " and its probability (paler where the network is unsure)"
+    else:
+        lo, hi = (0.0, 1.0) if np.nanmin(grid) >= 0 else (-1.0, 1.0)
+        view, shown = BoundaryView(box, lo, hi), "Output 1" if network_classes(nn) is None else "P(class 1)"
+    out.boundary = svg_data_uri(boundary_svg(grid, view, size=380))
     coarse = f" on a {n}×{n} grid (fewer points for a network this large)" if n < GRID_MAX else ""
-    out.boundary_note = f"Output 1 over the input box{coarse}, inputs {', '.join(out.features)}."
+    out.boundary_note = f"{shown} over the input box{coarse}, inputs {', '.join(out.features)}."
     return out

@@ -23,8 +23,9 @@ import numpy as np
 from nnviz.core.datasets import FEATURES
 from nnviz.drawing.colors import HIGH, LOW, MID
 from nnviz.drawing.network_diagram import map_range
+from nnviz.playground.classes import value_range
 from nnviz.playground.experiment import Experiment
-from nnviz.playground.ledger import RunRecord, value_range
+from nnviz.playground.ledger import RunRecord
 from nnviz.playground.loss_log import LossLog
 from nnviz.playground.settings import Settings
 

@@ -19,8 +19,8 @@ import numpy as np
 
 from nnviz.core import Network
 from nnviz.core.datasets import Dataset
-from nnviz.core.grid import decision_grid
 from nnviz.drawing.boundary import boundary_svg
+from nnviz.playground.classes import boundary_grid, boundary_view
 from nnviz.playground.loss_log import LossLog
 from nnviz.playground.settings import FIELDS, Settings
 from nnviz.playground.snapshots import Metrics
@@ -213,17 +213,11 @@ def ledger_csv(records: list[RunRecord], current: int | None = None) -> str:
     return out.getvalue()
 
 
-def value_range(kind: str) -> tuple[float, float]:
-    """The outputs' colour range: 0–1 for 0/1 labels (classification), -1–1 for regression targets."""
-    return (0.0, 1.0) if kind == "classification" else (-1.0, 1.0)
-
-
 def boundary_picture(nn: Network, dataset: Dataset, features: tuple[str, ...], size: int = 340) -> str:
     """A run's decision boundary over its training points, as SVG (drawn on the server, once per click)."""
     with np.errstate(all="ignore"):  # huge weights may overflow: drawn as mid
-        grid = decision_grid(nn, dataset.box, 100, list(features))
-    lo, hi = value_range(dataset.kind)
-    return boundary_svg(grid, dataset.box, lo, hi, train=(dataset.X_train, dataset.y_train), size=size)
+        grid = boundary_grid(nn, dataset.box, 100, list(features))
+    return boundary_svg(grid, boundary_view(dataset), size=size)
 
 
 __all__ = [
@@ -237,5 +231,4 @@ __all__ = [
     "run_row",
     "summary_rows",
     "thinned",
-    "value_range",
 ]

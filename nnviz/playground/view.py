@@ -23,13 +23,13 @@ import streamlit as st
 
 from nnviz.core.datasets import FEATURES
 from nnviz.core.errors import NNVizError
-from nnviz.core.grid import decision_grid
 from nnviz.drawing.figures import boundary_png as boundary_figure_png
 from nnviz.drawing.svg import svg_data_uri
 from nnviz.export import onnx_bytes
 from nnviz.playground import frames, live, session
+from nnviz.playground.classes import boundary_grid, boundary_view
 from nnviz.playground.experiment import Experiment
-from nnviz.playground.frames import MAX_OVERLAYS, layer_labels, neuron_choices, output_range
+from nnviz.playground.frames import MAX_OVERLAYS, layer_labels, neuron_choices
 from nnviz.playground.ledger import boundary_picture, ledger_csv, summary_rows
 from nnviz.playground.links import keep_hidden
 from nnviz.playground.player import Player
@@ -230,18 +230,9 @@ def _on_upload() -> None:
 def boundary_png(exp: Experiment, show_test: bool, discretize: bool) -> bytes:
     """The downloadable boundary picture (Matplotlib), made when the button is clicked."""
     with exp.lock:
-        d = exp.dataset
-        grid = decision_grid(exp.nn, d.box, 300, exp.features)
+        grid = boundary_grid(exp.nn, exp.dataset.box, 300, exp.features)
         title = f"{describe(exp.settings)} · epoch {exp.epoch}"
-    return boundary_figure_png(
-        grid,
-        d.box,
-        *output_range(exp),
-        train=(d.X_train, d.y_train),
-        test=(d.X_test, d.y_test) if show_test else None,
-        discretize=discretize,
-        title=title,
-    )
+    return boundary_figure_png(grid, boundary_view(exp.dataset, test=show_test, discretize=discretize), title)
 
 
 def files(player: Player, options: dict[str, Any]) -> None:
