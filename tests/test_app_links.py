@@ -159,15 +159,21 @@ def test_a_teacher_picks_what_to_hide_and_the_link_carries_it():
 # --- comparing runs ----------------------------------------------------------------------------------
 
 
+def compare(at: AppTest) -> AppTest:
+    """Open the Compare runs panel (its table, form and pictures are made only while it is open)."""
+    at.session_state["runs.open"] = True
+    return at.run()
+
+
 def trained_runs(at: AppTest) -> AppTest:
-    """Two ended runs (lr 0.03 then lr 0.3, each 2 epochs) and a current one at lr 0.1."""
+    """Two ended runs (lr 0.03 then lr 0.3, each 2 epochs) and a current one at lr 0.1; the panel open."""
     for lr in (0.03, 0.3):
         at.number_input(key=widget_key("lr")).set_value(lr).run()
         at.button(key="step").click().run()
         at.button(key="step").click().run()
         at.button(key="reset").click().run()
     at.number_input(key=widget_key("lr")).set_value(0.1).run()
-    return at
+    return compare(at)
 
 
 def test_chosen_runs_are_drawn_over_the_loss_chart_labelled_by_what_differed():
@@ -179,10 +185,14 @@ def test_chosen_runs_are_drawn_over_the_loss_chart_labelled_by_what_differed():
     assert [o["label"] for o in overlays] == ["#1 · learning rate 0.03", "#2 · learning rate 0.3"]
     assert [len(o["train"]) for o in overlays] == [3, 3]  # epochs 0, 1 and 2
     assert "overlays" not in live_data(at)["frame"]  # page data, not in every frame
+    at.session_state["runs.open"] = False
+    at.run()  # the panel closed: the choice stays, the table, form and pictures are not made
+    assert [o["label"] for o in live_data(at)["overlays"]] == [o["label"] for o in overlays]
+    assert not at.dataframe and "same.start" not in {b.key for b in at.button}
 
 
 def test_same_start_trains_again_from_the_same_weights_with_other_training_settings():
-    at = opened()
+    at = compare(opened())
     start = weights(pg(at))
     at.button(key="step").click().run()
     at.selectbox(key="same.optimizer").set_value("adam").run()

@@ -342,9 +342,11 @@ def _same_start() -> None:
 
 def _same_start_form(exp: Experiment) -> None:
     """Training settings for a new run from this run's initial weights and data (a fair comparison)."""
-    if st.session_state.get("same.for") != exp.start.number:  # a new run: the form starts from its settings
-        st.session_state["same.for"] = exp.start.number
-        st.session_state.update({f"same.{name}": getattr(exp.settings, name) for name in SAME_START})
+    new_run = st.session_state.get("same.for") != exp.start.number  # the form starts from its settings
+    st.session_state["same.for"] = exp.start.number
+    for name in SAME_START:  # (Streamlit forgets a widget's value while the closed panel leaves it out)
+        if new_run or f"same.{name}" not in st.session_state:
+            st.session_state[f"same.{name}"] = getattr(exp.settings, name)
     shown = [name for name in SAME_START if name not in session.lesson_hidden()]
     cols = st.columns(4)
     for i, name in enumerate(shown):
@@ -359,12 +361,15 @@ def _same_start_form(exp: Experiment) -> None:
 
 
 def runs_panel(player: Player) -> None:
-    """The session's runs: a table, overlays on the loss chart, Same start, two boundaries, the CSV."""
+    """The session's runs: a table, overlays on the loss chart, Same start, two boundaries, the CSV. Only
+    the overlays' choice is drawn while the panel is closed (it must last); the rest costs server time."""
     exp = player.experiment
     records = exp.ledger.records
-    with st.expander("Compare runs", key="runs.open", on_change="rerun"):  # stays open across reruns
-        st.caption(f"{len(records) + 1} runs this session, newest first; the current one at the top.")
-        st.dataframe(summary_rows(records, exp.record()), hide_index=True, key="runs.table")
+    panel = st.expander("Compare runs", key="runs.open", on_change="rerun")  # stays open across reruns
+    with panel:
+        if panel.open:
+            st.caption(f"{len(records) + 1} runs this session, newest first; the current one at the top.")
+            st.dataframe(summary_rows(records, exp.record()), hide_index=True, key="runs.table")
         chosen = [n for n in st.session_state.get("runs.overlay", []) if exp.ledger.get(n) is not None]
         st.session_state["runs.overlay"] = chosen  # runs the ledger has dropped are no longer offered
         st.multiselect(
@@ -375,6 +380,8 @@ def runs_panel(player: Player) -> None:
             max_selections=MAX_OVERLAYS,
             placeholder="Earlier runs, labelled by what they set differently",
         )
+        if not panel.open:
+            return
         _same_start_form(exp)
         if st.toggle("Show two runs' boundaries side by side", key="runs.compare"):
             _boundaries(exp)
