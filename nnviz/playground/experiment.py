@@ -26,8 +26,10 @@ import numpy as np
 from nnviz.core import Network, Trainer, activation_from
 from nnviz.core.datasets import Dataset, apply_features, make_dataset
 from nnviz.core.errors import DivergedError, NNVizError, SpecError
-from nnviz.core.grid import decision_grid, neuron_grids
+from nnviz.core.grid import neuron_grids
+from nnviz.core.metrics import accuracy
 from nnviz.model_file import ModelRecord
+from nnviz.playground.classes import boundary_grid, output_units
 from nnviz.playground.ledger import MAX_RUNS, Ledger, Run, RunRecord, RunStart
 from nnviz.playground.loss_log import LossLog
 from nnviz.playground.settings import (
@@ -44,7 +46,7 @@ from nnviz.playground.settings import (
     settings_from_network,
     settings_to_dict,
 )
-from nnviz.playground.snapshots import FrameArrays, Metrics, TrainingState, accuracy
+from nnviz.playground.snapshots import FrameArrays, Metrics, TrainingState
 from nnviz.playground.wording import divergence_message, explosion_warning
 
 DataMaker = Callable[..., Dataset]
@@ -119,7 +121,7 @@ class Experiment:
     def _make_network(self) -> Network:
         s = self.settings
         specs = [(h.size, h.bias, self.activation(h)) for h in s.hidden]
-        specs.append((1, s.output.bias, self.activation(s.output)))
+        specs.append((output_units(self.dataset.classes), s.output.bias, self.activation(s.output)))
         return Network(len(s.features), specs, init=s.init, seed=s.weight_seed)
 
     def _build_network(self, nn: Network | None = None) -> None:
@@ -380,7 +382,7 @@ class Experiment:
         with self.lock, np.errstate(all="ignore"):  # huge weights may overflow float32: drawn as mid
             box, feats = self.dataset.box, self.features
             return FrameArrays(
-                decision_grid(self.nn, box, n, feats),
+                boundary_grid(self.nn, box, n, feats),
                 neuron_grids(self.nn, box, map_n, feats),
                 [layer.weights.copy() for layer in self.nn.layers],
                 [None if layer.bias is None else layer.bias.copy() for layer in self.nn.layers],

@@ -31,7 +31,7 @@ class Metrics:
 class FrameArrays:
     """The arrays one drawn frame needs (the drawings take these, not the network)."""
 
-    grid: np.ndarray
+    grid: np.ndarray | tuple[np.ndarray, np.ndarray]  # values (n, n), or (class, confidence) for k > 2
     maps: list[np.ndarray]
     weights: list[np.ndarray]
     biases: list[np.ndarray | None]
@@ -56,8 +56,3 @@ class TrainingState:
     test_log: LossLog
     error: str | None
     epochs_per_second: float
-
-
-def accuracy(outputs: np.ndarray, targets: np.ndarray) -> float:
-    """Share of samples on the right side of 0.5 (labels are 0/1)."""
-    return float(np.mean((outputs[:, 0] > 0.5) == (targets[:, 0] > 0.5))) if len(targets) else float("nan")
