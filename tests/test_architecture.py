@@ -1,6 +1,6 @@
 """The package's structure, checked from its source: no import cycles, the engine stays apart, modules stay
-small, nobody imports another module's private names, Streamlit stays in three modules, and the picture in
-``docs/architecture.md`` shows the imports that are really there."""
+small, nobody imports another module's private names, Streamlit stays in the widget modules, and the picture
+in ``docs/architecture.md`` shows the imports that are really there."""
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ PACKAGE = ROOT / "nnviz"
 #: Longest module allowed (the issue's "about 450 lines").
 MAX_LINES = 450
 #: The only nnviz modules that import Streamlit: the session's accessors and the playground's widgets.
-STREAMLIT_MODULES = {"nnviz.playground.session", "nnviz.playground.sidebar", "nnviz.playground.view"}
+#: The widget modules. data_panel: the playground's "Your data" widgets (click tools, CSV upload and
+#: download) and the live view's click event; in sidebar.py or view.py they would pass 450 lines.
+STREAMLIT_MODULES = {
+    "nnviz.playground.session",
+    "nnviz.playground.sidebar",
+    "nnviz.playground.view",
+    "nnviz.playground.data_panel",
+}
 
 
 def module_name(path: Path) -> str:
@@ -156,7 +163,7 @@ def test_no_module_reads_private_attributes_of_another_nnviz_module():
                 raise AssertionError(f"{name}:{node.lineno} reads {node.value.id}.{node.attr}")
 
 
-def test_streamlit_is_imported_only_by_the_three_widget_modules():
+def test_streamlit_is_imported_only_by_the_widget_modules():
     users = {
         name for name in MODULES if any(base.split(".")[0] == "streamlit" for base, _, _ in imports(name))
     }

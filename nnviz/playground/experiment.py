@@ -24,12 +24,11 @@ from typing import Any
 import numpy as np
 
 from nnviz.core import Network, Trainer, activation_from
+from nnviz.core.datasets import CUSTOM as YOUR_DATA
 from nnviz.core.datasets import Dataset, apply_features, make_dataset
 from nnviz.core.errors import DivergedError, NNVizError, SpecError
-from nnviz.core.grid import neuron_grids
-from nnviz.core.metrics import accuracy
 from nnviz.model_file import ModelRecord
-from nnviz.playground.classes import boundary_grid, output_units
+from nnviz.playground import your_data
 from nnviz.playground.ledger import MAX_RUNS, Ledger, Run, RunRecord, RunStart
 from nnviz.playground.loss_log import LossLog
 from nnviz.playground.settings import (
@@ -46,7 +45,7 @@ from nnviz.playground.settings import (
     settings_from_network,
     settings_to_dict,
 )
-from nnviz.playground.snapshots import FrameArrays, Metrics, TrainingState
+from nnviz.playground.snapshots import FrameArrays, Metrics, TrainingState, frame_arrays, metrics_of
 from nnviz.playground.wording import divergence_message, explosion_warning
 
 DataMaker = Callable[..., Dataset]
@@ -63,10 +62,19 @@ class Experiment:
     settings : Settings, optional
     make_data : callable, default :func:`nnviz.core.datasets.make_dataset`
         ``make_data(name, n, noise, test_ratio, seed) -> Dataset``; the app passes a cached one.
+    own : Dataset, optional
+        "Your data" (:mod:`.your_data`; default: an empty canvas), the data while ``settings.dataset`` is
+        "custom" (:meth:`set_data`); it stays for the session.
     """
 
-    def __init__(self, settings: Settings | None = None, make_data: DataMaker = make_dataset) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        make_data: DataMaker = make_dataset,
+        own: Dataset | None = None,
+    ) -> None:
         self._make_data = make_data
+        self.own = own if own is not None else your_data.empty()
         self.lock = threading.RLock()  # training (the player's thread) vs. drawing, clicks and downloads
         self.error: str | None = None  # why training stopped (divergence)
         self.notice: str | None = None  # what the last change did
@@ -109,6 +117,8 @@ class Experiment:
     def data_of(self, settings: Settings) -> Dataset:
         """The dataset that ``settings`` make (the app's maker caches it)."""
         s = settings
+        if s.dataset == YOUR_DATA:
+            return self.own
         return self._make_data(s.dataset, s.points, s.noise, s.test_ratio, s.data_seed)
 
     def _build_data(self) -> None:
@@ -121,7 +131,7 @@ class Experiment:
     def _make_network(self) -> Network:
         s = self.settings
         specs = [(h.size, h.bias, self.activation(h)) for h in s.hidden]
-        specs.append((output_units(self.dataset.classes), s.output.bias, self.activation(s.output)))
+        specs.append((1, s.output.bias, self.activation(s.output)))
         return Network(len(s.features), specs, init=s.init, seed=s.weight_seed)
 
     def _build_network(self, nn: Network | None = None) -> None:
@@ -140,19 +150,13 @@ class Experiment:
         self._record(train=True)
 
     def _build_trainer(self) -> None:
-        s = self.settings
-        batch = s.batch_size if s.batch_size > 0 else len(self.X_train)  # 0: full batch
+        s, X, y = self.settings, self.X_train, self.dataset.y_train
+        if not len(X):  # no points yet (an empty canvas): a trainer that is never run (see train)
+            X, y = np.zeros((1, X.shape[1])), np.zeros((1, 1))
+        batch = s.batch_size if s.batch_size > 0 else len(X)  # 0: full batch
         reg = {kind: s.reg_rate if s.regularization == kind else 0.0 for kind in ("l1", "l2")}
-        options = {
-            "loss": s.loss,
-            "optimizer": s.optimizer,
-            "lr": s.lr,
-            "shuffle": s.shuffle,
-            "seed": s.data_seed,
-        }
-        self.trainer = Trainer(
-            self.nn, self.X_train, self.dataset.y_train, batch_size=batch, **options, **reg
-        )
+        options = dict(loss=s.loss, optimizer=s.optimizer, lr=s.lr, shuffle=s.shuffle, seed=s.data_seed)
+        self.trainer = Trainer(self.nn, X, y, batch_size=batch, **options, **reg)
         self.batch = 0
 
     # -- changing settings -----------------------------------------------------------------------
@@ -251,6 +255,17 @@ class Experiment:
             self.nn = self.initial.copy()
             self._start_fresh(start)
 
+    def set_data(self, own: Dataset) -> None:
+        """Train on ``own`` as "Your data" from now on, keeping the weights and the epoch count (a click)."""
+        with self.lock:
+            self.own, self.settings = own, replace(self.settings, dataset=YOUR_DATA)
+            self._build_data()
+            self._featurise()
+            self._build_trainer()
+            if self.epoch or self.batch:
+                self.start.note(f"the data changed at epoch {self.epoch}")
+            self._record(train=True)
+
     def new_weights(self) -> Settings:
         """Fresh initial weights (the next weight seed); returns the new settings."""
         settings = replace(self.settings, weight_seed=(self.settings.weight_seed + 1) % 2**31)
@@ -271,7 +286,7 @@ class Experiment:
 
     def _record(self, train: bool = False) -> None:
         loss = self.settings.loss
-        if train:
+        if train and len(self.X_train):
             self.train_log.add(self.epoch, self.nn.loss(self.X_train, self.dataset.y_train, loss))
         if len(self.X_test):
             self.test_log.add(self.epoch, self.nn.loss(self.X_test, self.dataset.y_test, loss))
@@ -290,14 +305,14 @@ class Experiment:
         self, epochs: int | None = None, seconds: float | None = None, until: Callable[[], bool] | None = None
     ) -> int:
         """Train ``epochs`` epochs, or whole epochs for ``seconds`` (at least one), whichever ends first;
-        ``until()`` is also asked after each epoch whether to stop.
+        ``until()`` is also asked after each epoch whether to stop; none without training points.
 
         Returns the number of epochs done. A divergence sets :attr:`error` (and stops a player).
         """
         done = 0
         start = time.perf_counter()
         deadline = start + seconds if seconds is not None else math.inf
-        limit = epochs if epochs is not None else math.inf
+        limit = (epochs if epochs is not None else math.inf) if len(self.X_train) else 0
         with self._training():
             while done < limit:
                 self.trainer.epoch()
@@ -310,10 +325,11 @@ class Experiment:
         return done
 
     def step_batch(self) -> None:
-        """Train on one batch (an epoch ends after the last batch)."""
+        """Train on one batch (an epoch ends after the last batch); nothing without training points."""
         with self._training():
-            self.trainer.step()
-            self.batch += 1
+            if len(self.X_train):
+                self.trainer.step()
+                self.batch += 1
 
     @contextlib.contextmanager
     def _training(self) -> Iterator[None]:
@@ -355,41 +371,19 @@ class Experiment:
     @classmethod
     def resumed(cls, settings: Settings, dataset: Dataset, state: TrainingState) -> Experiment:
         """An experiment on ``dataset`` that continues ``state`` (what a worker process plays)."""
-        exp = cls(settings, make_data=lambda *args: dataset)
+        exp = cls(settings, make_data=lambda *args: dataset, own=dataset)
         exp.load_training(state)
         return exp
 
     # -- reading ---------------------------------------------------------------------------------
 
     def metrics(self) -> Metrics:
-        """Current losses and accuracies on the training and test sets."""
-        with self.lock:
-            d, loss = self.dataset, self.settings.loss
-            train_out, test_out = self.nn.predict(self.X_train), self.nn.predict(self.X_test)
-            classify = d.kind == "classification"
-            return Metrics(
-                self.epoch,
-                self.batch,
-                self.trainer.batches_per_epoch,
-                self.nn.loss(self.X_train, d.y_train, loss),
-                self.nn.loss(self.X_test, d.y_test, loss) if len(d.y_test) else float("nan"),
-                accuracy(train_out, d.y_train) if classify else None,
-                accuracy(test_out, d.y_test) if classify and len(d.y_test) else None,
-            )
+        """Current losses and accuracies on the training and test sets (:func:`.snapshots.metrics_of`)."""
+        return metrics_of(self)
 
     def frame(self, n: int = 100, map_n: int = 24) -> FrameArrays:
-        """The arrays of one drawn frame: output grid ``(n, n)``, neuron maps, weights, metrics, curves."""
-        with self.lock, np.errstate(all="ignore"):  # huge weights may overflow float32: drawn as mid
-            box, feats = self.dataset.box, self.features
-            return FrameArrays(
-                boundary_grid(self.nn, box, n, feats),
-                neuron_grids(self.nn, box, map_n, feats),
-                [layer.weights.copy() for layer in self.nn.layers],
-                [None if layer.bias is None else layer.bias.copy() for layer in self.nn.layers],
-                self.metrics(),
-                self.train_log.arrays(),
-                self.test_log.arrays(),
-            )
+        """The arrays of one drawn frame (:func:`.snapshots.frame_arrays`): output grid ``(n, n)``, ..."""
+        return frame_arrays(self, n, map_n)
 
     def set_weight(self, layer: int, neuron: int, source: int | None, value: float) -> None:
         """Set one weight (``source`` = input index) or a bias (``source`` None) to ``value``."""
@@ -420,10 +414,11 @@ class Experiment:
                 settings=settings_to_dict(self.settings),
                 features=tuple(self.features),
             ).to_metadata()
+            nn.dataset = self.dataset  # a downloaded model carries its data (.nn format 2)
         return nn.to_bytes()
 
     def load_model(self, data: bytes) -> Settings:
-        """Continue from an uploaded ``.nn`` file; returns the settings it implies.
+        """Continue from an uploaded ``.nn`` file and the data it carries; returns the settings it implies.
 
         Raises :class:`~nnviz.core.errors.NNVizError` (``NNFormatError`` for a bad file, ``SpecError``
         for a network this page cannot train) and changes nothing then.
@@ -431,17 +426,18 @@ class Experiment:
         nn = Network.from_bytes(bytes(data))
         settings = settings_from_network(nn, self.settings)
         self.check(settings)
+        own = your_data.carried(nn.dataset, self.data_of(settings))
+        settings = replace(settings, dataset=YOUR_DATA) if own is not None else settings
         with self.lock:
             self._archive()
-            self.settings = settings
+            self.settings, self.own = settings, own if own is not None else self.own
             self._build_data()
             self._build_network(nn)
             record = ModelRecord.from_metadata(nn.metadata)
             if record.epoch is not None:
                 self.epoch = record.epoch
                 self.train_log = LossLog.from_curve(record.train_loss)
-                self.test_log = LossLog.from_curve(record.test_loss)
-                self._record(train=True)
+                self.test_log = LossLog.from_curve(record.test_loss)  # its last point is now's loss
             self.notice = f"Loaded a model: {describe(settings)}, epoch {self.epoch}."
         return settings
 

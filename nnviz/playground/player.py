@@ -18,6 +18,7 @@ from concurrent.futures import Future
 
 from nnviz.playground import workers
 from nnviz.playground.experiment import Experiment
+from nnviz.playground.your_data import nothing_to_train
 
 #: The frame a stream gets once the session no longer plays.
 STOPPED = json.dumps({"stopped": True})
@@ -69,9 +70,9 @@ class Player:
 
     def play(self) -> None:
         """Seat the run on a worker; it trains there while the page asks for frames."""
-        if self.playing:
-            return
         exp = self.experiment
+        if self.playing or nothing_to_train(exp.dataset):  # an empty canvas: nothing to train (the page says)
+            return
         exp.error = None
         with exp.lock:
             seat = (exp.settings, exp.dataset, exp.training_state())

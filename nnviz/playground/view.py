@@ -26,7 +26,7 @@ from nnviz.core.errors import NNVizError
 from nnviz.drawing.figures import boundary_png as boundary_figure_png
 from nnviz.drawing.svg import svg_data_uri
 from nnviz.export import onnx_bytes
-from nnviz.playground import frames, live, session
+from nnviz.playground import data_panel, frames, live, session
 from nnviz.playground.classes import boundary_grid, boundary_view
 from nnviz.playground.experiment import Experiment
 from nnviz.playground.frames import MAX_OVERLAYS, layer_labels, neuron_choices
@@ -35,6 +35,7 @@ from nnviz.playground.links import keep_hidden
 from nnviz.playground.player import Player
 from nnviz.playground.settings import FIELDS, describe
 from nnviz.playground.sidebar import change_settings, field_widget, write_widgets
+from nnviz.playground.your_data import nothing_to_train
 from nnviz.user_text import error_text, escape
 
 #: Seconds between frames of the fallback (a fragment rerun) while playing.
@@ -47,6 +48,8 @@ MAX_FPS = 30
 
 
 def _play() -> None:
+    exp = session.player().experiment
+    exp.notice = nothing_to_train(exp.dataset) or exp.notice  # an empty canvas does not play: say why
     try:
         session.player().play()
     except Exception as exc:  # no worker to play on: say why, keep the page
@@ -118,6 +121,7 @@ def live_data(player: Player, options: dict[str, Any], token: str | None) -> dic
     with exp.lock:
         return {
             "token": token,
+            "editable": data_panel.editable(),  # clicks on the picture add points (Your data)
             "path": live.PATH,
             "interval_ms": 1000 / MAX_FPS,
             "run": player.run,
@@ -133,6 +137,7 @@ def _draw(player: Player, options: dict[str, Any], token: str | None) -> None:
         key="live.view",
         data=live_data(player, options, token),
         on_stopped_change=lambda: None,  # the run stopped by itself (diverged): rerun the page
+        on_click_change=data_panel.on_click,  # a click on the picture adds or removes a point
     )
 
 

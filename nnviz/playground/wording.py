@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from nnviz.core.datasets import CUSTOM as YOUR_DATA
 from nnviz.core.datasets import DATASETS, FEATURES
 from nnviz.playground.settings import CUSTOM, FIELDS, LayerSettings, Settings
 from nnviz.user_text import number, shorten
@@ -23,6 +24,8 @@ def value_text(name: str, value: Any) -> str:
     """A scalar setting's value as the sidebar shows it: ``"full batch"``, ``"Circle"``, ``"0.03"``."""
     if name == "dataset" and value in DATASETS:
         return DATASETS[value].label
+    if name == "dataset" and value == YOUR_DATA:
+        return "Your data (click or upload)"
     if name == "batch_size" and value == 0:
         return "full batch"
     if name == "epochs_per_frame" and value == 0:
