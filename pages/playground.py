@@ -8,6 +8,7 @@ This page only wires widgets to the session's experiment: :mod:`nnviz.playground
 import streamlit as st
 
 from nnviz.playground import data_panel, session, sidebar, view
+from nnviz.playground.classes import class_results
 
 st.set_page_config(page_title="nnviz playground", page_icon="🧠", layout="wide")
 
@@ -49,6 +50,15 @@ with toggles[3]:
 if "edit" not in session.lesson_hidden():
     with st.expander("Edit a weight", key="edit.open", on_change="rerun"):  # stays open across reruns
         view.weight_editor(exp)
+if exp.dataset.kind == "classification":
+    classes = st.expander("Accuracy and confusion matrix", key="classes.open", on_change="rerun")
+    with classes:  # made only while open
+        st.caption("Rows: the true class; columns: the class the network predicts (as of the last pause).")
+        with exp.lock:
+            results = class_results(exp.nn, exp.dataset, exp.X_train, exp.X_test) if classes.open else []
+        for name, accuracy, rows in results:
+            st.markdown(f"**{name.capitalize()} set**: accuracy {accuracy:.1%}")
+            st.dataframe(rows, hide_index=True, key=f"classes.{name}")
 with st.expander("Save or load the model", expanded=True):
     view.files(player, options)
 view.runs_panel(player)

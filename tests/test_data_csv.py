@@ -125,6 +125,13 @@ BAD = {
         2,
     ),
     "header only": (b"x1,x2,label\n", "the file has a header but no rows of data", None),
+    "header twice": (
+        b"x1,x2,label\n\nX1,x2,Label\n",
+        "line 3: the header of line 1 is repeated: a data file has one header line",
+        3,
+    ),
+    "header again": (b"x1,x2,y\n1,2,3\nx1,x2,y\n", "line 3: the header of line 1 is repeated", 3),
+    "fourth header late": (b"\n\nx1,x2,label,w\n", "line 3: the fourth column is named 'w'", 3),
     "two columns": (
         b"1,2\n3,4\n",
         "line 1: the line has 2 columns; a data file has 3 (x1, x2 and a label",

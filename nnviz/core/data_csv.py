@@ -198,9 +198,13 @@ def loads(data: bytes | bytearray | memoryview) -> DataTable:
         raise _fail("the file has only blank lines")
     header = None
     if not _is_number(rows[0][1][0]) and not _is_number(rows[0][1][1]):
-        header = [name.lower() for name in rows.pop(0)[1]]
+        first, fields = rows.pop(0)
+        header = [name.lower() for name in fields]
         if len(header) == 4 and header[3] != "split":
-            raise _fail(f"the fourth column is named {quoted(header[3])}; it can only be 'split'", 1)
+            raise _fail(f"the fourth column is named {quoted(header[3])}; it can only be 'split'", first)
+        again = next((line for line, f in rows if [name.lower() for name in f] == header), None)
+        if again is not None:
+            raise _fail(f"the header of line {first} is repeated: a data file has one header line", again)
     if not rows:
         raise _fail("the file has a header but no rows of data")
     if len(rows) > MAX_POINTS:

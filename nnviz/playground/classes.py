@@ -18,7 +18,7 @@ import numpy as np
 from nnviz.core.datasets import Dataset
 from nnviz.core.feedforward import FeedForward
 from nnviz.core.grid import class_grid, decision_grid
-from nnviz.core.metrics import confusion_matrix
+from nnviz.core.metrics import accuracy, confusion_matrix
 from nnviz.drawing.boundary import BoundaryView, Grid
 
 #: The output activation and loss of a data set with more than two classes.
@@ -28,6 +28,38 @@ SOFTMAX, CCE = "softmax", "cce"
 def output_units(classes: int | None) -> int:
     """Units of the output layer for data with ``classes`` classes: k for k > 2, else 1 (None: regression)."""
     return classes if classes is not None and classes > 2 else 1
+
+
+def output_error(classes: int | None, activation: str, loss: str) -> str | None:
+    """Why an output ``activation`` and a ``loss`` do not fit data with ``classes`` classes (None:
+    regression), or None when they do; one message naming what to choose instead."""
+    if classes is not None and classes > 2:
+        if activation != SOFTMAX or loss != CCE:
+            chosen = f"a {activation} output" if activation != SOFTMAX else f"the loss {loss}"
+            return (
+                f"This data has {classes} classes: its output is {classes} softmax units with the loss {CCE} "
+                f"(categorical cross-entropy), not {chosen}. The network stays as it was."
+            )
+        return None
+    if activation == SOFTMAX or loss == CCE:
+        what = "regression targets" if classes is None else "two classes (0/1 labels)"
+        instead = "a tanh or linear output with mse" if classes is None else "one sigmoid output with bce"
+        return (
+            f"A softmax output with {CCE} loss is for 3 to 6 classes; this data has {what}: choose "
+            f"{instead}. The network stays as it was."
+        )
+    return None
+
+
+def fitted_output(classes: int | None, activation: str, loss: str) -> tuple[str, str]:
+    """The output activation and loss to switch to when the data changes to ``classes`` classes: softmax
+    and cce for k > 2; for two classes or regression, the current ones unless they are softmax or cce
+    (then sigmoid and bce, or linear and mse)."""
+    if classes is not None and classes > 2:
+        return SOFTMAX, CCE
+    if activation != SOFTMAX and loss != CCE:
+        return activation, loss
+    return ("sigmoid", "bce") if classes is not None else ("linear", "mse")
 
 
 def network_classes(nn: FeedForward) -> int | None:
@@ -88,13 +120,31 @@ def confusion_rows(
     ]
 
 
+def class_results(
+    nn: FeedForward, dataset: Dataset, X_train: np.ndarray, X_test: np.ndarray
+) -> list[tuple[str, float, list[dict[str, Any]]]]:
+    """``(set, accuracy, confusion rows)`` of the training set and, if there is one, of the test set.
+
+    ``X_train`` and ``X_test`` are the network's inputs (the data's points through its features).
+    """
+    results = []
+    for name, X, y in (("training", X_train, dataset.y_train), ("test", X_test, dataset.y_test)):
+        if len(y):
+            outputs = nn.predict(X)
+            results.append((name, accuracy(outputs, y), confusion_rows(outputs, y, dataset.class_names)))
+    return results
+
+
 __all__ = [
     "CCE",
     "SOFTMAX",
     "boundary_grid",
     "boundary_view",
+    "class_results",
     "confusion_rows",
+    "fitted_output",
     "network_classes",
+    "output_error",
     "output_units",
     "value_range",
 ]

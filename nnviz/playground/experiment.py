@@ -29,6 +29,7 @@ from nnviz.core.datasets import Dataset, apply_features, make_dataset
 from nnviz.core.errors import DivergedError, NNVizError, SpecError
 from nnviz.model_file import ModelRecord
 from nnviz.playground import your_data
+from nnviz.playground.classes import output_units
 from nnviz.playground.ledger import MAX_RUNS, Ledger, Run, RunRecord, RunStart
 from nnviz.playground.loss_log import LossLog
 from nnviz.playground.settings import (
@@ -103,7 +104,7 @@ class Experiment:
 
     def check(self, settings: Settings) -> None:
         """Raise :class:`SettingsError` naming every bad field (formulas are parsed here)."""
-        errors = field_errors(settings)
+        errors = field_errors(settings, self.own)
         for path, layer in layer_paths(settings):
             if f"{path}.activation" in errors:
                 continue
@@ -131,7 +132,7 @@ class Experiment:
     def _make_network(self) -> Network:
         s = self.settings
         specs = [(h.size, h.bias, self.activation(h)) for h in s.hidden]
-        specs.append((1, s.output.bias, self.activation(s.output)))
+        specs.append((output_units(self.dataset.classes), s.output.bias, self.activation(s.output)))
         return Network(len(s.features), specs, init=s.init, seed=s.weight_seed)
 
     def _build_network(self, nn: Network | None = None) -> None:

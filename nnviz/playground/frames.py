@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from nnviz.core.datasets import FEATURES
-from nnviz.drawing.colors import HIGH, LOW, MID
+from nnviz.drawing.colors import HIGH, LOW, MID, class_colors, confidence_strength
 from nnviz.drawing.network_diagram import map_range
 from nnviz.playground.classes import value_range
 from nnviz.playground.experiment import Experiment
@@ -81,6 +81,19 @@ def quantise(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return np.clip(t, 0.0, 255.0, out=t).astype(np.uint8)
 
 
+#: Confidence steps of a class grid's byte: ``class × LEVELS + step``, so that 6 classes fit in 0–251.
+LEVELS = 42
+
+
+def class_bytes(predicted: np.ndarray, confidence: np.ndarray, classes: int) -> np.ndarray:
+    """A class grid as one byte a cell: ``class × LEVELS + step``, where step 0 … LEVELS − 1 is the
+    confidence from chance level (``1/classes``) to certainty (the browser fades the class colour by it,
+    as :func:`nnviz.drawing.colors.class_colorize` does); as small as a binary grid's frame."""
+    strength = confidence_strength(confidence, classes)
+    steps = (strength * np.float32(LEVELS - 1) + np.float32(0.5)).astype(np.uint8)
+    return (np.asarray(predicted, dtype=np.uint8) * np.uint8(LEVELS) + steps).astype(np.uint8)
+
+
 def pack(rows: np.ndarray) -> str:
     """Byte rows, each sent as differences from its left neighbour (mod 256: PNG's "Sub" filter, which
     makes a smooth picture compress about a third smaller), deflate-compressed and base64-encoded."""
@@ -131,7 +144,7 @@ def frame(exp: Experiment, since: int = -1, most: int = CURVE_POINTS) -> dict[st
             "batches": m.batches_per_epoch,
             "loss": _numbers([m.train_loss, m.test_loss], 6),
             "accuracy": None if m.train_accuracy is None else _numbers([m.train_accuracy, m.test_accuracy]),
-            "grid": pack(quantise(arrays.grid, lo, hi)),
+            "grid": pack(grid_bytes(arrays.grid, exp.dataset.classes, lo, hi)),
             "maps": pack(np.concatenate(maps)),
             "ranges": ranges,
             "weights": [_numbers(w) for w in arrays.weights],
@@ -141,6 +154,13 @@ def frame(exp: Experiment, since: int = -1, most: int = CURVE_POINTS) -> dict[st
             "error": exp.error,
             "warning": exp.warning,
         }
+
+
+def grid_bytes(grid, classes: int | None, lo: float, hi: float) -> np.ndarray:
+    """The boundary grid's bytes: quantised values, or for k > 2 classes :func:`class_bytes`."""
+    if isinstance(grid, tuple):
+        return class_bytes(*grid, classes)
+    return quantise(grid, lo, hi)
 
 
 def _points(X: np.ndarray, y: np.ndarray) -> list[list[float]]:
@@ -164,7 +184,16 @@ def scene(exp: Experiment) -> dict[str, Any]:
         "grid": GRID_N,
         "map": map_cells(exp.nn.sizes),
         "colors": [list(LOW), list(MID), list(HIGH)],
+        **class_scene(d.classes),
     }
+
+
+def class_scene(classes: int | None) -> dict[str, Any]:
+    """What the browser needs to draw k > 2 classes (nothing for two classes or regression): the class
+    count, the palette and the grid byte's :data:`LEVELS`."""
+    if classes is None or classes <= 2:
+        return {}
+    return {"classes": classes, "palette": class_colors(classes).tolist(), "levels": LEVELS}
 
 
 def overlays(records: list[RunRecord], current: Settings) -> list[dict[str, Any]]:

@@ -61,6 +61,39 @@ function image(values, offset, n, table, discretize, lighten, canvas = document.
   return canvas;
 }
 
+function classImage(values, n, scene, discretize, lighten, canvas) {
+  // k > 2 classes (frames.class_bytes): each byte is class × levels + step; the class's colour faded towards
+  // the colormap's light grey by the step (chance level → grey), as nnviz.drawing.colors.class_colorize
+  const { palette, levels } = scene;
+  const mid = scene.colors[1];
+  if (canvas.width !== n) canvas.width = canvas.height = n;
+  const ctx = canvas.getContext("2d");
+  const img = ctx.createImageData(n, n);
+  for (let p = 0; p < n * n; p++) {
+    const v = values[p];
+    const colour = palette[Math.min(palette.length - 1, Math.floor(v / levels))];
+    const strength = discretize ? 0.7 : (v % levels) / (levels - 1);
+    for (let k = 0; k < 3; k++) {
+      const c = mid[k] + (colour[k] - mid[k]) * strength;
+      img.data[4 * p + k] = c + (255 - c) * lighten;
+    }
+    img.data[4 * p + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+  return canvas;
+}
+
+function pointColor(view, t) {
+  // a data point's fill: its class's colour (k > 2 classes), else its label or target on the colormap
+  const { scene, table } = view;
+  if (scene.palette) {
+    const [r, g, b] = scene.palette[Math.max(0, Math.min(scene.palette.length - 1, Math.round(t)))];
+    return `rgb(${r},${g},${b})`;
+  }
+  const [lo, hi] = scene.range;
+  return colorOf(table, (t - lo) / (hi - lo));
+}
+
 // --- drawing helpers --------------------------------------------------------------------------------------
 
 function fit(canvas, width, height) {
@@ -114,7 +147,7 @@ function boundaryLayout(scene, size) {
 function boundaryOverlay(view, size, showTest) {
   // the points, the frame and the axes: they do not change while training, so they are drawn once per
   // scene, size and option into a canvas that every frame copies over its heat map
-  const { scene, table } = view;
+  const { scene } = view;
   const ratio = window.devicePixelRatio || 1;
   const g = boundaryLayout(scene, size);
   const canvas = document.createElement("canvas");
@@ -128,13 +161,12 @@ function boundaryOverlay(view, size, showTest) {
   ctx.beginPath();
   ctx.rect(g.left, g.pad, g.plot, g.plot);
   ctx.clip();
-  const [lo, hi] = scene.range;
   const sets = showTest ? [[scene.train, "#ffffff"], [scene.test, "#222222"]] : [[scene.train, "#ffffff"]];
   for (const [points, rim] of sets) {
     for (const [x, y, t] of points) {
       ctx.beginPath();
       ctx.arc(g.px(x), g.py(y), 3.4, 0, 2 * Math.PI);
-      ctx.fillStyle = colorOf(table, (t - lo) / (hi - lo));
+      ctx.fillStyle = pointColor(view, t);
       ctx.fill();
       ctx.lineWidth = 1.2;
       ctx.strokeStyle = rim;
@@ -390,7 +422,8 @@ function statusHtml(view) {
   parts.push(`test loss <b>${frame.loss[1] === null ? "–" : +frame.loss[1].toPrecision(4)}</b>`);
   if (frame.accuracy) {
     const pct = (v) => (v === null ? "–" : `${(100 * v).toFixed(1)}%`);
-    parts.push(`accuracy <b>${pct(frame.accuracy[0])}</b> train` + (frame.accuracy[1] === null ? "" : `, <b>${pct(frame.accuracy[1])}</b> test`));
+    const classes = view.scene.classes ? ` (${view.scene.classes} classes)` : "";
+    parts.push(`accuracy${classes} <b>${pct(frame.accuracy[0])}</b> train` + (frame.accuracy[1] === null ? "" : `, <b>${pct(frame.accuracy[1])}</b> test`));
   }
   if (pace.fps !== null) parts.push(`${Math.round(pace.rate).toLocaleString("en-US")} epochs/s · ${Math.round(pace.fps)} fps`);
   const warning = frame.warning ? `<div class='nnviz-warning' style='color:#b45309'>⚠ ${escapeHtml(frame.warning)}</div>` : "";
@@ -530,7 +563,9 @@ class LiveView {
     const { scene, options, table, canvases } = this;
     const width = Math.max(360, this.root.clientWidth || 900);
     const half = (width - 24) / 2;
-    const heat = image(this.heatBytes, 0, scene.grid, table, options.discretize, 0.35, canvases.heat);
+    const heat = scene.palette
+      ? classImage(this.heatBytes, scene.grid, scene, options.discretize, 0.35, canvases.heat)
+      : image(this.heatBytes, 0, scene.grid, table, options.discretize, 0.35, canvases.heat);
     drawBoundary(this.parts.boundary, half, this, heat, options.show_test);
     drawCurve(this.parts.curve, half, half - 6, this);
     const maps = [];

@@ -24,6 +24,10 @@ class Preset:
     accuracy: float = 1.0
 
 
+#: The output of a data set with more than two classes: its units follow the data's classes.
+_SOFTMAX = LayerSettings(1, True, "softmax")
+
+
 def _tanh(n: int, bias: bool = True) -> LayerSettings:
     return LayerSettings(n, bias, "tanh")
 
@@ -111,6 +115,29 @@ PRESETS: dict[str, Preset] = {
         ),
         "The hard one: two interleaved spirals. Three layers of 8 tanh units with Adam and sine features.",
         epochs=600,
+        accuracy=0.95,
+    ),
+    "3-class spiral: 12-12 tanh, softmax": Preset(
+        Settings(
+            dataset="spiral3",
+            hidden=(_tanh(12), _tanh(12)),
+            output=_SOFTMAX,
+            loss="cce",
+            optimizer="adam",
+            lr=0.01,
+            batch_size=10,
+        ),
+        "Three spiral arms: an output of three softmax units, one per class, trained with categorical "
+        "cross-entropy. The colour is the predicted class, paler where the network is unsure; watch the "
+        "pale seams between the arms shrink.",
+        epochs=300,
+        accuracy=0.95,
+    ),
+    "5 Gaussian blobs: one hidden layer, softmax": Preset(
+        Settings(dataset="blobs5", noise=0.3, hidden=(_tanh(6),), output=_SOFTMAX, loss="cce", lr=0.03),
+        "Five overlapping clouds, five softmax outputs: six tanh units are enough to cut the plane into "
+        "five regions; points where two clouds overlap stay in the pale borders.",
+        epochs=200,
         accuracy=0.95,
     ),
     "Learning rate too high (diverges)": Preset(

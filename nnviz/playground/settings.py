@@ -25,6 +25,7 @@ from nnviz.core.datasets import DATASETS, FEATURES
 from nnviz.core.errors import SpecError
 from nnviz.core.formula_syntax import MAX_LENGTH as MAX_FORMULA_LENGTH
 from nnviz.model_file import ModelRecord
+from nnviz.playground.classes import SOFTMAX, output_error, output_units
 from nnviz.user_text import out_of_range
 
 #: The activation choice that means "use the formula text".
@@ -132,9 +133,9 @@ GROUPS = ("data", "architecture", "training", "speed")
 REBUILDS = frozenset({"data", "architecture"})
 
 
-def hidden_activations() -> list[str]:
-    """Activation choices of a layer: the built-ins, then :data:`CUSTOM`."""
-    return [*ACTIVATIONS, CUSTOM]
+def hidden_activations(output: bool = False) -> list[str]:
+    """Activation choices of a layer: the built-ins, then :data:`CUSTOM` (and softmax for the output)."""
+    return [*ACTIVATIONS, CUSTOM, *([SOFTMAX] if output else [])]
 
 
 def changed_groups(old: Settings, new: Settings) -> set[str]:
@@ -145,8 +146,10 @@ def changed_groups(old: Settings, new: Settings) -> set[str]:
     return groups
 
 
-def field_errors(settings: Settings) -> dict[str, str]:
-    """Every scalar field and layer that is out of its allowed values, by path (``"hidden.0.size"``).
+def field_errors(settings: Settings, own: Any = None) -> dict[str, str]:
+    """Every scalar field and layer that is out of its allowed values, by path (``"hidden.0.size"``), and
+    an output or loss that does not fit the data's classes (``own``: the data of a set-up that is not a
+    built-in data set, if known).
 
     Formulas are not parsed here (the experiment parses them once per session).
     """
@@ -161,8 +164,12 @@ def field_errors(settings: Settings) -> dict[str, str]:
             errors[f"{path}.size"] = (
                 f"A layer has 1 to {SIDEBAR_MAX_UNITS} units, not {layer.size}: the last valid network stays"
             )
-        if layer.activation not in hidden_activations():
+        if layer.activation not in hidden_activations(path == "output"):
             errors[f"{path}.activation"] = f"unknown activation {layer.activation!r}"
+    info = DATASETS.get(settings.dataset, own)  # both have .classes (None: regression)
+    problem = info is not None and output_error(info.classes, settings.output.activation, settings.loss)
+    if problem and "output.activation" not in errors:
+        errors["loss"] = problem
     return errors
 
 
@@ -219,7 +226,7 @@ def valid_value(name: str, value: Any) -> bool:
     return math.isfinite(value) and spec.lo <= value <= spec.hi
 
 
-def _layer_from(data: Any, default: LayerSettings) -> LayerSettings:
+def _layer_from(data: Any, default: LayerSettings, output: bool = False) -> LayerSettings:
     if not isinstance(data, Mapping):
         return default
     size, bias = data.get("size"), data.get("bias")
@@ -229,7 +236,7 @@ def _layer_from(data: Any, default: LayerSettings) -> LayerSettings:
         if isinstance(size, int) and not isinstance(size, bool) and 1 <= size <= SIDEBAR_MAX_UNITS
         else default.size,
         bias if isinstance(bias, bool) else default.bias,
-        act if act in hidden_activations() else default.activation,
+        act if act in hidden_activations(output) else default.activation,
         formula if isinstance(formula, str) and len(formula) <= MAX_FORMULA_LENGTH else default.formula,
     )
 
@@ -248,7 +255,7 @@ def settings_from_dict(data: Any, base: Settings | None = None) -> Settings:
     if isinstance(hidden, (list, tuple)) and len(hidden) <= MAX_HIDDEN:
         values["hidden"] = tuple(_layer_from(h, LayerSettings()) for h in hidden)
     if "output" in data:
-        values["output"] = replace(_layer_from(data["output"], base.output), size=1)
+        values["output"] = replace(_layer_from(data["output"], base.output, output=True), size=1)
     return replace(base, **values)
 
 
@@ -322,7 +329,12 @@ def from_widgets(values: Mapping[str, Any], base: Settings) -> Settings:
 
 def describe(settings: Settings) -> str:
     """A short label of an architecture: ``"xor · 2-4-2-1 tanh"``."""
-    sizes = [len(settings.features), *(layer.size for layer in settings.hidden), 1]
+    info = DATASETS.get(settings.dataset)
+    sizes = [
+        len(settings.features),
+        *(layer.size for layer in settings.hidden),
+        output_units(info and info.classes),
+    ]
     acts = sorted({layer.fn for layer in settings.hidden})
     act = ", ".join(acts) if acts else "no hidden layer"
     return f"{settings.dataset} · {'-'.join(map(str, sizes))} {act}"
@@ -334,8 +346,16 @@ def settings_from_network(nn: Network, base: Settings) -> Settings:
     Raises :class:`SpecError` for a network this page cannot show (too deep, too wide, several outputs).
     """
     settings = settings_from_dict(ModelRecord.from_metadata(nn.metadata).settings, base)
-    if nn.outputs != 1:
-        raise SpecError(f"the playground trains networks with 1 output; this one has {nn.outputs}")
+    softmax, info = nn.layers[-1].activation.name == SOFTMAX, DATASETS.get(settings.dataset)
+    if nn.outputs != 1 and not softmax:
+        raise SpecError(
+            f"the playground trains networks with a softmax or 1 output; this one has {nn.outputs}"
+        )
+    if softmax and info is not None and info.classes != nn.outputs:
+        raise SpecError(
+            f"the network has {nn.outputs} softmax outputs; its data ({info.label}) has "
+            f"{info.classes} classes"
+        )
     if len(nn.layers) - 1 > MAX_HIDDEN:
         raise SpecError(
             f"the playground shows up to {MAX_HIDDEN} hidden layers; this network has {len(nn.layers) - 1}"
@@ -347,7 +367,9 @@ def settings_from_network(nn: Network, base: Settings) -> Settings:
                 f"layer {i + 1} has {layer.n_out} units; the playground shows up to {SIDEBAR_MAX_UNITS}"
             )
         act = layer.activation
-        if act.name in ACTIVATIONS and (act.text is None or act.text.strip().lower() == act.name):
+        if act.name == SOFTMAX:  # the output's units follow the data's classes
+            layers.append(LayerSettings(1, layer.has_bias, SOFTMAX))
+        elif act.name in ACTIVATIONS and (act.text is None or act.text.strip().lower() == act.name):
             layers.append(LayerSettings(layer.n_out, layer.has_bias, act.name))
         elif act.text:
             layers.append(LayerSettings(layer.n_out, layer.has_bias, CUSTOM, act.text))

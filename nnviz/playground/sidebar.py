@@ -23,6 +23,7 @@ from nnviz.core.datasets import DATASETS, FEATURES
 from nnviz.core.errors import NNVizError
 from nnviz.core.formula_syntax import MAX_LENGTH as MAX_FORMULA_LENGTH
 from nnviz.playground import session
+from nnviz.playground.classes import SOFTMAX, fitted_output, output_units
 from nnviz.playground.experiment import Experiment
 from nnviz.playground.links import (
     HIDEABLE,
@@ -195,7 +196,10 @@ def _layer_widgets(container: Any, exp: Experiment, index: int | str, title: str
         cols[0].markdown(f"**{title}**")
     else:
         cols[0].number_input(title, step=1, key=layer_key(index, "size"))  # out of range: refused by name
-    cols[1].selectbox("activation", hidden_activations(), key=layer_key(index, "activation"))
+    choices = hidden_activations() if index != "out" else output_choices(exp)
+    if st.session_state[layer_key(index, "activation")] not in choices:  # the data's classes changed
+        st.session_state[layer_key(index, "activation")] = choices[0]
+    cols[1].selectbox("activation", choices, key=layer_key(index, "activation"))
     cols[2].checkbox("bias", key=layer_key(index, "bias"))
     if st.session_state[layer_key(index, "activation")] != CUSTOM:
         return True
@@ -230,7 +234,34 @@ def _layers(exp: Experiment) -> bool:
     st.slider("Hidden layers", 0, MAX_HIDDEN, key=N_HIDDEN_KEY)
     for i in range(st.session_state[N_HIDDEN_KEY]):
         ok &= _layer_widgets(st, exp, i, f"Layer {i + 1}")
-    return _layer_widgets(st, exp, "out", "Output") and ok
+    classes = widget_classes(exp)
+    title = f"Output · {classes} units, one a class" if output_units(classes) > 1 else "Output"
+    return _layer_widgets(st, exp, "out", title) and ok
+
+
+def widget_classes(exp: Experiment) -> int | None:
+    """The classes of the data set chosen in the sidebar (None: regression targets)."""
+    name = st.session_state.get(widget_key("dataset"), exp.settings.dataset)
+    info = DATASETS.get(name)
+    return info.classes if info is not None else exp.data_of(replace(exp.settings, dataset=name)).classes
+
+
+def output_choices(exp: Experiment) -> list[str]:
+    """The output layer's activations: softmax alone for k > 2 classes (k units), else the hidden layers'
+    choices (a softmax output needs 3 or more classes)."""
+    return [SOFTMAX] if output_units(widget_classes(exp)) > 1 else hidden_activations()
+
+
+def fit_output_to_data(exp: Experiment) -> None:
+    """When another data set is chosen, switch the output and loss widgets to what its classes need
+    (softmax and cce for k > 2 classes; sigmoid and bce, or linear and mse, after them), before they are
+    drawn. A loss that does not fit the data, chosen afterwards, is refused with one message."""
+    if st.session_state.get(widget_key("dataset"), exp.settings.dataset) == exp.settings.dataset:
+        return
+    act_key, loss_key = layer_key("out", "activation"), widget_key("loss")
+    act = st.session_state.get(act_key, exp.settings.output.activation)
+    loss = st.session_state.get(loss_key, exp.settings.loss)
+    st.session_state[act_key], st.session_state[loss_key] = fitted_output(widget_classes(exp), act, loss)
 
 
 #: A wider sidebar, so that a layer's size, activation and bias fit on one row.
@@ -245,6 +276,7 @@ def sidebar(player: Player) -> None:
     exp, hidden = player.experiment, session.lesson_hidden()
     sb = st.sidebar
     st.markdown(STYLE, unsafe_allow_html=True)
+    fit_output_to_data(exp)
     if "preset" not in hidden:
         sb.selectbox(
             "Preset",

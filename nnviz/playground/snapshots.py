@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from nnviz.core.grid import decision_grid, neuron_grids
+from nnviz.core.grid import neuron_grids
+from nnviz.core.metrics import accuracy
+from nnviz.playground.classes import boundary_grid
 from nnviz.playground.loss_log import LossLog
 
 
@@ -33,7 +35,7 @@ class Metrics:
 class FrameArrays:
     """The arrays one drawn frame needs (the drawings take these, not the network)."""
 
-    grid: np.ndarray
+    grid: np.ndarray | tuple[np.ndarray, np.ndarray]  # values (n, n), or (class, confidence) for k > 2
     maps: list[np.ndarray]
     weights: list[np.ndarray]
     biases: list[np.ndarray | None]
@@ -60,11 +62,6 @@ class TrainingState:
     epochs_per_second: float
 
 
-def accuracy(outputs: np.ndarray, targets: np.ndarray) -> float:
-    """Share of samples on the right side of 0.5 (labels are 0/1)."""
-    return float(np.mean((outputs[:, 0] > 0.5) == (targets[:, 0] > 0.5))) if len(targets) else float("nan")
-
-
 def metrics_of(exp: Any) -> Metrics:
     """An experiment's current losses and accuracies on its training and test sets (NaN, or None for an
     accuracy, where a set is empty)."""
@@ -89,7 +86,7 @@ def frame_arrays(exp: Any, n: int = 100, map_n: int = 24) -> FrameArrays:
     with exp.lock, np.errstate(all="ignore"):  # huge weights may overflow float32: drawn as mid
         box, feats, nn = exp.dataset.box, exp.features, exp.nn
         return FrameArrays(
-            decision_grid(nn, box, n, feats),
+            boundary_grid(nn, box, n, feats),
             neuron_grids(nn, box, map_n, feats),
             [layer.weights.copy() for layer in nn.layers],
             [None if layer.bias is None else layer.bias.copy() for layer in nn.layers],
