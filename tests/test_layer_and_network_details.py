@@ -51,3 +51,36 @@ def test_a_feed_forward_stack_says_what_is_wrong_with_it():
         FeedForward(2, [])
     with pytest.raises(SpecError, match=r"^layer 0 expects 2 inputs but receives 3$"):
         FeedForward(3, [layer])
+
+
+def test_a_feed_forward_stack_may_have_max_layers_and_no_more():
+    from nnviz.core.errors import SpecError
+    from nnviz.core.feedforward import FeedForward
+    from nnviz.core.layer import MAX_LAYERS, Layer
+
+    layers = [Layer(1, 1, False, "linear", [[1.0]]) for _ in range(MAX_LAYERS + 1)]
+    assert len(FeedForward(1, layers[:MAX_LAYERS]).layers) == MAX_LAYERS
+    with pytest.raises(
+        SpecError, match=rf"^a network may have at most {MAX_LAYERS} layers, got {MAX_LAYERS + 1}$"
+    ):
+        FeedForward(1, layers)
+
+
+def test_a_network_says_what_is_wrong_with_its_number_of_inputs():
+    from nnviz.core.errors import SpecError
+
+    with pytest.raises(SpecError, match=r"^the number of inputs must be between 1 and \d+ units, got 0$"):
+        Network(0, [(1, True, "linear")])
+    with pytest.raises(SpecError, match=r"^the number of inputs must be a whole number of units, got 2\.0$"):
+        Network(2.0, [(1, True, "linear")])
+
+
+def test_a_network_may_have_max_layers_and_no_more():
+    from nnviz.core.errors import SpecError
+    from nnviz.core.layer import MAX_LAYERS
+
+    assert len(Network(1, [1] * MAX_LAYERS, seed=0).layers) == MAX_LAYERS
+    with pytest.raises(
+        SpecError, match=rf"^a network may have at most {MAX_LAYERS} layers, got {MAX_LAYERS + 1}$"
+    ):
+        Network(1, [1] * (MAX_LAYERS + 1), seed=0)
