@@ -80,9 +80,9 @@ with left:
     st.markdown("##### Architecture")
     st.dataframe(ins.architecture, hide_index=True)
     st.markdown("##### Activations")
-    for where, f_tex, df_tex in ins.activations:
+    for where, equation in ins.activations:
         st.markdown(escape(where))
-        st.latex(rf"f(x) = {f_tex} \qquad f'(x) = {df_tex}")
+        st.latex(equation)
 with right:
     st.markdown("##### Metadata")
     if ins.metadata:

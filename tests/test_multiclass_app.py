@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from nnviz.core import Network
 from nnviz.core.grid import class_grid
+from nnviz.lessons import model_inspector as insp
 from nnviz.lessons.model_inspector import inspect
 from nnviz.playground import frames
 from nnviz.playground.classes import fitted_output, output_error
@@ -149,7 +150,14 @@ def test_a_softmax_model_round_trips_bit_for_bit_and_the_inspector_shows_its_cla
     assert Network.from_bytes(again.model_bytes()).parameters()[0].tobytes() == nn.parameters()[0].tobytes()
     seen = inspect(nn)
     assert seen.boundary is not None and "predicted class of 3" in seen.boundary_note
-    assert any("softmax" in where and "e^{z_i}" in f for where, f, _ in seen.activations)
+    ((where, equation),) = [a for a in seen.activations if "softmax" in a[0]]
+    assert "not an element-wise f(x)" in where and r"a_i = \frac{e^{z_i}}{\sum_j e^{z_j}}" in equation
+    table, problems, _ = insp.outputs_table(nn, [{"x1": 0.0, "x2": 4.0}, {"x1": 3.5, "x2": -2.0}])
+    probabilities = nn.predict([[0.0, 4.0], [3.5, -2.0]])
+    assert not problems and [list(row)[2:] for row in table] == [["P(class 0)", "P(class 1)", "P(class 2)",
+                                                                  "predicted class"]] * 2  # fmt: skip
+    assert [[row[f"P(class {k})"] for k in "012"] for row in table] == probabilities.tolist()
+    assert [row["predicted class"] for row in table] == [str(k) for k in np.argmax(probabilities, axis=1)]
 
 
 # --- the page -------------------------------------------------------------------------------------------
@@ -214,3 +222,20 @@ def test_a_softmax_model_uploads_and_trains_on(at):
     assert at.selectbox(key=layer_key("out", "activation")).value == "softmax"
     at.button(key="step").click().run()
     assert not at.exception and exp.epoch == 6
+
+
+def test_the_inspector_page_shows_a_softmax_models_formula_classes_and_boundary():
+    source = Experiment(PRESETS[SPIRAL].settings)
+    source.train(epochs=10)
+    at = AppTest.from_file(
+        str(Path(APP).with_name("pages") / "model_inspector.py"), default_timeout=120
+    ).run()
+    at.file_uploader(key="insp.file").set_value(
+        ("spiral.nn", source.model_bytes(), "application/octet-stream")
+    )
+    at.run()
+    assert not at.exception and not at.error
+    assert any(r"\frac{e^{z_i}}{\sum_j e^{z_j}}" in x.value for x in at.latex)
+    assert any("softmax — not an element" in m.value for m in at.markdown)  # (escaped Markdown)
+    assert any("predicted class of 3" in c.value for c in at.caption)
+    assert any("predicted class" in d.value.columns for d in at.dataframe)

@@ -17,17 +17,14 @@ from typing import Any
 import numpy as np
 
 from nnviz.core.errors import SpecError
-from nnviz.core.losses import get_loss
+from nnviz.core.losses import get_loss, loss_for
 from nnviz.core.network import Network
 from nnviz.drawing.network_diagram import Highlight, network_svg
+from nnviz.lessons.backprop_latex import ems, lines, matrix, number, stacked, sup, term
 
 #: Largest layer, and most layers, the walkthrough shows (wider matrices do not fit on a page).
 WALKTHROUGH_MAX_UNITS = 4
 WALKTHROUGH_MAX_LAYERS = 3
-#: Widest line of an equation with numbers, in ems of KaTeX (the page's equation column is about 600 px
-#: wide in a 1500 px window, at 19 px per em): longer equations are broken before an operator.
-LINE_EMS = 26.0
-
 _LOSS_LATEX = {
     "mse": (r"L = \tfrac12 \sum_i (a_i - y_i)^2", r"\frac{\partial L}{\partial a} = a - y"),
     "sse": (r"L = \sum_i (a_i - y_i)^2", r"\frac{\partial L}{\partial a} = 2\,(a - y)"),
@@ -35,78 +32,24 @@ _LOSS_LATEX = {
         r"L = -\sum_i \big[y_i \log a_i + (1 - y_i)\log(1 - a_i)\big]",
         r"\frac{\partial L}{\partial a} = \frac{a - y}{a\,(1 - a)}",
     ),
+    "cce": (r"L = -\sum_i y_i \log a_i", r"\frac{\partial L}{\partial a_i} = -\frac{y_i}{a_i}"),
 }
-
-
-def number(v: float, digits: int = 4) -> str:
-    """A number for LaTeX: ``0.7311``, ``-12.5``, ``3.2 \\cdot 10^{-5}``."""
-    v = float(v)
-    if not np.isfinite(v):
-        return r"\mathrm{NaN}" if np.isnan(v) else (r"\infty" if v > 0 else r"-\infty")
-    if v == 0:
-        return "0"
-    if 1e-3 <= abs(v) < 1e5:
-        text = f"{v:.{digits}g}"
-        return text
-    mantissa, exponent = f"{v:.{max(1, digits - 2)}e}".split("e")
-    return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
-
-
-def matrix(values: Any, digits: int = 4) -> str:
-    """A LaTeX ``bmatrix`` of a scalar, vector (shown as a column) or matrix."""
-    arr = np.asarray(values, dtype=float)
-    if arr.ndim == 0:
-        return number(arr, digits)
-    if arr.ndim == 1:
-        arr = arr.reshape(-1, 1)
-    rows = [" & ".join(number(v, digits) for v in row) for row in arr]
-    return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
-
-
-def _sup(layer: int) -> str:
-    return f"^{{[{layer}]}}"
-
-
-def _ems(text: str) -> float:
-    """Typeset width of a :func:`number` in ems: digits ½ em, the point and exponent digits narrower."""
-    if text.startswith("\\"):
-        return 1.8  # infinity, NaN
-    head, _, power = text.partition(r" \cdot 10^")
-    width = 0.5 * sum(c.isdigit() for c in head) + 0.28 * head.count(".") + 0.78 * head.count("-")
-    return width + (1.8 + 0.4 * len(power.strip("{}")) if power else 0.0)
-
-
-def _term(values: Any, before: str = "", before_ems: float = 0.0) -> tuple[str, float]:
-    """``before`` followed by :func:`matrix` of ``values``, and its typeset width in ems."""
-    arr = np.asarray(values, dtype=float)
-    if arr.ndim == 0:
-        return f"{before}{number(arr)}".strip(), before_ems + _ems(number(arr))
-    cells = arr.reshape(-1, 1) if arr.ndim == 1 else arr
-    columns = [max(_ems(number(v)) for v in column) for column in cells.T]
-    width = sum(columns) + 1.0 * (len(columns) - 1) + 1.2
-    return f"{before}{matrix(arr)}".strip(), before_ems + width
-
-
-def lines(*terms: tuple[str, float], budget: float = LINE_EMS) -> str:
-    """Terms (LaTeX, width in ems) on one line, or broken into left-aligned lines of at most ``budget``."""
-    rows: list[list[str]] = [[]]
-    used = 0.0
-    for text, width in terms:
-        if rows[-1] and used + width > budget:
-            rows.append([])
-            used = 1.0  # the \quad that indents a continued line
-        rows[-1].append(text)
-        used += width
-    if len(rows) == 1:
-        return " ".join(rows[0])
-    return r"\begin{aligned} & " + r" \\ & \quad ".join(" ".join(r) for r in rows) + r" \end{aligned}"
-
-
-def stacked(*equations: str) -> str:
-    """Several equations, one under the other, aligned on the left."""
-    if len(equations) == 1:
-        return equations[0]
-    return r"\begin{aligned} & " + r" \\[6pt] & ".join(equations) + r" \end{aligned}"
+#: What the page says about a softmax output, forward and backward.
+SOFTMAX_FORWARD = (
+    "Softmax is not applied to each unit on its own: each output is $e^{z_i}$ divided by the sum of "
+    "$e^{z_j}$ over the whole layer, so the outputs are positive and add up to 1: the network's "
+    "probability of each class."
+)
+SOFTMAX_FUSED = (
+    "Softmax and categorical cross-entropy together: softmax's Jacobian $a_i(\\delta_{ij} - a_j)$ times "
+    "$-y/a$ cancels to $a - y$, each class's probability minus its one-hot target (the engine computes "
+    "exactly this, fused)."
+)
+SOFTMAX_JACOBIAN = (
+    "Softmax's derivative is a matrix (each output depends on every $z_j$), "
+    "$\\partial a_i/\\partial z_j = a_i(\\delta_{ij} - a_j)$: multiplied with $g = \\partial L/\\partial a$ "
+    "it gives $a \\odot (g - \\textstyle\\sum_j g_j a_j)$."
+)
 
 
 @dataclass(frozen=True)
@@ -210,6 +153,7 @@ def check_small(nn: Network) -> None:
 def check_loss(nn: Network, loss: str) -> None:
     """Raise ``SpecError`` for a loss the output cannot have: cross-entropy needs outputs in (0, 1)."""
     output = nn.layers[-1].activation
+    loss_for(loss, output)  # categorical cross-entropy needs a softmax output (the engine's message)
     if get_loss(loss).name == "bce" and output.name != "sigmoid":
         raise SpecError(
             "cross-entropy (bce) takes log a and log(1 − a), so it needs outputs strictly between 0 and 1, "
@@ -238,9 +182,10 @@ def walkthrough(nn: Network, x: Any, y: Any, loss: str = "mse", lr: float = 0.1)
     if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
         raise SpecError(f"the learning rate must be a positive number, got {lr!r}")
     X = nn.as_batch(np.asarray(x, dtype=np.float64).reshape(1, -1))
-    Y = nn.as_targets(np.asarray(y, dtype=np.float64).reshape(1, -1))
+    Y = nn.as_targets(np.asarray(y, dtype=np.float64).reshape(1, -1), loss_obj)  # cce: a label → one-hot
     layers = nn.layers
     count = len(layers)
+    softmax = layers[-1].activation.name == "softmax"  # a whole row's activation (only an output's)
 
     with np.errstate(all="ignore"):
         grads, cache, delta_rows = nn.backprop(X, Y, loss_obj)
@@ -261,33 +206,33 @@ def walkthrough(nn: Network, x: Any, y: Any, loss: str = "mse", lr: float = 0.1)
     a_prev = X[0]
     for i, layer in enumerate(layers, 1):
         z, a = cache[i - 1][0][0], cache[i - 1][1][0]
-        prev = "x" if i == 1 else f"a{_sup(i - 1)}"
-        bias_sym = f" + b{_sup(i)}" if layer.bias is not None else ""
-        w_a = _term(layer.weights)
-        w_a = (f"{w_a[0]} {matrix(a_prev)}", w_a[1] + _term(a_prev)[1])
-        bias = [_term(layer.bias, "+ ", 1.3)] if layer.bias is not None else []
+        prev = "x" if i == 1 else f"a{sup(i - 1)}"
+        bias_sym = f" + b{sup(i)}" if layer.bias is not None else ""
+        w_a = term(layer.weights)
+        w_a = (f"{w_a[0]} {matrix(a_prev)}", w_a[1] + term(a_prev)[1])
+        bias = [term(layer.bias, "+ ", 1.3)] if layer.bias is not None else []
         steps.append(
             Step(
                 "forward",
                 i,
                 f"Layer {i}: weighted sums",
-                f"z{_sup(i)} = W{_sup(i)} {prev}{bias_sym}",
-                lines(w_a, *bias, _term(z, "= ", 1.3)),
+                f"z{sup(i)} = W{sup(i)} {prev}{bias_sym}",
+                lines(w_a, *bias, term(z, "= ", 1.3)),
                 f"Each of the {layer.n_out} units adds up its inputs times its weights"
                 + (" plus its bias." if layer.bias is not None else " (this layer has no bias)."),
                 {"W": layer.weights.copy(), "a_prev": a_prev.copy(), "z": z.copy()},
             )
         )
         f_latex, _ = layer.activation.latex()
-        inner = _term(z)
+        inner = term(z)
         steps.append(
             Step(
                 "forward",
                 i,
                 f"Layer {i}: activation {layer.activation.label}",
-                f"a{_sup(i)} = f(z{_sup(i)})" + (rf", \quad f(x) = {f_latex}" if f_latex else ""),
-                lines((f"a{_sup(i)} = f\\left({inner[0]}\\right)", inner[1] + 3.5), _term(a, "= ", 1.3)),
-                "The activation is applied to each unit's sum on its own.",
+                f"a{sup(i)} = f(z{sup(i)})" + (rf", \quad f(x) = {f_latex}" if f_latex else ""),
+                lines((f"a{sup(i)} = f\\left({inner[0]}\\right)", inner[1] + 3.5), term(a, "= ", 1.3)),
+                SOFTMAX_FORWARD if softmax else "The activation is applied to each unit's sum on its own.",
                 {"z": z.copy(), "a": a.copy()},
             )
         )
@@ -301,9 +246,9 @@ def walkthrough(nn: Network, x: Any, y: Any, loss: str = "mse", lr: float = 0.1)
             f"Loss ({loss_obj.name})",
             loss_formula,
             lines(
-                _term(a_out[0], f"a{_sup(count)} = ", 2.5),
-                _term(Y[0], r", \; y = ", 2.0),
-                (rf"\;\Rightarrow\; L = {number(value)}", 3.5 + _ems(number(value))),
+                term(a_out[0], f"a{sup(count)} = ", 2.5),
+                term(Y[0], r", \; y = ", 2.0),
+                (rf"\;\Rightarrow\; L = {number(value)}", 3.5 + ems(number(value))),
             ),
             "How far the output is from the target. Backpropagation now asks how L changes with every "
             "weight, starting at the output.",
@@ -315,52 +260,57 @@ def walkthrough(nn: Network, x: Any, y: Any, loss: str = "mse", lr: float = 0.1)
         layer = layers[i - 1]
         d = deltas[i - 1]
         _, df_latex = layer.activation.latex()
-        with np.errstate(all="ignore"):
-            fprime = np.asarray(layer.activation.derivative(*(c[0] for c in cache[i - 1])))
-        slope = _term(fprime, r"\odot ", 1.3)
-        if i == count and loss_obj.name == "bce":  # a sigmoid output (check_loss): σ' cancels
-            formula = rf"\delta{_sup(i)} = a{_sup(i)} - y"
-            numbers = lines(_term(a_out[0]), _term(Y[0], "- ", 1.3), _term(d, "= ", 1.3))
+        if i == count and softmax:  # no element-wise f': its Jacobian is in softmax_delta
+            fprime = np.full(layer.n_out, np.nan)
+        else:
+            with np.errstate(all="ignore"):
+                fprime = np.asarray(layer.activation.derivative(*(c[0] for c in cache[i - 1])))
+        slope = term(fprime, r"\odot ", 1.3)
+        if i == count and softmax:
+            formula, numbers, note = softmax_delta(i, a_out[0], Y[0], d, loss_obj)
+        elif i == count and loss_obj.name == "bce":  # a sigmoid output (check_loss): σ' cancels
+            formula = rf"\delta{sup(i)} = a{sup(i)} - y"
+            numbers = lines(term(a_out[0]), term(Y[0], "- ", 1.3), term(d, "= ", 1.3))
             note = "With a sigmoid output, cross-entropy's σ' cancels: the output error is simply a − y."
         elif i == count:
-            formula = rf"\delta{_sup(i)} = \frac{{\partial L}}{{\partial a{_sup(i)}}} \odot f'(z{_sup(i)})"
+            formula = rf"\delta{sup(i)} = \frac{{\partial L}}{{\partial a{sup(i)}}} \odot f'(z{sup(i)})"
             with np.errstate(all="ignore"):
                 dl_da = loss_obj.dloss_da(a_out, Y)[0]
-            numbers = lines(_term(dl_da), slope, _term(d, "= ", 1.3))
+            numbers = lines(term(dl_da), slope, term(d, "= ", 1.3))
             note = f"The output error: ${dloss}$ times the slope of the activation at z."
         else:
             formula = (
-                rf"\delta{_sup(i)} = \left(W{_sup(i + 1)}\right)^{{\!\top}} \delta{_sup(i + 1)} "
-                rf"\odot f'(z{_sup(i)})"
+                rf"\delta{sup(i)} = \left(W{sup(i + 1)}\right)^{{\!\top}} \delta{sup(i + 1)} "
+                rf"\odot f'(z{sup(i)})"
             )
-            back, transposed = layers[i].weights.T @ deltas[i], _term(layers[i].weights.T)
+            back, transposed = layers[i].weights.T @ deltas[i], term(layers[i].weights.T)
             numbers = lines(
-                (f"{transposed[0]} {matrix(deltas[i])}", transposed[1] + _term(deltas[i])[1]),
+                (f"{transposed[0]} {matrix(deltas[i])}", transposed[1] + term(deltas[i])[1]),
                 slope,
-                _term(back, "= ", 1.3),
+                term(back, "= ", 1.3),
                 slope,
-                _term(d, "= ", 1.3),
+                term(d, "= ", 1.3),
             )
             note = (
                 f"Layer {i + 1}'s errors flow back along the same weights, then are scaled by this layer's "
                 "slope: a unit with slope ≈ 0 (saturated or dead) passes almost nothing back."
             )
-        if df_latex and "σ' cancels" not in note:
+        if df_latex and "σ' cancels" not in note and not (i == count and softmax):
             note += f" Here $f'(x) = {df_latex}$."
         steps.append(Step("backward", i, f"Layer {i}: delta", formula, numbers, note,
                           {"delta": d.copy(), "fprime": fprime}))  # fmt: skip
         gw, gb = per_layer[i - 1]
         prev_a = X[0] if i == 1 else cache[i - 2][1][0]
-        prev = "x" if i == 1 else f"a{_sup(i - 1)}"
-        d_w = rf"\frac{{\partial L}}{{\partial W{_sup(i)}}}"
-        formula = rf"{d_w} = \delta{_sup(i)} \left({prev}\right)^{{\!\top}}"
-        outer = _term(prev_a.reshape(1, -1))
-        numbers = [lines(_term(d, f"{d_w} = ", 3.5), outer, _term(gw, "= ", 1.3))]
+        prev = "x" if i == 1 else f"a{sup(i - 1)}"
+        d_w = rf"\frac{{\partial L}}{{\partial W{sup(i)}}}"
+        formula = rf"{d_w} = \delta{sup(i)} \left({prev}\right)^{{\!\top}}"
+        outer = term(prev_a.reshape(1, -1))
+        numbers = [lines(term(d, f"{d_w} = ", 3.5), outer, term(gw, "= ", 1.3))]
         values = {"dW": gw.copy()}
         if gb is not None:
-            d_b = rf"\frac{{\partial L}}{{\partial b{_sup(i)}}}"
-            formula += rf", \qquad {d_b} = \delta{_sup(i)}"
-            numbers.append(lines(_term(gb, f"{d_b} = ", 3.5)))
+            d_b = rf"\frac{{\partial L}}{{\partial b{sup(i)}}}"
+            formula += rf", \qquad {d_b} = \delta{sup(i)}"
+            numbers.append(lines(term(gb, f"{d_b} = ", 3.5)))
             values["db"] = gb.copy()
         note = "Each weight's gradient is the error of the unit it feeds times the input it carries."
         steps.append(Step("gradient", i, f"Layer {i}: weight gradients", formula, stacked(*numbers), note,
@@ -374,18 +324,18 @@ def walkthrough(nn: Network, x: Any, y: Any, loss: str = "mse", lr: float = 0.1)
     with np.errstate(all="ignore"):
         z_new, a_new = updated.forward(X)[-1]
         after = loss_obj.value(a_new, Y, z_new, layers[-1].activation)
-    step_by = f"- {number(lr)} \\cdot ", 2.5 + _ems(number(lr))
+    step_by = f"- {number(lr)} \\cdot ", 2.5 + ems(number(lr))
     for i, (old, new) in enumerate(zip(layers, updated.layers), 1):
         gw, gb = per_layer[i - 1]
-        formula = rf"W{_sup(i)} \leftarrow W{_sup(i)} - \eta\,\frac{{\partial L}}{{\partial W{_sup(i)}}}"
-        numbers = [lines(_term(old.weights, f"W{_sup(i)} \\leftarrow ", 3.0), _term(gw, *step_by),
-                         _term(new.weights, "= ", 1.3))]  # fmt: skip
+        formula = rf"W{sup(i)} \leftarrow W{sup(i)} - \eta\,\frac{{\partial L}}{{\partial W{sup(i)}}}"
+        numbers = [lines(term(old.weights, f"W{sup(i)} \\leftarrow ", 3.0), term(gw, *step_by),
+                         term(new.weights, "= ", 1.3))]  # fmt: skip
         values = {"W": new.weights.copy()}
         if gb is not None:
-            grad_b = rf"\frac{{\partial L}}{{\partial b{_sup(i)}}}"
-            formula += rf", \quad b{_sup(i)} \leftarrow b{_sup(i)} - \eta\,{grad_b}"
-            numbers.append(lines(_term(old.bias, f"b{_sup(i)} \\leftarrow ", 2.6), _term(gb, *step_by),
-                                 _term(new.bias, "= ", 1.3)))  # fmt: skip
+            grad_b = rf"\frac{{\partial L}}{{\partial b{sup(i)}}}"
+            formula += rf", \quad b{sup(i)} \leftarrow b{sup(i)} - \eta\,{grad_b}"
+            numbers.append(lines(term(old.bias, f"b{sup(i)} \\leftarrow ", 2.6), term(gb, *step_by),
+                                 term(new.bias, "= ", 1.3)))  # fmt: skip
             values["b"] = new.bias.copy()
         note = "Every weight takes a small step against its gradient."
         if i == count:
@@ -393,6 +343,27 @@ def walkthrough(nn: Network, x: Any, y: Any, loss: str = "mse", lr: float = 0.1)
         steps.append(Step("update", i, f"Layer {i}: update (η = {lr:g})", formula, stacked(*numbers), note,
                           values))  # fmt: skip
     return Walkthrough(steps, grads, deltas, value, updated, after)
+
+
+def softmax_delta(
+    layer: int, a: np.ndarray, y: np.ndarray, delta: np.ndarray, loss: Any
+) -> tuple[str, str, str]:
+    """The delta of a softmax output layer ``layer``, as (formula, numbers, note): ``a − y`` with
+    categorical cross-entropy (fused); with another loss, ``∂L/∂a`` times softmax's Jacobian.
+
+    ``delta`` is the engine's; ``a`` and ``y`` are the outputs and targets, shape ``(k,)``.
+    """
+    d, out = rf"\delta{sup(layer)}", f"a{sup(layer)}"
+    if loss.name == "cce":
+        numbers = lines(term(a), term(y, "- ", 1.3), term(delta, "= ", 1.3))
+        return rf"{d} = {out} - y", numbers, SOFTMAX_FUSED
+    with np.errstate(all="ignore"):
+        g = loss.dloss_da(a[None, :], y[None, :])[0]
+    numbers = lines(term(g, "g = ", 2.0), (r",\quad", 1.0), term(delta, f"{d} = ", 2.0))
+    formula = (
+        rf"{d} = {out} \odot \big(g - g^{{\top}} {out}\big), \quad g = \frac{{\partial L}}{{\partial {out}}}"
+    )
+    return formula, numbers, SOFTMAX_JACOBIAN
 
 
 def small_network(

@@ -25,7 +25,7 @@ from nnviz.drawing.figures import figure_data_uri, heatmap_figure, histogram_fig
 from nnviz.drawing.loss_curve import loss_curve_svg
 from nnviz.drawing.svg import svg_data_uri
 from nnviz.model_file import ModelRecord
-from nnviz.playground.classes import boundary_grid, network_classes
+from nnviz.playground.classes import SOFTMAX, boundary_grid, network_classes
 from nnviz.user_text import code, escape
 
 #: The input box used when the file names no known dataset.
@@ -63,8 +63,16 @@ def architecture(nn: Network) -> list[dict[str, Any]]:
     return rows
 
 
-def activations(nn: Network) -> list[tuple[str, str, str]]:
-    """``(layers, f LaTeX, f' LaTeX)`` for each distinct activation, e.g. ``("layers 1, 2", ...)``."""
+#: What the inspector says of a softmax layer, which is not an element-wise f(x).
+SOFTMAX_NOTE = (
+    " — not an element-wise f(x): each output uses the whole layer's sums z, and the outputs are positive "
+    "and add up to 1 (the probability of each class); its derivative is a matrix"
+)
+
+
+def activations(nn: Network) -> list[tuple[str, str]]:
+    """``(layers, equation LaTeX)`` for each distinct activation, e.g. ``("layers 1, 2: tanh", "f(x) = …")``;
+    a softmax layer's equation is ``a_i = e^{z_i} / Σ_j e^{z_j}`` with its Jacobian, and it is said why."""
     seen: dict[str, list[int]] = {}
     acts = {}
     for i, layer in enumerate(nn.layers, 1):
@@ -72,10 +80,23 @@ def activations(nn: Network) -> list[tuple[str, str, str]]:
         acts[layer.activation.label] = layer.activation
     out = []
     for label, layers in seen.items():
-        f, df = acts[label].latex()
+        f, df = (t or r"\text{(NumPy code)}" for t in acts[label].latex())
         where = ("layer " if len(layers) == 1 else "layers ") + ", ".join(map(str, layers))
-        out.append((f"{where}: {label}", f or r"\text{(NumPy code)}", df or r"\text{(NumPy code)}"))
+        if acts[label].name == SOFTMAX:
+            equation = rf"a_i = {f} \qquad \frac{{\partial a_i}}{{\partial z_j}} = {df}"
+            out.append((f"{where}: {label}{SOFTMAX_NOTE}", equation))
+        else:
+            out.append((f"{where}: {label}", rf"f(x) = {f} \qquad f'(x) = {df}"))
     return out
+
+
+def class_names(nn: Network) -> list[str] | None:
+    """The classes of a softmax output, named as in the data the file carries (else ``"0"``, ``"1"``, …);
+    None for any other output."""
+    if network_classes(nn) is None:
+        return None
+    names = list(getattr(nn.dataset, "class_names", None) or ())
+    return names if len(names) == nn.outputs else [str(j) for j in range(nn.outputs)]
 
 
 def metadata_rows(nn: Network) -> list[dict[str, str]]:
@@ -275,8 +296,13 @@ def outputs_table(nn: Network, rows: Sequence[Mapping[str, Any]]) -> tuple[list[
                      f"{parameter_count(nn):,} parameters).")  # fmt: skip
         complete = complete[:limit]
     outputs = evaluate(nn, complete) if complete else np.empty((0, nn.outputs))
-    table = [{**row, **{f"output {j + 1}": float(v) for j, v in enumerate(out)}}
-             for row, out in zip(complete, outputs)]  # fmt: skip
+    classes = class_names(nn)
+    names = [f"P(class {c})" for c in classes] if classes else [f"output {j + 1}" for j in range(nn.outputs)]
+    table = [
+        {**row, **{name: float(v) for name, v in zip(names, out)}} for row, out in zip(complete, outputs)
+    ]
+    for row, out in zip(table, outputs) if classes else ():  # the class of the largest probability
+        row["predicted class"] = classes[int(np.argmax(out))]
     return table, problems, notes
 
 
@@ -305,7 +331,7 @@ class Inspection:
     summary: str = ""
     architecture: list[dict[str, Any]] = field(default_factory=list)
     stats: list[dict[str, Any]] = field(default_factory=list)
-    activations: list[tuple[str, str, str]] = field(default_factory=list)
+    activations: list[tuple[str, str]] = field(default_factory=list)
     metadata: list[dict[str, str]] = field(default_factory=list)
     history: str | None = None
     features: list[str] | None = None
