@@ -124,7 +124,7 @@ def _tools(kind: str, names: tuple[str, ...]) -> None:
         options = list(range(len(names) + (new is not None)))
         if st.session_state.get("data.class") not in options:
             st.session_state["data.class"] = 0
-        label = [*names, f"new class {new}"]
+        label = [escape(name, 20) for name in names] + [f"new class {new}"]  # names from a file: literal
         st.segmented_control(
             "Class of a click", options, format_func=lambda i: label[i], key="data.class", width="stretch"
         )
