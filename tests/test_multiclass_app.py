@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import test_app
 from streamlit.testing.v1 import AppTest
 
 from nnviz.core import Network
@@ -23,6 +24,7 @@ from nnviz.lessons.model_inspector import inspect
 from nnviz.playground import frames
 from nnviz.playground.classes import fitted_output, output_error
 from nnviz.playground.experiment import Experiment
+from nnviz.playground.links import link_payload, read_link
 from nnviz.playground.presets import PRESETS
 from nnviz.playground.settings import (
     LayerSettings,
@@ -36,6 +38,8 @@ from nnviz.playground.settings import (
 )
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+# The playground page's AppTest fixture and what its live view is given, shared with test_app.
+at, view_data = test_app.at, test_app.view_data
 SPIRAL = "3-class spiral: 12-12 tanh, softmax"
 BLOBS = "5 Gaussian blobs: one hidden layer, softmax"
 SOFTMAX_OUT = LayerSettings(1, True, "softmax")
@@ -101,6 +105,9 @@ def test_the_rules_for_switching_data():
 def test_softmax_settings_survive_a_file_or_a_link():
     spiral = PRESETS[SPIRAL].settings
     assert settings_from_dict(json.loads(json.dumps(settings_to_dict(spiral)))) == spiral
+    assert read_link(link_payload(spiral, [])).settings == spiral
+    with pytest.raises(SettingsError, match="3 classes"):  # a link to an impossible set-up: refused
+        read_link(link_payload(replace(spiral, loss="bce"), []))
 
 
 # --- frames: as small as a binary one, and what the browser decodes is the network's class grid ---------
@@ -161,18 +168,6 @@ def test_a_softmax_model_round_trips_bit_for_bit_and_the_inspector_shows_its_cla
 
 
 # --- the page -------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def at() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=60).run()
-    assert not app.exception
-    return app
-
-
-def view_data(at: AppTest) -> dict:
-    (component,) = [c for c in at.get("bidi_component") if c.proto.component_name.endswith("nnviz_live")]
-    return json.loads(component.proto.json)
 
 
 def test_choosing_a_multi_class_data_set_gives_a_softmax_output_and_cce(at):
