@@ -115,7 +115,7 @@ except NNVizError as exc:
 
 if custom.strip():
     try:
-        x, y = bp.parse_sample(custom, nn.inputs, nn.outputs)
+        x, y = bp.parse_sample(custom, nn.inputs, nn.outputs, label=loss == "cce")
     except ValueError as exc:
         st.error(f"Sample: {escape(str(exc))}")
         st.stop()

@@ -113,6 +113,10 @@ def test_the_page_walks_the_playgrounds_softmax_network():
             assert any(r"a^{[2]} - y" in x.value for x in at.latex)
     assert "#### Loss (cce)" in shown and "#### Layer 2: activation softmax" in shown
     assert not at.exception
+    at.text_input(key="bp.custom").set_value("0.5, -1 -> 7").run()  # no such class: one readable message
+    assert not at.exception and len(at.error) == 1 and "from 0 to 2" in at.error[0].value
+    at.text_input(key="bp.custom").set_value("0.5, -1 -> 2").run()  # a class number as the target
+    assert not at.exception and not at.error
     # the walk's sample is the playground's second training point, its label one-hot
     state = at.session_state["bp.state"]
     nn = state["nn"]
@@ -121,3 +125,19 @@ def test_the_page_walks_the_playgrounds_softmax_network():
     ref = reference(W1, b1, W2, b2, x, np.eye(3)[label], "cce")
     walk = bp.walkthrough(nn, x, [label], "cce", 0.1)
     np.testing.assert_allclose(walk.deltas[1], ref["d2"], rtol=1e-10, atol=1e-15)
+
+
+def test_a_typed_sample_may_name_its_class():
+    x, y = bp.parse_sample("0.5, -1 -> 2", 2, 3, label=True)
+    assert x.tolist() == [0.5, -1.0] and y.tolist() == [2.0]
+    assert bp.parse_sample("0.5, -1 -> 0, 0, 1", 2, 3, label=True)[1].tolist() == [0.0, 0.0, 1.0]
+    with pytest.raises(ValueError, match="3 target\\(s\\) or a class 0 … 2"):
+        bp.parse_sample("0.5, -1 -> 2, 1", 2, 3, label=True)
+    with pytest.raises(ValueError, match="3 target\\(s\\); got 2 and 1"):
+        bp.parse_sample("0.5, -1 -> 2", 2, 3)
+    walk = bp.walkthrough(net(), [0.5, -1.0], [2.0], "cce", 0.1)
+    np.testing.assert_array_equal(
+        walk.steps[[s.phase for s in walk.steps].index("loss")].values["y"], [0, 0, 1]
+    )
+    with pytest.raises(SpecError, match="from 0 to 2"):
+        bp.walkthrough(net(), [0.5, -1.0], [5.0], "cce", 0.1)

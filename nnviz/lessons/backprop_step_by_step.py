@@ -120,8 +120,11 @@ class Walkthrough:
         return "", ""
 
 
-def parse_sample(text: str, inputs: int, outputs: int) -> tuple[np.ndarray, np.ndarray]:
-    """``"0.5, -1 -> 1"`` as (x, y); raises ValueError with a readable message."""
+def parse_sample(text: str, inputs: int, outputs: int, label: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``"0.5, -1 -> 1"`` as (x, y); raises ValueError with a readable message.
+
+    With ``label`` (a softmax output with cce) the target may also be one class number ``0 … outputs − 1``.
+    """
     if "->" not in text:
         raise ValueError("write the sample as inputs -> target, for example  0.5, -1 -> 1")
     x: list[float] = []
@@ -132,10 +135,9 @@ def parse_sample(text: str, inputs: int, outputs: int) -> tuple[np.ndarray, np.n
                 values += [float(v)] if v else []
             except ValueError:
                 raise ValueError(f"{v[:20]!r} is not a number") from None
-    if len(x) != inputs or len(y) != outputs:
-        raise ValueError(
-            f"this network takes {inputs} inputs and {outputs} target(s); got {len(x)} and {len(y)}"
-        )
+    if len(x) != inputs or len(y) not in {outputs, *([1] if label else [])}:
+        targets = f"{outputs} target(s)" + (f" or a class 0 … {outputs - 1}" if label else "")
+        raise ValueError(f"this network takes {inputs} inputs and {targets}; got {len(x)} and {len(y)}")
     if not np.all(np.isfinite(x + y)):
         raise ValueError("inputs and targets must be finite numbers")
     return np.array(x), np.array(y)
