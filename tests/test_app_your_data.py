@@ -153,3 +153,16 @@ def test_editing_a_built_in_dataset_and_reset_keep_the_points(at):
     at.button(key="reset").click().run()
     at.button(key="new_weights").click().run()
     assert pg(at).settings.dataset == CUSTOM and len(pg(at).X_train) == n and epoch(at) == 0
+
+
+def test_a_csv_of_three_classes_gets_a_softmax_output_and_trains(at):
+    rows = "".join(f"{i % 7},{i // 7},{'abc'[i % 3]}\n" for i in range(42))
+    upload(at, "three.csv", rows.encode())
+    exp = pg(at)
+    assert not at.error and exp.dataset.class_names == ("a", "b", "c")
+    assert exp.nn.outputs == 3 and exp.settings.output.activation == "softmax" and exp.settings.loss == "cce"
+    assert at.selectbox(key="s.loss").value == "cce"
+    at.button(key="step").click().run()
+    assert epoch(at) == 1 and not at.exception
+    upload(at, "two.csv", two_classes())  # back to two classes: one sigmoid output again
+    assert pg(at).nn.outputs == 1 and pg(at).settings.loss == "bce" and not at.error

@@ -73,6 +73,12 @@ def test_points_clicked_on_the_picture_appear_in_the_data_and_train(open_page):
     reached = epoch(page)
     wait_until(lambda: epoch(page) > reached + 10, deadline=60, what="training to go on with the new point")
     pause(page)
+    page.locator(".st-key-data-class").get_by_role("radio", name="new class 2", exact=True).click()
+    click_picture(page, 0.2, 0.85)  # a third class: a softmax output of three units, a new run
+    has_points(page, 7)
+    appears(page, "accuracy (3 classes)")
+    button(page, "step").click()
+    wait_until(lambda: epoch(page) == 1, what="the three classes to train")
     no_exception(page)
 
 

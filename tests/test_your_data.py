@@ -18,7 +18,7 @@ from nnviz.core.datasets import CUSTOM, Dataset, make_dataset
 from nnviz.core.errors import DataFileError, SpecError
 from nnviz.playground import your_data
 from nnviz.playground.experiment import Experiment
-from nnviz.playground.settings import Settings
+from nnviz.playground.settings import LayerSettings, Settings
 
 ARRAYS = ("X_train", "y_train", "X_test", "y_test")
 
@@ -232,3 +232,14 @@ def test_a_data_file_error_names_the_problem_in_one_message():
     with pytest.raises(DataFileError) as info:
         data_csv.loads(b"x1,x2,label\n1,2,0\n1,2\n")
     assert str(info.value).startswith("line 3")
+
+
+def test_a_model_of_three_hand_made_classes_reopens_in_a_session_whose_data_has_two():
+    own = clicked([(0, 0, 0), (1, 1, 1), (2, 0, 2), (0, 2, 0)])
+    softmax = LayerSettings(1, True, "softmax")
+    source = Experiment(replace(Settings(), dataset=CUSTOM, loss="cce", output=softmax), own=own)
+    assert source.nn.outputs == 3
+    source.train(epochs=2)
+    other = Experiment(Settings())  # two classes: a softmax output would not fit its own data
+    other.load_model(source.model_bytes())
+    assert same_data(other.dataset, own) and other.nn.outputs == 3 and other.epoch == 2

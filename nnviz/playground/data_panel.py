@@ -20,9 +20,12 @@ from typing import Any
 import streamlit as st
 
 from nnviz.core.datasets import CUSTOM as YOUR_DATA
+from nnviz.core.datasets import Dataset
 from nnviz.core.errors import DataFileError, SpecError
 from nnviz.playground import session, your_data
+from nnviz.playground.classes import fitted_output, output_units
 from nnviz.playground.player import Player
+from nnviz.playground.settings import SettingsError
 from nnviz.playground.sidebar import write_widgets
 from nnviz.user_text import code, error_text, escape
 
@@ -51,19 +54,38 @@ def click(player: Player, event: Any, value: float, erase: bool = False) -> None
     if not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in (x, y)):
         return  # not a click the live view sends: ignored
     remove = erase or event.get("remove") is True
-    with player.changing():
-        data = exp.dataset
-        try:
-            changed = (
-                your_data.without_point(data, x, y) if remove else your_data.with_point(data, x, y, value)
-            )
-        except SpecError as exc:
-            exp.notice = f"The point was not added: {exc}."
-            return
-        if changed is None:
-            exp.notice = "No point near there to remove."
-            return
-        exp.set_data(changed)
+    data = exp.dataset  # the points do not change while a worker trains: no pause needed to read them
+    try:
+        changed = your_data.without_point(data, x, y) if remove else your_data.with_point(data, x, y, value)
+    except SpecError as exc:
+        exp.notice = f"The point was not added: {exc}."
+        return
+    if changed is None:
+        exp.notice = "No point near there to remove."
+        return
+    use(player, changed)
+
+
+def use(player: Player, own: Dataset, *, new_run: bool = False) -> None:
+    """Make ``own`` the session's data (Your data). The weights and the epoch count stay (a click), unless
+    ``new_run`` (a file) or the data needs another output (a third class, values instead of classes): then a
+    new network starts, with the output and loss its classes need (:func:`.classes.fitted_output`)."""
+    exp = player.experiment
+    s = exp.settings
+    activation, loss = fitted_output(own.classes, s.output.activation, s.loss)
+    keep = (activation, loss) == (s.output.activation, s.loss) and output_units(own.classes) == exp.nn.outputs
+    settings = replace(s, dataset=YOUR_DATA, loss=loss, output=replace(s.output, activation=activation))
+    try:
+        with player.changing():
+            if keep and not new_run:
+                exp.set_data(own)
+            else:  # checked first: nothing changes if the settings do not fit (a lesson's hidden output)
+                exp.check(settings, own)
+                exp.own = own
+                exp.apply(settings, rebuild=True)
+    except SettingsError as exc:
+        exp.notice = f"{your_data.LABEL} was not used: {exc}"
+        return
     write_widgets(exp.settings)
 
 
@@ -82,9 +104,7 @@ def _start(kind: str | None) -> None:
     """Your data from an empty canvas of ``kind``, or (None) from the points shown now."""
     player = session.player()
     exp = player.experiment
-    with player.changing():
-        exp.set_data(your_data.empty(kind) if kind else your_data.of(exp.dataset))
-    write_widgets(exp.settings)
+    use(player, your_data.empty(kind) if kind else your_data.of(exp.dataset))
 
 
 def _on_upload() -> None:
@@ -110,10 +130,7 @@ def _on_upload() -> None:
         st.session_state["data.error"] = error_text(reason, uploaded.name)
         return
     st.session_state.pop("data.error", None)
-    with player.changing():
-        exp.own = own
-        exp.apply(replace(s, dataset=YOUR_DATA), rebuild=True)
-    write_widgets(exp.settings)
+    use(player, own, new_run=True)
     exp.notice = f"Your data from {code(uploaded.name)}: {escape(your_data.summary(own))}."
 
 
@@ -181,4 +198,4 @@ def panel(player: Player) -> None:
         )
 
 
-__all__ = ["click", "editable", "on_click", "panel"]
+__all__ = ["click", "editable", "on_click", "panel", "use"]

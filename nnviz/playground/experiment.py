@@ -102,9 +102,10 @@ class Experiment:
             self._activations[key] = activation_from(key)
         return self._activations[key]
 
-    def check(self, settings: Settings) -> None:
-        """Raise :class:`SettingsError` naming every bad field (formulas are parsed here)."""
-        errors = field_errors(settings, self.own)
+    def check(self, settings: Settings, own: Dataset | None = None) -> None:
+        """Raise :class:`SettingsError` naming every bad field (formulas are parsed here); ``own``: the Your
+        data the settings are for, if not :attr:`own`."""
+        errors = field_errors(settings, own or self.own)
         for path, layer in layer_paths(settings):
             if f"{path}.activation" in errors:
                 continue
@@ -426,9 +427,9 @@ class Experiment:
         """
         nn = Network.from_bytes(bytes(data))
         settings = settings_from_network(nn, self.settings)
-        self.check(settings)
         own = your_data.carried(nn.dataset, self.data_of(settings))
         settings = replace(settings, dataset=YOUR_DATA) if own is not None else settings
+        self.check(settings, own)
         with self.lock:
             self._archive()
             self.settings, self.own = settings, own if own is not None else self.own
