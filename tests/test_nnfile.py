@@ -19,6 +19,7 @@ import pytest
 import sympy as sp
 
 from nnviz.core import ACTIVATIONS, LayerSpecNBF, Network, NNFormatError, NNVizError
+from nnviz.core.datasets import make_dataset
 from nnviz.core.nnfile import MAGIC, MAX_FILE_BYTES
 
 # The format through the public API: a network's bytes, and a network from bytes or a path.
@@ -459,7 +460,9 @@ def _mutate_bytes(rng: random.Random, data: bytes) -> bytes:
 @pytest.mark.timeout(600)
 def test_mutation_fuzz_of_valid_files():
     rng = random.Random(20240611)
-    originals = [dumps(net(bias_out=True)), dumps(net("x/(1+abs(x))", "relu", seed=5))]
+    with_data = net(seed=2)
+    with_data.dataset = make_dataset("blobs3", n=12, test_ratio=0.25, seed=1)  # format 2
+    originals = [dumps(net(bias_out=True)), dumps(net("x/(1+abs(x))", "relu", seed=5)), dumps(with_data)]
     loaded = 0
     for i in range(4000):
         data = rng.choice(originals)
@@ -467,7 +470,7 @@ def test_mutation_fuzz_of_valid_files():
             data = _mutate_bytes(rng, data)
         else:
             header, blobs = split(data)
-            data = build(_mutate_header(rng, header), blobs)
+            data = build(_mutate_header(rng, header), blobs, version=data[8])
         try:
             nn = loads(data)
         except NNFormatError:
