@@ -311,6 +311,24 @@ def hostile_corpus(marker: Path) -> dict[str, tuple[bytes, str]]:
     corpus["nan_weight"] = (build(header, nan_blobs), "NaN or infinite")
     inf_blobs = blobs[:-8] + struct.pack("<d", float("-inf"))
     corpus["inf_weight"] = (build(header, inf_blobs), "NaN or infinite")
+    with_data = net()
+    with_data.dataset = make_dataset("blobs3", n=12, test_ratio=0.25, seed=1)
+    d_header, d_blobs = split(dumps(with_data))
+    params = d_header["data"]["X"]["offset"]
+
+    def data_variant(name, fragment, change, version=2):
+        h = json.loads(json.dumps(d_header))
+        h["data"].update(change)
+        corpus[name] = (build(h, d_blobs, version=version), fragment)
+
+    data_variant("data_in_format_1", "unknown field 'data'", {}, version=1)
+    data_variant("data_points_inflated", "between 0 and 10000", {"points": 2**40})
+    arrays = {"X": {"dtype": "<f8", "shape": [10_000, 2], "offset": params},
+              "y": {"dtype": "<f8", "shape": [10_000, 1], "offset": params + 160_000}}  # fmt: skip
+    data_variant("data_inflated_truncated", "points (X) need 160000 bytes", {"points": 10_000, **arrays})
+    data_variant("data_name_code", "not a built-in dataset", {"name": "__import__('os').system('ls')"})
+    data_variant("data_class_name_huge", "1 to 40 characters", {"classes": ["a", "b" * 10**6, "c"]})
+    data_variant("data_box_strings", "view box", {"box": ["0", "1", "0", "1"]})
     for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
         corpus[f"pickle_{protocol}"] = (
             pickle.dumps({"inputs": 2, "layers": [1]}, protocol=protocol),
