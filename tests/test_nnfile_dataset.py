@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nnviz.core import Network, NNFormatError, nnfile_reader
+from nnviz.core import LayerSpecNBF, Network, NNFormatError, nnfile_reader
 from nnviz.core.data_table import MAX_POINTS, DataTable
 from nnviz.core.datasets import DATASETS, Dataset, make_dataset
 from nnviz.core.nnfile import FORMAT_VERSION, MAGIC
@@ -77,6 +77,17 @@ def test_hand_made_points_with_named_classes_read_back_through_a_file(tmp_path):
     assert back.dataset.class_names == ("zebra", "ant", "big, red é")  # any order, unlike a CSV file
     assert np.array_equal(back.predict(np.array(X)), model().predict(np.array(X)))
     assert back.copy().dataset is back.dataset  # datasets are never changed, so a copy shares it
+
+
+def test_a_softmax_network_with_its_data_round_trips_bit_for_bit():
+    d = make_dataset("spiral3", n=90, noise=0.1, test_ratio=0.3, seed=5)
+    nn = Network(2, [LayerSpecNBF(6, True, "tanh"), LayerSpecNBF(3, True, "softmax")], seed=1)
+    nn.dataset = d
+    data = nn.to_bytes()
+    back = Network.from_bytes(data)
+    assert back.to_bytes() == data and same_data(back.dataset, d) and back.dataset.classes == 3
+    X = np.concatenate([d.X_train, d.X_test])
+    assert bits(back.predict(X)) == bits(nn.predict(X))
 
 
 def test_a_model_without_data_is_still_written_as_format_1_which_old_readers_read():
