@@ -158,7 +158,7 @@ HOSTILE = [
     ("no version", payload_of({"settings": {}}), "no version"),
     ("version as text", payload_of({"v": "1", "settings": {}}), "no version"),
     ("version true", payload_of({"v": True, "settings": {}}), "no version"),
-    ("newer version", payload_of({"v": 2, "settings": {}, "points": [[0, 0, 1]]}), "2 by a newer nnviz"),
+    ("newer version", payload_of({"v": 3, "settings": {}, "points": [[0, 0, 1]]}), "3 by a newer nnviz"),
     ("unknown top key", payload_of({"v": 1, "settings": {}, "points": []}), "unknown key 'points'"),
     ("no settings", payload_of({"v": 1}), "no settings"),
     ("settings a list", payload_of({"v": 1, "settings": []}), "settings must be a JSON object"),

@@ -55,6 +55,7 @@ def click(player: Player, event: Any, value: float, erase: bool = False) -> None
         return  # not a click the live view sends: ignored
     remove = erase or event.get("remove") is True
     data = exp.dataset  # the points do not change while a worker trains: no pause needed to read them
+    x, y = your_data.snapped(x, data.box[1] - data.box[0]), your_data.snapped(y, data.box[3] - data.box[2])
     try:
         changed = your_data.without_point(data, x, y) if remove else your_data.with_point(data, x, y, value)
     except SpecError as exc:

@@ -6,8 +6,10 @@ deflate-compressed and base64url-encoded (no padding), about 350 characters for 
     {"v": 1, "settings": {<every setting, as in a .nn file>}, "hide": ["data", "lr", ...]}
 
 ``v`` is the format's version: a reader refuses a link of another version and any key it does not know,
-so a later version can add fields (the points of a hand-made data set, say) without an old reader
-silently dropping them. The settings are read field by field through the table that drives the sidebar
+so a later version can add fields without an old reader silently dropping them. Version 2 adds
+``"data"``: the points of Your data (:func:`nnviz.playground.your_data.to_plain`), when the whole link
+stays within :data:`MAX_LINK` characters (:func:`shared_link`); a link without them is still version 1.
+The settings are read field by field through the table that drives the sidebar
 (:data:`~nnviz.playground.settings.FIELDS`, :func:`~nnviz.playground.settings.valid_value`,
 :func:`~nnviz.playground.settings.field_errors`), all or nothing: a link with anything wrong is refused
 as a whole with one message (:class:`LinkError`), before anything is applied. Formulas are checked
@@ -31,6 +33,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from nnviz.core.datasets import CUSTOM as YOUR_DATA
+from nnviz.core.datasets import Dataset
+from nnviz.core.errors import SpecError
 from nnviz.core.formula_syntax import MAX_LENGTH as MAX_FORMULA_LENGTH
 from nnviz.playground.settings import (
     FIELDS,
@@ -43,11 +48,15 @@ from nnviz.playground.settings import (
     settings_to_dict,
     valid_value,
 )
+from nnviz.playground.your_data import from_plain, to_plain
 
 #: The query parameter that holds a link's payload.
 PARAM = "x"
-#: The link format's version.
-VERSION = 1
+#: The link format's newest version, and the keys each version has (2: the points of Your data).
+VERSION = 2
+KEYS = {1: ("v", "settings", "hide"), 2: ("v", "settings", "hide", "data")}
+#: Longest link that carries Your data's points (a longer one leaves them out and says so).
+MAX_LINK = 2048
 #: Longest payload read, in characters, and longest JSON text it may inflate to, in bytes (six layers of
 #: the longest formulas fit easily); anything longer is refused unread.
 MAX_PAYLOAD, MAX_JSON = 8192, 16384
@@ -105,6 +114,7 @@ class Link:
 
     settings: Settings
     hide: frozenset[str] = frozenset()
+    data: Dataset | None = dataclasses.field(default=None, compare=False)  # Your data's points, if held
 
 
 def hidden_controls(chosen: Iterable[str]) -> frozenset[str]:
@@ -133,11 +143,14 @@ def keep_hidden(settings: Settings, current: Settings, hidden: frozenset[str]) -
 # --- writing ----------------------------------------------------------------------------------------
 
 
-def link_payload(settings: Settings, hide: Iterable[str] = ()) -> str:
-    """The ``?x=`` value of a link to ``settings`` whose learner does not see ``hide``."""
-    data: dict[str, Any] = {"v": VERSION, "settings": settings_to_dict(settings)}
+def link_payload(settings: Settings, hide: Iterable[str] = (), own: Dataset | None = None) -> str:
+    """The ``?x=`` value of a link to ``settings`` whose learner does not see ``hide``, with the points of
+    Your data ``own`` (version 2) if given."""
+    data: dict[str, Any] = {"v": 1 if own is None else 2, "settings": settings_to_dict(settings)}
     if hide:
         data["hide"] = sorted(set(hide))
+    if own is not None:
+        data["data"] = to_plain(own)
     text = json.dumps(data, separators=(",", ":"), ensure_ascii=True)
     packer = zlib.compressobj(9, zlib.DEFLATED, -15)
     packed = packer.compress(text.encode("ascii")) + packer.flush()
@@ -147,6 +160,23 @@ def link_payload(settings: Settings, hide: Iterable[str] = ()) -> str:
 def link_url(base: str, payload: str) -> str:
     """The whole link: the page's address ``base`` (without a query) with the payload."""
     return f"{base.split('?')[0]}?{PARAM}={payload}"
+
+
+def shared_link(base: str, settings: Settings, hide: Iterable[str], own: Dataset) -> tuple[str, str | None]:
+    """The link to share, and what it leaves out (None: nothing). On Your data (``settings.dataset`` is
+    "custom") the link holds its points ``own`` if it stays within :data:`MAX_LINK` characters; otherwise it
+    leaves them out, and whoever opens it gets an empty canvas."""
+    url = link_url(base, link_payload(settings, hide))
+    if settings.dataset != YOUR_DATA:
+        return url, None
+    with_points = link_url(base, link_payload(settings, hide, own))
+    if len(with_points) <= MAX_LINK:
+        return with_points, None
+    n = len(own.X_train) + len(own.X_test)
+    return url, (
+        f"Your data ({n:,} points) does not fit in a link of at most {MAX_LINK:,} characters, so this link "
+        "leaves it out (it opens with an empty canvas): share the data as a CSV file or in the model (.nn)."
+    )
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -287,10 +317,10 @@ def read_link(payload: object) -> Link:
     version = data.get("v")
     if not isinstance(version, int) or isinstance(version, bool):
         raise _refuse("the link has no version number (v)")
-    if version != VERSION:
+    if version not in KEYS:
         newer = " by a newer nnviz" if version > VERSION else ""
-        raise _refuse(f"the link is of version {version}{newer}; this nnviz reads version {VERSION}")
-    _unknown(data, ("v", "settings", "hide"), "link")
+        raise _refuse(f"the link is of version {version}{newer}; this nnviz reads versions 1 to {VERSION}")
+    _unknown(data, KEYS[version], "link")
     if "settings" not in data:
         raise _refuse("the link has no settings")
     settings = _settings(data["settings"])
@@ -298,7 +328,23 @@ def read_link(payload: object) -> Link:
     if not isinstance(hide, list) or not all(isinstance(h, str) for h in hide):
         raise _refuse("must be a list of control names", "hide")
     _unknown(dict.fromkeys(hide), HIDEABLE, "hide", "control")
-    return Link(settings, frozenset(hide))
+    return Link(settings, frozenset(hide), _own_data(data, settings))
+
+
+def _own_data(data: Mapping[str, Any], settings: Settings) -> Dataset | None:
+    """The points of Your data a link holds (None if it holds none), checked like a data file."""
+    if "data" not in data:
+        return None
+    if settings.dataset != YOUR_DATA:
+        raise _refuse(f"the link holds points but its dataset is {settings.dataset!r}, not Your data", "data")
+    try:
+        own = from_plain(data["data"])
+    except SpecError as exc:
+        raise _refuse(str(exc), "data") from None
+    errors = field_errors(settings, own)  # an output that does not fit the points' classes
+    if errors:
+        raise LinkError(errors)
+    return own
 
 
 def refusal_message(error: SettingsError) -> str:
@@ -319,4 +365,5 @@ __all__ = [
     "link_url",
     "read_link",
     "refusal_message",
+    "shared_link",
 ]

@@ -31,10 +31,9 @@ from nnviz.playground.links import (
     SECTIONS,
     hidden_controls,
     keep_hidden,
-    link_payload,
-    link_url,
     read_link,
     refusal_message,
+    shared_link,
 )
 from nnviz.playground.player import Player
 from nnviz.playground.presets import PRESETS
@@ -131,7 +130,9 @@ def take_link(player: Player) -> None:
     try:
         link = read_link(payloads[0] if len(payloads) == 1 else None)
         with player.changing():
-            exp.apply(link.settings, rebuild=True)  # formulas are checked here, before anything changes
+            exp.check(link.settings, link.data)  # formulas are checked here, before anything changes
+            exp.own = link.data or exp.own  # Your data's points, if the link holds them
+            exp.apply(link.settings, rebuild=True)
     except SettingsError as exc:
         st.session_state["link.error"] = (refusal_message(exc), exp.start.number)
         return
@@ -141,6 +142,8 @@ def take_link(player: Player) -> None:
     exp.notice = f"Opened a shared set-up: {exp.notice.removeprefix('New network: ')}." + (
         " Some controls are hidden for this lesson." if link.hide else ""
     )
+    if link.settings.dataset == YOUR_DATA and link.data is None:
+        exp.notice += " The link does not hold its data's points (too many for a link): add your own."
 
 
 def link_error(exp: Experiment) -> str | None:
@@ -346,13 +349,15 @@ def share(player: Player) -> None:
             key="share.hide",
             help="The learner who opens the link does not see these controls and cannot change them",
         )
-        url = link_url(st.context.url or DEFAULT_URL, link_payload(exp.settings, hide))
+        url, left_out = shared_link(st.context.url or DEFAULT_URL, exp.settings, hide, exp.dataset)
         _copy_button(key="share.copy", data={"text": url, "label": "Copy link"})
         st.code(url, language=None, wrap_lines=True)
         st.caption(
             f"{len(url):,} characters. Opening it rebuilds this set-up: the same data, initial weights and "
             "shuffling, so training it gives the same network epoch for epoch."
         )
+        if left_out:  # Your data too large for a link
+            st.warning(left_out, icon=":material/scatter_plot:")
         if not exp.start.reproducible:
             why = "its weights came from a file" if exp.start.origin == "file" else "; ".join(exp.start.notes)
             st.warning(

@@ -11,12 +11,14 @@ or from a ``.nn`` file that carries its data (:func:`carried`); edited one click
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from nnviz.core import data_csv
-from nnviz.core.data_table import MAX_POINTS, DataTable, fit_box, standardise
+from nnviz.core.data_table import MAX_POINTS, DataTable, check_box, fit_box, standardise
 from nnviz.core.datasets import CUSTOM, MAX_CLASSES, RADIUS, Dataset, random_split
 from nnviz.core.errors import SpecError
 
@@ -133,6 +135,66 @@ def carried(data: Dataset | None, made: Dataset) -> Dataset | None:
     return of(data)
 
 
+def snapped(value: float, width: float) -> float:
+    """A clicked coordinate rounded to about a thousandth of the box's ``width`` (``0.01`` in a box 12 wide):
+    finer than a click can aim, and short in a link."""
+    return round(value, max(0, 3 - math.floor(math.log10(width))))
+
+
+#: The keys of Your data as plain data (a link's ``data``).
+PLAIN_KEYS = ("kind", "classes", "box", "points", "train")
+
+
+def to_plain(data: Dataset) -> dict[str, Any]:
+    """Your data as JSON-ready plain data: ``{"kind", "classes", "box", "points": [[x1, x2, label or y],
+    ...], "train": n}`` (training points first; numbers exact, as JSON writes floats)."""
+    table = DataTable.of(data)
+    rows = np.column_stack([table.X, table.y]).tolist()
+    points = [[x1, x2, int(y) if data.kind == "classification" else y] for x1, x2, y in rows]
+    return {
+        "kind": data.kind,
+        "classes": list(table.class_names),
+        "box": list(data.box),
+        "points": points,
+        "train": len(data.X_train),
+    }
+
+
+def from_plain(plain: Any) -> Dataset:
+    """Your data from untrusted plain data (:func:`to_plain`'s layout), checked like a data file.
+
+    Raises
+    ------
+    SpecError
+        Naming the first thing that is wrong (a key, a type, a limit of a data table, the box).
+    """
+    if not isinstance(plain, dict) or sorted(plain) != sorted(PLAIN_KEYS):
+        keys = sorted(plain) if isinstance(plain, dict) else type(plain).__name__
+        raise SpecError(f"the data must have exactly the keys {', '.join(PLAIN_KEYS)}; it has {keys}")
+    points, train, kind = plain["points"], plain["train"], plain["kind"]
+    if not isinstance(points, list) or len(points) > MAX_POINTS or not all(map(_is_row, points)):
+        raise SpecError(f"the points must be a list of at most {MAX_POINTS:,} [x1, x2, label or y] numbers")
+    if not isinstance(plain["classes"], list):
+        raise SpecError(f"the classes must be a list of names, not {type(plain['classes']).__name__}")
+    if not isinstance(train, int) or isinstance(train, bool) or not 0 <= train <= len(points):
+        raise SpecError(f"train must be a whole number from 0 to {len(points)}, not {train!r}")
+    if kind not in ("classification", "regression"):
+        raise SpecError(f"the kind must be classification or regression, not {kind!r}")
+    rows = np.array(points, dtype=float).reshape(-1, 3)
+    test = np.arange(len(rows)) >= train
+    table = DataTable(rows[:, :2], rows[:, 2:], kind, tuple(plain["classes"]), test)
+    return table.split(name=CUSTOM, box=check_box(plain["box"]))
+
+
+def _is_row(point: Any) -> bool:
+    """Whether ``point`` is three JSON numbers (not booleans)."""
+    return (
+        isinstance(point, list)
+        and len(point) == 3
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in point)
+    )
+
+
 def nothing_to_train(data: Dataset) -> str | None:
     """Why ``data`` cannot be trained on (it has no training points yet), or None."""
     if len(data.X_train):
@@ -161,11 +223,14 @@ __all__ = [
     "carried",
     "empty",
     "from_csv",
+    "from_plain",
     "new_class_name",
     "nothing_to_train",
     "of",
+    "snapped",
     "summary",
     "to_csv",
+    "to_plain",
     "with_point",
     "without_point",
 ]
