@@ -166,3 +166,13 @@ def test_a_csv_of_three_classes_gets_a_softmax_output_and_trains(at):
     assert epoch(at) == 1 and not at.exception
     upload(at, "two.csv", two_classes())  # back to two classes: one sigmoid output again
     assert pg(at).nn.outputs == 1 and pg(at).settings.loss == "bce" and not at.error
+
+
+def test_the_learning_pages_open_on_an_empty_canvas(at):
+    at.button(key="data.empty").click().run()
+    for name in ("backprop_step_by_step", "model_inspector", "seed_robustness_lab"):
+        page = f"pages/{name}.py"
+        at.switch_page(page).run()
+        assert not at.exception, page
+    at.selectbox(key="seed.preset").set_value("playground").run()
+    assert not at.exception and "no training points yet" in errors(at)

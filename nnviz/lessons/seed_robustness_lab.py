@@ -152,9 +152,12 @@ def steps_needed(config: LabConfig, n_samples: int) -> int:
 def playground_setup(exp: Experiment) -> tuple[LabConfig, np.ndarray, np.ndarray, tuple, list[str]]:
     """The playground's architecture, loss, learning rate, batch size and training data as a lab set-up.
 
-    The lab always trains with plain SGD.
+    The lab always trains with plain SGD. Raises ``SpecError`` while the playground's data has no training
+    points (an empty canvas of Your data).
     """
     nn, settings, dataset = exp.nn, exp.settings, exp.dataset
+    if not len(dataset.X_train):  # an empty canvas of Your data
+        raise SpecError("the playground's data has no training points yet: click some in, or upload a CSV")
     features = list(exp.features)
     X = apply_features(dataset.X_train, features)
     layers = tuple((la.n_out, la.has_bias, la.activation.label) for la in nn.layers)
