@@ -179,8 +179,11 @@ def test_reset_and_new_weights_keep_your_data():
 
 def test_an_empty_canvas_trains_nothing_and_says_so():
     exp = Experiment(Settings())
+    exp.train(epochs=2)
+    assert exp.test_log.arrays()[0].tolist() == [0, 2]  # at the start and after the call
     exp.set_data(your_data.empty())
-    assert exp.train(epochs=5) == 0 and exp.epoch == 0
+    assert exp.test_log.arrays()[0].tolist() == []  # the old test points' curve is gone with them
+    assert exp.train(epochs=5) == 0 and exp.epoch == 2
     exp.step_batch()
     assert exp.batch == 0
     m = exp.metrics()

@@ -173,13 +173,11 @@ def panel(player: Player) -> None:
         if why:
             st.info(why, icon=":material/touch_app:")
         _tools(data.kind, data.class_names)
-        cols = st.columns(3)
+        cols = st.columns(2)
         cols[0].button("Empty: classes", key="data.empty", on_click=_start, args=("classification",))
         cols[1].button("Empty: values", key="data.empty_values", on_click=_start, args=("regression",))
         if not own:
-            cols[2].button(
-                "Edit these", key="data.these", on_click=_start, args=(None,), help="Start from them"
-            )
+            st.button("Edit the points shown", key="data.these", on_click=_start, args=(None,))
         st.toggle("Standardise features of an upload", key="data.standardise", help="Mean 0, deviation 1")
         st.file_uploader(
             "Upload a CSV (x1, x2, label or y)", type=None, key="data.upload", on_change=_on_upload

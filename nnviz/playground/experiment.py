@@ -266,6 +266,8 @@ class Experiment:
             self._build_trainer()
             if self.epoch or self.batch:
                 self.start.note(f"the data changed at epoch {self.epoch}")
+            if not len(self.X_test):  # no test points now: the old ones' curve would mislead
+                self.test_log = LossLog()
             self._record(train=True)
 
     def new_weights(self) -> Settings:
