@@ -84,3 +84,15 @@ def test_a_network_may_have_max_layers_and_no_more():
         SpecError, match=rf"^a network may have at most {MAX_LAYERS} layers, got {MAX_LAYERS + 1}$"
     ):
         Network(1, [1] * (MAX_LAYERS + 1), seed=0)
+
+
+def test_a_copy_has_its_own_weights_and_metadata():
+    nn = Network(2, [(3, True, "tanh"), (1, True, "sigmoid")], seed=0)
+    nn.metadata = {"epoch": 3, "dataset": "xor"}
+    twin = nn.copy()
+    assert twin.metadata == {"epoch": 3, "dataset": "xor"} and twin.metadata is not nn.metadata
+    twin.metadata["epoch"] = 4
+    twin.layers[0].weights[0, 0] += 1.0
+    assert nn.metadata["epoch"] == 3
+    assert twin.layers[0].weights[0, 0] == nn.layers[0].weights[0, 0] + 1.0
+    assert repr(twin) == repr(nn)

@@ -89,15 +89,15 @@ def test_a_step_on_a_saturated_sigmoid_output_has_the_loss_from_the_logits():
     assert t.step() == 40.0
 
 
-def test_a_whole_epoch_with_a_penalty_equals_its_steps_which_apply_it():
-    # Penalties are not part of the fused SGD loop: an epoch with one must take the general path.
+def test_a_whole_epoch_with_a_penalty_or_clipping_equals_its_steps_which_apply_them():
+    # Penalties and clipping are not part of the fused SGD loop: an epoch with one must take the general path.
     X, y = data()
-    for l1, l2 in ((0.0, 0.5), (0.3, 0.0)):
+    for options in ({"l2": 0.5}, {"l1": 0.3}, {"clip": 1e-3}):
         a = Network(2, [(3, True, "tanh"), (1, True, "linear")], seed=0)
         b = a.copy()
         plain = a.copy()
-        Trainer(a, X, y, lr=0.1, batch_size=4, l1=l1, l2=l2).epoch()
-        stepped = Trainer(b, X, y, lr=0.1, batch_size=4, l1=l1, l2=l2)
+        Trainer(a, X, y, lr=0.1, batch_size=4, **options).epoch()
+        stepped = Trainer(b, X, y, lr=0.1, batch_size=4, **options)
         for _ in range(stepped.batches_per_epoch):
             stepped.step()
         Trainer(plain, X, y, lr=0.1, batch_size=4).epoch()
