@@ -78,6 +78,20 @@ def test_a_change_between_full_batch_epochs_is_never_missed(change):
         assert np.array_equal(p, q)
 
 
+def test_the_trainer_keeps_its_own_copy_of_the_inputs():
+    """What the caller does to its array afterwards reaches neither training nor a kept forward pass."""
+    X, Y = data()
+    mine, theirs = X.copy(), X.copy()
+    a = Trainer(Network.from_sizes([2, 5, 1], output="sigmoid", seed=4), mine, Y, loss="bce", batch_size=30)
+    b = Trainer(Network.from_sizes([2, 5, 1], output="sigmoid", seed=4), theirs, Y, loss="bce", batch_size=30)
+    a.run(2)
+    b.run(2)
+    mine *= 3.0
+    a.run(2)
+    b.run(2)
+    assert a.history == b.history
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_predictions_into_reused_work_arrays_equal_layer_by_layer_ones(dtype):
     nn = Network.from_sizes([2, 8, 8, 8, 3], hidden="tanh", output="softmax", seed=2)

@@ -65,7 +65,8 @@ class Trainer:
     ) -> None:
         self.nn = nn
         self.loss = loss_for(loss, nn.layers[-1].activation)
-        self.X = np.ascontiguousarray(nn.as_batch(X), dtype=np.float64)
+        # A copy of its own: nothing the caller does to its array afterwards reaches a kept forward pass.
+        self.X = np.array(nn.as_batch(X), dtype=np.float64, order="C")
         self.Y = nn.as_targets(y, self.loss)
         if len(self.X) != len(self.Y) or len(self.X) == 0:
             raise SpecError(f"X has {len(self.X)} samples but y has {len(self.Y)}; need the same, at least 1")
