@@ -176,8 +176,8 @@ def shows_during(page, frames: int = 60) -> int:
     return page.evaluate(f"window.{key}.seen.size")
 
 
-def saved_model(page, tmp_path) -> Network:
-    """The network as the server has it now, through the page's "Download .nn" button.
+def downloaded(page, key: str, tmp_path):
+    """The file the download button ``key`` gives, saved under ``tmp_path``.
 
     A click that lands while the page reruns gets no download (the server logs "Deferred file ... not
     found": the button's file belonged to the run being replaced), so the click is repeated until a
@@ -185,17 +185,22 @@ def saved_model(page, tmp_path) -> Network:
     """
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-    def download() -> Network | None:
+    def download():
         try:
             with page.expect_download(timeout=15_000) as info:
-                button(page, "download_nn").click()
+                button(page, key).click()
         except PlaywrightTimeoutError:
             return None
-        path = tmp_path / f"saved-{time.monotonic_ns()}.nn"
+        path = tmp_path / f"saved-{time.monotonic_ns()}-{info.value.suggested_filename}"
         info.value.save_as(path)
-        return Network.from_bytes(path.read_bytes())
+        return path
 
-    return wait_until(download, deadline=60, what="a download of the model")
+    return wait_until(download, deadline=60, what=f"a download from {key}")
+
+
+def saved_model(page, tmp_path) -> Network:
+    """The network as the server has it now, through the page's "Download .nn" button."""
+    return Network.from_bytes(downloaded(page, "download_nn", tmp_path).read_bytes())
 
 
 def choose(page, label: str, option: str) -> None:

@@ -1,9 +1,13 @@
 """Links and the run ledger in real headless Chromium against a real ``streamlit run app.py``: Copy link
 puts the link on the clipboard and the link opens the same set-up (a lesson's link without its hidden
-controls); Compare runs overlays an earlier run on the live loss chart and Same start trains again from
-the same weights. The helpers and the watched ``open_page`` fixture are those of ``test_browser.py``."""
+controls); Compare runs overlays an earlier run on the live loss chart, Same start trains again from
+the same weights, and the runs download as CSV. The helpers and the watched ``open_page`` fixture are
+those of ``test_browser.py``."""
 
 from __future__ import annotations
+
+import csv
+import io
 
 import pytest
 import test_browser
@@ -13,6 +17,7 @@ from test_browser import (
     appears,
     button,
     choose,
+    downloaded,
     epoch,
     no_exception,
     script_state,
@@ -106,7 +111,7 @@ def test_a_hostile_link_is_refused_in_the_browser_with_one_message(open_page, se
     no_exception(page)
 
 
-def test_same_start_and_an_earlier_run_drawn_over_the_loss_chart(open_page):
+def test_same_start_an_earlier_run_drawn_over_the_loss_chart_and_the_runs_csv(open_page, tmp_path):
     page = open_page()
     for n in (1, 2):
         button(page, "step").click()
@@ -128,4 +133,10 @@ def test_same_start_and_an_earlier_run_drawn_over_the_loss_chart(open_page):
     pick(page, "runs.overlay", "#1 · optimizer sgd")
     page.locator(".nnviz-curve").first.scroll_into_view_if_needed()  # the chart is drawn while on screen
     wait_until(lambda: page.evaluate(OVERLAYS) == "#1 · optimizer sgd", what="run #1 over the loss chart")
+
+    rows = list(csv.DictReader(io.StringIO(downloaded(page, "runs.csv", tmp_path).read_text())))
+    assert [(r["run"], r["optimizer"], r["epochs"], r["same start as"]) for r in rows] == [
+        ("1", "sgd", "2", ""),
+        ("2", "adam", "1", "1"),
+    ]
     no_exception(page)
