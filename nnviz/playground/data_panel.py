@@ -14,20 +14,23 @@ and says why (one message naming the line and column).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 import streamlit as st
 
 from nnviz.core.datasets import CUSTOM as YOUR_DATA
 from nnviz.core.datasets import Dataset
-from nnviz.core.errors import DataFileError, SpecError
+from nnviz.core.errors import NNVizError, SpecError
 from nnviz.playground import session, your_data
 from nnviz.playground.classes import fitted_output, output_units
 from nnviz.playground.player import Player
 from nnviz.playground.settings import SettingsError
 from nnviz.playground.sidebar import write_widgets
 from nnviz.user_text import code, error_text, escape
+
+T = TypeVar("T")
 
 #: The live view's component key (its click events arrive under it).
 VIEW_KEY = "live.view"
@@ -67,10 +70,11 @@ def click(player: Player, event: Any, value: float, erase: bool = False) -> None
     use(player, changed)
 
 
-def use(player: Player, own: Dataset, *, new_run: bool = False) -> None:
+def use(player: Player, own: Dataset, *, new_run: bool = False) -> bool:
     """Make ``own`` the session's data (Your data). The weights and the epoch count stay (a click), unless
     ``new_run`` (a file) or the data needs another output (a third class, values instead of classes): then a
-    new network starts, with the output and loss its classes need (:func:`.classes.fitted_output`)."""
+    new network starts, with the output and loss its classes need (:func:`.classes.fitted_output`). False
+    (with a notice, nothing changed) when the settings that data needs are refused."""
     exp = player.experiment
     s = exp.settings
     activation, loss = fitted_output(own.classes, s.output.activation, s.loss)
@@ -86,8 +90,9 @@ def use(player: Player, own: Dataset, *, new_run: bool = False) -> None:
                 exp.apply(settings, rebuild=True)
     except SettingsError as exc:
         exp.notice = f"{your_data.LABEL} was not used: {exc}"
-        return
+        return False
     write_widgets(exp.settings)
+    return True
 
 
 def on_click() -> None:
@@ -108,31 +113,40 @@ def _start(kind: str | None) -> None:
     use(player, your_data.empty(kind) if kind else your_data.of(exp.dataset))
 
 
+def read_upload(key: str, failure: str, read: Callable[[bytes], T]) -> T | None:
+    """``read`` the file uploaded with widget ``key``; None if there is none or it cannot be read, which
+    puts one message under ``"<key>.error"`` (``"<failure>: <why> — in `<file name>`"``): a file never
+    crashes the page, whatever is wrong with it."""
+    uploaded = st.session_state.get(key)
+    if uploaded is None:
+        return None
+    try:
+        value = read(uploaded.getvalue())
+    except Exception as exc:
+        expected = isinstance(exc, NNVizError)  # an NNVizError says what is wrong in its own words
+        reason = f"{failure}: {exc}" if expected else f"{failure}: unexpected {type(exc).__name__}: {exc}"
+        st.session_state[f"{key}.error"] = error_text(reason, uploaded.name)
+        return None
+    st.session_state.pop(f"{key}.error", None)
+    return value
+
+
 def _on_upload() -> None:
     """Read the uploaded CSV; a file that cannot be read changes nothing and says why."""
-    uploaded = st.session_state.get("data.upload")
-    if uploaded is None:
-        return
     player = session.player()
     exp = player.experiment
     s = exp.settings
-    try:
-        own = your_data.from_csv(
-            uploaded.getvalue(),
-            standardised=bool(st.session_state.get("data.standardise")),
-            test_ratio=s.test_ratio,
-            seed=s.data_seed,
-        )
-    except DataFileError as exc:
-        st.session_state["data.error"] = error_text(f"Could not read the data: {exc}", uploaded.name)
-        return
-    except Exception as exc:  # a file must never crash the page, whatever is wrong with it
-        reason = f"Could not read the data: unexpected {type(exc).__name__}: {exc}"
-        st.session_state["data.error"] = error_text(reason, uploaded.name)
-        return
-    st.session_state.pop("data.error", None)
-    use(player, own, new_run=True)
-    exp.notice = f"Your data from {code(uploaded.name)}: {escape(your_data.summary(own))}."
+    standardised = bool(st.session_state.get("data.standardise"))
+    own = read_upload(
+        "data.upload",
+        "Could not read the data",
+        lambda content: your_data.from_csv(
+            content, standardised=standardised, test_ratio=s.test_ratio, seed=s.data_seed
+        ),
+    )
+    if own is not None and use(player, own, new_run=True):
+        name = st.session_state["data.upload"].name
+        exp.notice = f"Your data from {code(name)}: {escape(your_data.summary(own))}."
 
 
 def _tools(kind: str, names: tuple[str, ...]) -> None:
@@ -182,8 +196,8 @@ def panel(player: Player) -> None:
         st.file_uploader(
             "Upload a CSV (x1, x2, label or y)", type=None, key="data.upload", on_change=_on_upload
         )
-        if st.session_state.get("data.error"):
-            st.error(st.session_state["data.error"], icon=":material/error:")
+        if st.session_state.get("data.upload.error"):
+            st.error(st.session_state["data.upload.error"], icon=":material/error:")
         st.download_button(
             "Download the data (.csv)",
             data=lambda: your_data.to_csv(player.sync().dataset),
@@ -197,4 +211,4 @@ def panel(player: Player) -> None:
         )
 
 
-__all__ = ["click", "editable", "on_click", "panel", "use"]
+__all__ = ["click", "editable", "on_click", "panel", "read_upload", "use"]

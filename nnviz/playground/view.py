@@ -33,10 +33,10 @@ from nnviz.playground.frames import MAX_OVERLAYS, layer_labels, neuron_choices
 from nnviz.playground.ledger import boundary_picture, ledger_csv, summary_rows
 from nnviz.playground.links import keep_hidden
 from nnviz.playground.player import Player
-from nnviz.playground.settings import FIELDS, describe
+from nnviz.playground.settings import FIELDS, Settings, describe
 from nnviz.playground.sidebar import change_settings, field_widget, write_widgets
 from nnviz.playground.your_data import nothing_to_train
-from nnviz.user_text import error_text, escape
+from nnviz.user_text import escape
 
 #: Seconds between frames of the fallback (a fragment rerun) while playing.
 TICK = 0.045
@@ -214,22 +214,15 @@ def _set_weight(layer: int, neuron: int, source: int | None) -> None:
             exp.notice = f"Could not set the weight: {exc}"
 
 
+def _load_model(content: bytes) -> Settings:
+    with session.player().changing() as exp:
+        return exp.load_model(content)
+
+
 def _on_upload() -> None:
-    uploaded = st.session_state.get("upload")
-    if uploaded is None:
-        return
-    try:
-        with session.player().changing() as exp:
-            settings = exp.load_model(uploaded.getvalue())
-    except NNVizError as exc:
-        st.session_state["upload.error"] = error_text(f"Could not load the model: {exc}", uploaded.name)
-        return
-    except Exception as exc:  # a file must never crash the page, whatever is wrong with it
-        reason = f"Could not load the model: unexpected {type(exc).__name__}: {exc}"
-        st.session_state["upload.error"] = error_text(reason, uploaded.name)
-        return
-    st.session_state.pop("upload.error", None)
-    write_widgets(settings)
+    settings = data_panel.read_upload("upload", "Could not load the model", _load_model)
+    if settings is not None:
+        write_widgets(settings)
 
 
 def boundary_png(exp: Experiment, show_test: bool, discretize: bool) -> bytes:
