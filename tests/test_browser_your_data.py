@@ -6,6 +6,7 @@ fixture are those of ``test_browser.py``."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import test_browser
@@ -99,4 +100,17 @@ def test_a_csv_uploads_and_trains_and_a_bad_one_changes_nothing(open_page):
     assert points(page) == 49 and epoch(page) == 1  # the old data and run stay
     button(page, "step").click()
     wait_until(lambda: epoch(page) == 2, what="the old run to go on")
+    first = download_csv(page)
+    assert first.startswith(b"x1,x2,label,split\n") and first.count(b"\n") == 50
+    uploader.set_input_files(files=[{"name": "again.csv", "mimeType": "text/csv", "buffer": first}])
+    wait_until(lambda: epoch(page) == 0, what="the downloaded CSV to be uploaded again (a new run)")
+    has_points(page, 49)
+    assert download_csv(page) == first  # the same points, labels and split, bit for bit
     no_exception(page)
+
+
+def download_csv(page) -> bytes:
+    """The bytes the "Download the data (.csv)" button gives."""
+    with page.expect_download(timeout=30_000) as info:
+        button(page, "data.download").click()
+    return Path(info.value.path()).read_bytes()
