@@ -1,0 +1,47 @@
+"""Activation details the other files leave open: the element-wise erf's dtypes (GELU draws float32 grids)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nnviz.core.activations import ACTIVATIONS, erf
+
+
+def test_erf_keeps_a_float_dtype_and_gives_float64_for_whole_numbers():
+    z32 = np.array([-1.5, 0.25, 2.0], dtype=np.float32)
+    out = erf(z32)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, np.array([math.erf(v) for v in z32.tolist()], dtype=np.float32))
+    ints = erf(np.array([0, 1, -2]))
+    assert ints.dtype == np.float64
+    assert ints.tolist() == [math.erf(0), math.erf(1), math.erf(-2)]
+
+
+def test_gelu_on_a_float32_grid_stays_float32():
+    z = np.linspace(-3, 3, 7, dtype=np.float32)
+    assert ACTIVATIONS["gelu"].f(z).dtype == np.float32
+
+
+def test_every_built_in_keeps_float32_in_f_and_in_both_derivatives():
+    # The playground draws its grids in float32: no activation may widen them.
+    z = np.linspace(-3, 3, 13, dtype=np.float32)
+    for name in (
+        "linear",
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "elu",
+        "softplus",
+        "swish",
+        "gelu",
+        "sin",
+        "gaussian",
+    ):
+        act = ACTIVATIONS[name]
+        a = act.f(z)
+        assert (a.dtype, act.df(z).dtype, act.derivative(z, a).dtype) == (np.float32,) * 3, name
+        z64 = z.astype(np.float64)
+        np.testing.assert_allclose(act.df(z), act.df(z64), rtol=1e-6, atol=1e-7, err_msg=name)
