@@ -19,7 +19,7 @@ from nnviz.core.datasets import Dataset
 from nnviz.core.feedforward import FeedForward
 from nnviz.core.grid import class_grid, decision_grid
 from nnviz.core.metrics import accuracy, confusion_matrix
-from nnviz.drawing.boundary import BoundaryView, Grid
+from nnviz.drawing.boundary import BoundaryView, Box, Grid
 
 #: The output activation and loss of a data set with more than two classes.
 SOFTMAX, CCE = "softmax", "cce"
@@ -67,7 +67,7 @@ def network_classes(nn: FeedForward) -> int | None:
     return nn.outputs if nn.layers[-1].activation.name == SOFTMAX else None
 
 
-def boundary_grid(nn: FeedForward, box, n: int, features: Sequence[str] | None) -> Grid:
+def boundary_grid(nn: FeedForward, box: Box, n: int, features: Sequence[str] | None) -> Grid:
     """What a boundary picture of ``nn`` maps over an ``n×n`` grid of ``box``.
 
     For a softmax output of k > 2 units: the predicted class and its probability
