@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from .boundary import BoundaryView, Grid
+from .boundary import BoundaryView, Grid, lighten
 from .colors import COLORMAP, NEGATIVE, POSITIVE
 
 BLUE, ORANGE, GREY = POSITIVE, NEGATIVE, "#888888"
@@ -250,7 +250,8 @@ def boundary_png(grid: Grid, view: BoundaryView, title: str = "") -> bytes:
     box = view.box
     cmap = ListedColormap(COLORMAP / 255.0)
     if view.multiclass:
-        im = ax.imshow(view.colors(grid), extent=box, origin="upper", interpolation="bilinear")
+        # lightened as in the SVG, so that points in their class's full colour stand out on its region
+        im = ax.imshow(lighten(view.colors(grid)), extent=box, origin="upper", interpolation="bilinear")
     else:
         lo, hi = view.lo, view.hi
         shown = np.where(grid >= (lo + hi) / 2, hi, lo) if view.discretize else grid
