@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from nnviz.playground import scheduler as scheduler_module
 from nnviz.playground.experiment import Experiment
 from nnviz.playground.scheduler import Scheduler
 from nnviz.playground.settings import LayerSettings, Settings
@@ -29,14 +30,22 @@ class Recorder:
         self.replies[rid] = (ok, value)
 
 
+def no_time_limits(monkeypatch) -> None:
+    """Tests that count epochs lift the time caps on a frame's training (a busy machine would otherwise
+    stop it early, which is the caps' job, not what these tests check)."""
+    monkeypatch.setattr(scheduler_module, "MAX_OWED_TRAINING", 1e9)
+    monkeypatch.setattr(scheduler_module, "MAX_FRAME_TRAINING", 1e9)
+
+
 def scheduler(**options) -> tuple[Scheduler, Recorder]:
     recorder = Recorder()
     return Scheduler(recorder, **options), recorder
 
 
-def test_frames_come_before_anybodys_extra_training():
+def test_frames_come_before_anybodys_extra_training(monkeypatch):
     from nnviz.playground.scheduler import EPOCHS_PER_FRAME
 
+    no_time_limits(monkeypatch)
     s, replies = scheduler(slice_seconds=0.05)
     s.handle((1, "start", "a", seat_args()[1]))
     s.handle((2, "start", "b", seat_args()[1]))
@@ -162,10 +171,11 @@ def test_stats_say_where_each_sessions_time_went():
     assert stats["frames"] == 1 and stats["framing"] > 0 and stats["training"] > 0 and stats["waiting"] >= 0
 
 
-def test_every_frame_brings_its_sessions_budget_of_training():
+def test_every_frame_brings_its_sessions_budget_of_training(monkeypatch):
     """Pages asking for frames back to back leave no spare time: each frame still trains its budget."""
     from nnviz.playground.scheduler import EPOCHS_PER_FRAME
 
+    no_time_limits(monkeypatch)
     s, replies = scheduler()
     s.handle((0, "start", "a", seat_args()[1]))
     epochs = []
