@@ -22,7 +22,11 @@ pytestmark = pytest.mark.browser
 
 NO_EXCEPTION = '[data-testid="stException"]'
 DISCONNECTED = "live view disconnected"
-UPLOAD = '[data-testid="stFileUploaderDropzoneInput"]'
+#: A page's model upload: the playground's (key "upload") or the inspector's ("insp.file"), not the
+#: playground's other one (Your data's CSV, "data.upload").
+UPLOAD = ", ".join(
+    f'.st-key-{key} [data-testid="stFileUploaderDropzoneInput"]' for key in ("upload", "insp-file")
+)
 
 
 def wait_until(condition, deadline: float = 30.0, what: str = "condition"):

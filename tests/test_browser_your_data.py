@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import test_browser
-from test_browser import UPLOAD, appears, button, epoch, no_exception, pause, play, wait_until
+from test_browser import appears, button, epoch, no_exception, pause, play, wait_until
 
 pytestmark = pytest.mark.browser
 open_page = test_browser.open_page  # the watched fixture, shared
@@ -87,7 +87,7 @@ def test_a_csv_uploads_and_trains_and_a_bad_one_changes_nothing(open_page):
     page = open_page()
     open_your_data(page)
     rows = "".join(f"{x},{y},{'a' if x < y else 'b'}\n" for x in range(-3, 4) for y in range(-3, 4))
-    uploader = page.locator(f".st-key-data-upload {UPLOAD}")
+    uploader = page.locator('.st-key-data-upload [data-testid="stFileUploaderDropzoneInput"]')
     uploader.set_input_files(files=[{"name": "grid.csv", "mimeType": "text/csv", "buffer": rows.encode()}])
     has_points(page, 49)
     appears(page, "Your data from")

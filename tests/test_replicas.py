@@ -35,6 +35,8 @@ pytestmark = pytest.mark.browser
 
 CONFIG = ROOT / "deploy" / "haproxy.cfg"
 NO_EXCEPTION = '[data-testid="stException"]'
+#: The playground's model upload (key "upload"; the sidebar has Your data's CSV upload too).
+MODEL_UPLOAD = '.st-key-upload [data-testid="stFileUploaderDropzoneInput"]'
 
 # Counts the messages of every frame stream (/nnviz-live/<token>) the page opens, and the time from each
 # "next" sent to the frame that answers it.
@@ -235,7 +237,7 @@ def test_two_replicas_behind_haproxy_each_session_on_its_own(farm, browser, tmp_
 
         # 2. An upload (HTTP PUT with the session's id) reaches the replica that holds the session.
         for page in pages:
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(model))
+            page.locator(MODEL_UPLOAD).first.set_input_files(str(model))
         for page in pages:
             page.get_by_text("Loaded a model").wait_for(timeout=30_000)
             assert page.get_by_text("Could not load").count() == 0
