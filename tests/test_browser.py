@@ -320,6 +320,10 @@ def test_two_pages_train_independently(open_page):
     assert epoch(b) == 0
     button(b, "step").click()
     wait_until(lambda: epoch(b) == 1, what="page B's single step")
+    # The step's run ends, and the live view draws the stepped network after decoding it (async): let
+    # B's picture settle first (see the Pause test), then watch it while A trains.
+    wait_until(lambda: script_state(b) == "notRunning", what="B's step run to end")
+    wait_until(lambda: shows_during(b) == 1, what="B's picture to settle after its step")
     a_now = epoch(a)
     # B stays still over a counted window of its own animation frames while A goes on training...
     assert shows_during(b) == 1
