@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
+import sympy as sp
 
-from nnviz.core.activations import ACTIVATIONS, erf
+from nnviz.core.activations import ACTIVATIONS, X, activation_from_expr, erf
+from nnviz.core.errors import FormulaError
 
 
 def test_erf_keeps_a_float_dtype_and_gives_float64_for_whole_numbers():
@@ -45,3 +48,26 @@ def test_every_built_in_keeps_float32_in_f_and_in_both_derivatives():
         assert (a.dtype, act.df(z).dtype, act.derivative(z, a).dtype) == (np.float32,) * 3, name
         z64 = z.astype(np.float64)
         np.testing.assert_allclose(act.df(z), act.df(z64), rtol=1e-6, atol=1e-7, err_msg=name)
+
+
+@pytest.mark.parametrize(
+    "make, shown",
+    [
+        (lambda x: sp.I * x, "I*x"),
+        (lambda x: x + sp.oo, "oo"),
+        (lambda x: x - sp.oo, "-oo"),
+        (lambda x: x + sp.nan, "nan"),
+    ],
+)
+def test_an_expression_with_a_non_real_or_infinite_constant_is_refused_by_name(make, shown):
+    with pytest.raises(FormulaError) as refused:
+        activation_from_expr(make(X))
+    assert str(refused.value) == f"f(x) is not a finite real function: {shown}"
+
+
+def test_an_expression_that_is_not_finite_on_the_interval_says_where():
+    with pytest.raises(FormulaError) as refused:
+        activation_from_expr(sp.sqrt(X))
+    assert (
+        str(refused.value) == "f(x) is not finite everywhere on [-10, 10] (for example at x = -10): sqrt(x)"
+    )

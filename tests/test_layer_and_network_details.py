@@ -96,3 +96,16 @@ def test_a_copy_has_its_own_weights_and_metadata():
     assert nn.metadata["epoch"] == 3
     assert twin.layers[0].weights[0, 0] == nn.layers[0].weights[0, 0] + 1.0
     assert repr(twin) == repr(nn)
+
+
+def test_a_float32_batch_of_columns_is_computed_in_float32_throughout():
+    from nnviz.core.layer import Layer
+
+    rng = np.random.default_rng(5)
+    layer = Layer(3, 4, True, "linear", rng.normal(size=(4, 3)), rng.normal(size=4) / 3)
+    a = rng.normal(size=(3, 200)).astype(np.float32)
+    z = layer.columns_forward(a)
+    assert z.dtype == np.float32
+    expected = layer.weights.astype(np.float32) @ a
+    expected += layer.bias.astype(np.float32)[:, None]
+    np.testing.assert_array_equal(z, expected)
