@@ -71,3 +71,10 @@ def test_an_expression_that_is_not_finite_on_the_interval_says_where():
     assert (
         str(refused.value) == "f(x) is not finite everywhere on [-10, 10] (for example at x = -10): sqrt(x)"
     )
+
+
+def test_only_an_expression_equal_to_a_built_in_to_1e_9_takes_its_stable_code():
+    assert activation_from_expr(sp.tanh(X)).name == "tanh"
+    # Off by a relative 1e-7 (f and f'), or by 1e-10 where tanh is 0: custom activations, compiled as written.
+    assert activation_from_expr(sp.tanh(X) * (1 + sp.Float(1e-7))).name is None
+    assert activation_from_expr(sp.tanh(X) + sp.Float(1e-10)).name is None
