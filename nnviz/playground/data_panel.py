@@ -161,6 +161,7 @@ def _tools(kind: str, names: tuple[str, ...]) -> None:
             "Class of a click", options, format_func=lambda i: label[i], key="data.class", width="stretch"
         )
     else:
+        st.session_state.setdefault("data.value", 0.5)
         st.slider("Value of a click", -1.0, 1.0, step=0.1, key="data.value")
     st.segmented_control(
         "A click on the picture",

@@ -134,7 +134,7 @@ def live_data(player: Player, options: dict[str, Any], token: str | None) -> dic
 
 def _draw(player: Player, options: dict[str, Any], token: str | None) -> None:
     _live_component(
-        key="live.view",
+        key=data_panel.VIEW_KEY,
         data=live_data(player, options, token),
         on_stopped_change=lambda: None,  # the run stopped by itself (diverged): rerun the page
         on_click_change=data_panel.on_click,  # a click on the picture adds or removes a point
