@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from test_app_links import opened
+from test_app_links import shared_link as shown_link
 from test_links import payload_of
 from test_your_data import clicked, same_data
 
@@ -126,3 +127,22 @@ def test_opening_a_link_with_points_trains_on_them_and_without_says_so():
     at = opened({"x": link_payload(YOURS)})
     assert any("does not hold its data's points" in i.value for i in at.info)
     assert len(at.session_state["playground"].experiment.X_train) == 0 and not at.exception
+
+
+def test_the_share_expander_holds_small_data_and_says_when_it_leaves_large_data_out():
+    at = opened()
+    at.button(key="data.empty").click().run()
+    for x, label in ((-2, 0), (2, 1)):
+        at.session_state["playground"].experiment.set_data(
+            your_data.with_point(at.session_state["playground"].experiment.dataset, x, x, label)
+        )
+    at.run()
+    link = read_link(shown_link(at).split("?x=")[1])
+    assert same_data(link.data, at.session_state["playground"].experiment.dataset)
+    assert not [w for w in at.warning if "does not fit in a link" in w.value]
+    xy = np.random.default_rng(2).uniform(-5, 5, (400, 2))
+    rows = "".join(f"{x:.6f},{y:.6f},{int(x > y)}\n" for x, y in xy)  # does not compress into 2 kB
+    at.file_uploader(key="data.upload").set_value(("big.csv", rows.encode(), "text/csv")).run()
+    assert read_link(shown_link(at).split("?x=")[1]).data is None
+    (warning,) = [w for w in at.warning if "does not fit in a link" in w.value]
+    assert warning.value.startswith("Your data (400 points) does not fit in a link")
