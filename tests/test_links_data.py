@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from test_app import view_data
 from test_app_links import opened
 from test_app_links import shared_link as shown_link
 from test_links import payload_of
@@ -146,3 +147,10 @@ def test_the_share_expander_holds_small_data_and_says_when_it_leaves_large_data_
     assert read_link(shown_link(at).split("?x=")[1]).data is None
     (warning,) = [w for w in at.warning if "does not fit in a link" in w.value]
     assert warning.value.startswith("Your data (400 points) does not fit in a link")
+
+
+def test_a_lesson_that_hides_the_dataset_hides_your_data_and_its_clicks():
+    at = opened({"x": link_payload(Settings(), ["dataset"])})
+    assert "data.empty" not in {b.key for b in at.button} and not at.exception
+    assert view_data(at)["editable"] is False
+    assert view_data(opened())["editable"] is True
