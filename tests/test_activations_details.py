@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 from nnviz.core.activations import ACTIVATIONS, X, activation_from_expr, erf
-from nnviz.core.errors import FormulaError
+from nnviz.core.errors import FormulaError, SpecError
 
 
 def test_erf_keeps_a_float_dtype_and_gives_float64_for_whole_numbers():
@@ -78,3 +78,25 @@ def test_only_an_expression_equal_to_a_built_in_to_1e_9_takes_its_stable_code():
     # Off by a relative 1e-7 (f and f'), or by 1e-10 where tanh is 0: custom activations, compiled as written.
     assert activation_from_expr(sp.tanh(X) * (1 + sp.Float(1e-7))).name is None
     assert activation_from_expr(sp.tanh(X) + sp.Float(1e-10)).name is None
+
+
+def test_a_number_is_a_constant_activation_and_anything_else_is_refused_by_type():
+    act = activation_from_expr(2)
+    z = np.array([[-1.0, 0.0, 3.5]])
+    np.testing.assert_array_equal(act.f(z), [[2.0, 2.0, 2.0]])
+    np.testing.assert_array_equal(act.df(z), [[0.0, 0.0, 0.0]])
+    with pytest.raises(SpecError) as refused:
+        activation_from_expr("tanh")
+    assert str(refused.value) == "an activation must be a SymPy expression in x, got str"
+
+
+def test_an_expression_with_other_variables_names_them_in_order():
+    with pytest.raises(FormulaError) as refused:
+        activation_from_expr(X * sp.Symbol("b") + sp.Symbol("a"))
+    assert str(refused.value) == "the activation may use only the variable x, not a, b"
+
+
+def test_the_refusal_of_a_function_not_finite_on_the_interval_names_its_first_bad_point():
+    with pytest.raises(FormulaError) as refused:
+        activation_from_expr(sp.sqrt(sp.Float(5.005) - X))
+    assert "(for example at x = 5.01)" in str(refused.value)
