@@ -267,7 +267,10 @@ function drawCurve(canvas, width, height, view) {
     ctx.fillText(label(t), left - 5, py(t) + 4);
   }
   ctx.textAlign = "center";
-  for (const t of niceTicks(xmin, xmax, 4)) ctx.fillText(label(t), px(t), top + ph + 16);
+  for (const t of niceTicks(xmin, xmax, 4)) {
+    const text = label(t); // centred on its tick, but the last one ends inside the canvas, not cut off
+    ctx.fillText(text, Math.min(px(t), width - 2 - ctx.measureText(text).width / 2), top + ph + 16);
+  }
   ctx.fillStyle = "#333";
   ctx.fillText("epoch", left + pw / 2, height - 2);
   drawOverlays(ctx, overlays, px, py, left + pw, top);
