@@ -367,6 +367,26 @@ def test_download_model_and_picture_then_upload_a_bad_file(open_page, artifacts,
     assert epoch(page) == 3
 
 
+def test_the_export_buttons_give_the_networks_code_and_onnx(open_page, tmp_path):
+    """NumPy code that predicts what the engine predicts, torch code that parses, an ONNX model."""
+    import ast
+    import importlib.util
+
+    page = open_page()
+    button(page, "step").click()
+    wait_until(lambda: epoch(page) == 1, what="a step")
+    nn = saved_model(page, tmp_path)
+    spec = importlib.util.spec_from_file_location("exported", downloaded(page, "download_numpy", tmp_path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # our own download of the session's network, in a test
+    X = np.random.default_rng(0).uniform(-6, 6, (50, 2))
+    np.testing.assert_allclose(module.predict(X), nn.predict(X), rtol=0, atol=1e-12)
+    torch_source = downloaded(page, "download_torch", tmp_path).read_text()
+    assert "class Net" in ast.unparse(ast.parse(torch_source))
+    onnx = pytest.importorskip("onnx")
+    onnx.checker.check_model(onnx.load(str(downloaded(page, "download_onnx", tmp_path))))
+
+
 def test_a_run_that_diverges_while_playing_stops_with_its_message(open_page):
     page = open_page("Learning rate too high (diverges)")
     button(page, "play").click()  # not play(): the run may stop before Pause is ever seen enabled

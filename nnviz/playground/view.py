@@ -261,42 +261,35 @@ def files(player: Player, options: dict[str, Any]) -> None:
     exports(player)
 
 
+#: The trained network as code to use elsewhere: (label, file name ending, MIME type, widget key, icon,
+#: help, how to make the file from the network). ONNX needs the optional ``onnx`` package on the server.
+EXPORTS = (
+    ("NumPy code (.py)", "_numpy.py", "text/x-python", "download_numpy", ":material/code:",
+     "predict(X) with the weights inline; needs only NumPy", lambda nn: nn.to_numpy_code().encode()),
+    ("PyTorch code (.py)", "_torch.py", "text/x-python", "download_torch", ":material/code:",
+     "an nn.Module with the weights inline", lambda nn: nn.to_torch_code().encode()),
+    ("ONNX model (.onnx)", ".onnx", "application/octet-stream", "download_onnx", ":material/deployed_code:",
+     None, onnx_bytes),
+)  # fmt: skip
+
+
 def exports(player: Player) -> None:
-    """The trained network as code to use elsewhere: NumPy (needs only NumPy), PyTorch, ONNX."""
+    """Download buttons for :data:`EXPORTS` (a caption instead of ONNX's when ``onnx`` is missing)."""
     name = f"nnviz-{player.experiment.settings.dataset}"
-    cols = st.columns(3)
-    cols[0].download_button(
-        "NumPy code (.py)",
-        data=lambda: player.sync().nn.to_numpy_code().encode(),
-        file_name=f"{name}_numpy.py",
-        mime="text/x-python",
-        key="download_numpy",
-        on_click="ignore",
-        icon=":material/code:",
-        help="predict(X) with the weights inline; needs only NumPy",
-    )
-    cols[1].download_button(
-        "PyTorch code (.py)",
-        data=lambda: player.sync().nn.to_torch_code().encode(),
-        file_name=f"{name}_torch.py",
-        mime="text/x-python",
-        key="download_torch",
-        on_click="ignore",
-        icon=":material/code:",
-        help="an nn.Module with the weights inline",
-    )
-    if importlib.util.find_spec("onnx") is None:
-        cols[2].caption("ONNX export: `pip install onnx` on the server")
-        return
-    cols[2].download_button(
-        "ONNX model (.onnx)",
-        data=lambda: onnx_bytes(player.sync().nn),
-        file_name=f"{name}.onnx",
-        mime="application/octet-stream",
-        key="download_onnx",
-        on_click="ignore",
-        icon=":material/deployed_code:",
-    )
+    for col, (label, ending, mime, key, icon, help_text, make) in zip(st.columns(3), EXPORTS):
+        if key == "download_onnx" and importlib.util.find_spec("onnx") is None:
+            col.caption("ONNX export: `pip install onnx` on the server")
+            continue
+        col.download_button(
+            label,
+            data=lambda make=make: make(player.sync().nn),
+            file_name=f"{name}{ending}",
+            mime=mime,
+            key=key,
+            on_click="ignore",
+            icon=icon,
+            help=help_text,
+        )
 
 
 def _restore(index: int) -> None:
