@@ -7,19 +7,19 @@ This page only wires widgets to the session's experiment: :mod:`nnviz.playground
 
 import streamlit as st
 
-from nnviz.playground import data_panel, session, sidebar, view
+from nnviz.playground import session, sidebar, view
 from nnviz.playground.classes import class_results
 
 st.set_page_config(page_title="nnviz playground", page_icon="🧠", layout="wide")
 
 player = session.player()
 exp = player.sync()  # while playing, the run lives on a worker: bring it up to date first
-sidebar.restore_widgets(exp)
+session.restore_widgets(exp)
 sidebar.take_sent_activation(player)
 sidebar.take_preset_from_url(player)
 sidebar.take_link(player)  # ?x=: a shared link, after ?preset= (the link wins)
 sidebar.sidebar(player)
-data_panel.panel(player)  # Your data: click tools, CSV upload and download
+sidebar.your_data_section(player)  # Your data: click tools, CSV upload and download
 sidebar.share(player)
 
 st.markdown("### nnviz playground")

@@ -9,7 +9,6 @@ sets everything at once and may hide controls (a lesson's link); :func:`share` m
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -19,10 +18,10 @@ import streamlit as st
 
 from nnviz.core import ACTIVATIONS
 from nnviz.core.datasets import CUSTOM as YOUR_DATA
-from nnviz.core.datasets import DATASETS, FEATURES
+from nnviz.core.datasets import DATASETS, FEATURES, Dataset
 from nnviz.core.errors import NNVizError
 from nnviz.core.formula_syntax import MAX_LENGTH as MAX_FORMULA_LENGTH
-from nnviz.playground import session
+from nnviz.playground import data_edits, session, your_data
 from nnviz.playground.classes import SOFTMAX, fitted_output, output_units
 from nnviz.playground.experiment import Experiment
 from nnviz.playground.links import (
@@ -37,54 +36,25 @@ from nnviz.playground.links import (
 )
 from nnviz.playground.player import Player
 from nnviz.playground.presets import PRESETS
+from nnviz.playground.session import change_settings, write_widgets
 from nnviz.playground.settings import (
     CUSTOM,
     FIELDS,
     MAX_HIDDEN,
     N_HIDDEN_KEY,
     LayerSettings,
-    Settings,
     SettingsError,
     default_layer,
     from_widgets,
     hidden_activations,
     layer_key,
-    to_widgets,
     widget_key,
 )
 from nnviz.playground.wording import value_text
 from nnviz.playground.your_data import UNUSED
-from nnviz.user_text import error_text, escape
+from nnviz.user_text import code, error_text, escape
 
 NO_PRESET = "Choose a preset…"
-
-
-def restore_widgets(exp: Experiment) -> None:
-    """Give back widget values Streamlit dropped (it forgets a page's widgets while another page runs).
-
-    On a session's first run this fills in every widget from the experiment's settings.
-    """
-    for key, value in to_widgets(exp.settings).items():
-        st.session_state.setdefault(key, value)
-
-
-def write_widgets(settings: Settings) -> None:
-    """Put settings into the sidebar widgets (call before they are drawn, or from a callback)."""
-    st.session_state.update(to_widgets(settings))
-
-
-def change_settings(player: Player, change: Callable[[], object], refused: str) -> bool:
-    """Make ``change`` (it applies settings, or raises :class:`SettingsError` changing nothing) while the
-    player holds training, then show the experiment's settings in the widgets; False, with the notice
-    ``"<refused>: <why>"``, when it is refused."""
-    try:
-        with player.changing():
-            change()
-    except SettingsError as exc:
-        player.experiment.notice = f"{refused}: {exc}"
-        return False
-    write_widgets(player.experiment.settings)
-    return True
 
 
 def take_sent_activation(player: Player) -> None:
@@ -364,3 +334,106 @@ def share(player: Player) -> None:
                 f"This run differs from its settings ({why}): the link starts from the weight seed instead.",
                 icon=":material/info:",
             )
+
+
+# --- Your data --------------------------------------------------------------------------------------
+
+
+def click_tool(kind: str) -> tuple[float, bool]:
+    """What a click on the picture does now: the class number (classification) or target value
+    (regression) it adds, and whether the eraser is on (it removes the nearest point instead)."""
+    value = st.session_state.get("data.class" if kind == "classification" else "data.value") or 0
+    return float(value), st.session_state.get("data.tool") == data_edits.ERASE
+
+
+def _use(own: Dataset, new_run: bool = False) -> bool:
+    """:func:`.data_edits.use` for this session, the widgets then showing the settings it needed."""
+    player = session.player()
+    used = data_edits.use(player, own, new_run=new_run)
+    if used:
+        write_widgets(player.experiment.settings)
+    return used
+
+
+def _start(kind: str | None) -> None:
+    """Your data from an empty canvas of ``kind``, or (None) from the points shown now."""
+    _use(your_data.empty(kind) if kind else your_data.of(session.player().experiment.dataset))
+
+
+def _on_data_upload() -> None:
+    """Read the uploaded CSV; a file that cannot be read changes nothing and says why."""
+    exp = session.player().experiment
+    s, standardised = exp.settings, bool(st.session_state.get("data.standardise"))
+    own = session.read_upload(
+        "data.upload",
+        "Could not read the data",
+        lambda content: your_data.from_csv(
+            content, standardised=standardised, test_ratio=s.test_ratio, seed=s.data_seed
+        ),
+    )
+    if own is not None and _use(own, new_run=True):
+        name = st.session_state["data.upload"].name
+        exp.notice = f"Your data from {code(name)}: {escape(your_data.summary(own))}."
+
+
+def _click_tools(kind: str, names: tuple[str, ...]) -> None:
+    """What a click adds: a class (or a new one) or a value; or the eraser."""
+    if kind == "classification":
+        new = your_data.new_class_name(names)
+        options = list(range(len(names) + (new is not None)))
+        if st.session_state.get("data.class") not in options:
+            st.session_state["data.class"] = 0
+        label = [escape(name, 20) for name in names] + [f"new class {new}"]  # names from a file: literal
+        st.segmented_control(
+            "Class of a click", options, format_func=lambda i: label[i], key="data.class", width="stretch"
+        )
+    else:
+        st.session_state.setdefault("data.value", 0.5)
+        st.slider("Value of a click", -1.0, 1.0, step=0.1, key="data.value")
+    st.segmented_control(
+        "A click on the picture",
+        [data_edits.ADD, data_edits.ERASE],
+        format_func={data_edits.ADD: "adds a point", data_edits.ERASE: "removes a point"}.get,
+        key="data.tool",
+        default=data_edits.ADD,
+        help="Shift-click removes the nearest point too",
+    )
+
+
+def your_data_section(player: Player) -> None:
+    """The sidebar's "Your data" section: click tools, empty canvases, the CSV upload and download."""
+    if not session.data_editable():
+        return
+    exp = player.experiment
+    data, own = exp.dataset, exp.settings.dataset == YOUR_DATA
+    with st.sidebar.expander(your_data.LABEL, expanded=own):
+        st.caption(
+            "Click on the picture to add a point, shift-click to remove one"
+            + (f". Now: {escape(your_data.summary(data))}." if own else " (the data becomes Your data).")
+        )
+        why = your_data.nothing_to_train(data)
+        if why:
+            st.info(why, icon=":material/touch_app:")
+        _click_tools(data.kind, data.class_names)
+        cols = st.columns(2)
+        cols[0].button("Empty: classes", key="data.empty", on_click=_start, args=("classification",))
+        cols[1].button("Empty: values", key="data.empty_values", on_click=_start, args=("regression",))
+        if not own:
+            st.button("Edit the points shown", key="data.these", on_click=_start, args=(None,))
+        st.toggle("Standardise features of an upload", key="data.standardise", help="Mean 0, deviation 1")
+        st.file_uploader(
+            "Upload a CSV (x1, x2, label or y)", type=None, key="data.upload", on_change=_on_data_upload
+        )
+        if st.session_state.get("data.upload.error"):
+            st.error(st.session_state["data.upload.error"], icon=":material/error:")
+        st.download_button(
+            "Download the data (.csv)",
+            data=lambda: your_data.to_csv(player.sync().dataset),
+            file_name="nnviz-data.csv",
+            mime="text/csv",
+            key="data.download",
+            on_click="ignore",
+            icon=":material/download:",
+            disabled=len(data.X_train) + len(data.X_test) == 0,
+            help="With a split column: uploaded again, it gives the same data",
+        )

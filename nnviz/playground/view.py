@@ -26,15 +26,16 @@ from nnviz.core.errors import NNVizError
 from nnviz.drawing.figures import boundary_png as boundary_figure_png
 from nnviz.drawing.svg import svg_data_uri
 from nnviz.export import onnx_bytes
-from nnviz.playground import data_panel, frames, live, session
+from nnviz.playground import data_edits, frames, live, session
 from nnviz.playground.classes import boundary_grid, boundary_view
 from nnviz.playground.experiment import Experiment
 from nnviz.playground.frames import MAX_OVERLAYS, layer_labels, neuron_choices
 from nnviz.playground.ledger import boundary_picture, ledger_csv, summary_rows
 from nnviz.playground.links import keep_hidden
 from nnviz.playground.player import Player
+from nnviz.playground.session import change_settings, write_widgets
 from nnviz.playground.settings import FIELDS, Settings, describe
-from nnviz.playground.sidebar import change_settings, field_widget, write_widgets
+from nnviz.playground.sidebar import click_tool, field_widget
 from nnviz.playground.your_data import nothing_to_train
 from nnviz.user_text import escape
 
@@ -42,6 +43,8 @@ from nnviz.user_text import escape
 TICK = 0.045
 #: At most this many frames a second from the frame stream (the rest of the time trains).
 MAX_FPS = 30
+#: The live view's component key (its click events arrive under it).
+VIEW_KEY = "live.view"
 
 
 # --- buttons ------------------------------------------------------------------------------------
@@ -121,7 +124,7 @@ def live_data(player: Player, options: dict[str, Any], token: str | None) -> dic
     with exp.lock:
         return {
             "token": token,
-            "editable": data_panel.editable(),  # clicks on the picture add points (Your data)
+            "editable": session.data_editable(),  # clicks on the picture add points (Your data)
             "path": live.PATH,
             "interval_ms": 1000 / MAX_FPS,
             "run": player.run,
@@ -132,12 +135,24 @@ def live_data(player: Player, options: dict[str, Any], token: str | None) -> dic
         }
 
 
+def on_click() -> None:
+    """The live view's ``click`` event: a point added or removed (:mod:`.data_edits`) as the sidebar's Your
+    data tools say (:func:`~nnviz.playground.sidebar.click_tool`)."""
+    state = st.session_state.get(VIEW_KEY)
+    event = state.get("click") if hasattr(state, "get") else None
+    if event is None or not session.data_editable():
+        return
+    player = session.player()
+    if data_edits.click(player, event, *click_tool(player.experiment.dataset.kind)):
+        write_widgets(player.experiment.settings)
+
+
 def _draw(player: Player, options: dict[str, Any], token: str | None) -> None:
     _live_component(
-        key=data_panel.VIEW_KEY,
+        key=VIEW_KEY,
         data=live_data(player, options, token),
         on_stopped_change=lambda: None,  # the run stopped by itself (diverged): rerun the page
-        on_click_change=data_panel.on_click,  # a click on the picture adds or removes a point
+        on_click_change=on_click,  # a click on the picture adds or removes a point
     )
 
 
@@ -220,7 +235,7 @@ def _load_model(content: bytes) -> Settings:
 
 
 def _on_upload() -> None:
-    settings = data_panel.read_upload("upload", "Could not load the model", _load_model)
+    settings = session.read_upload("upload", "Could not load the model", _load_model)
     if settings is not None:
         write_widgets(settings)
 
