@@ -100,3 +100,27 @@ def test_the_refusal_of_a_function_not_finite_on_the_interval_names_its_first_ba
     with pytest.raises(FormulaError) as refused:
         activation_from_expr(sp.sqrt(sp.Float(5.005) - X))
     assert "(for example at x = 5.01)" in str(refused.value)
+
+
+def test_a_compiled_expression_keeps_float32_and_a_constant_is_float():
+    square = activation_from_expr(X**2)
+    z32 = np.array([[1.5, -2.0]], dtype=np.float32)
+    assert square.f(z32).dtype == np.float32
+    const = activation_from_expr(2)
+    assert const.f(z32).dtype == np.float64 and const.f(z32).shape == (1, 2)
+    ints = const.f(np.array([1, 2]))
+    assert ints.dtype == np.float64 and ints.tolist() == [2.0, 2.0]
+
+
+def test_a_derivative_not_finite_on_the_interval_is_refused_as_f_prime():
+    with pytest.raises(FormulaError) as refused:
+        activation_from_expr(sp.sqrt(sp.Abs(X)))
+    assert str(refused.value).startswith(
+        "f'(x) is not finite everywhere on [-10, 10] (for example at x = 0): "
+    )
+
+
+def test_an_expression_equal_to_a_built_in_keeps_its_own_derivative_for_display():
+    act = activation_from_expr(sp.tanh(X))
+    assert act.name == "tanh" and act.df_expr == 1 - sp.tanh(X) ** 2
+    assert act.latex() == (sp.latex(sp.tanh(X)), sp.latex(1 - sp.tanh(X) ** 2))

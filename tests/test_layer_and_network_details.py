@@ -109,3 +109,20 @@ def test_a_float32_batch_of_columns_is_computed_in_float32_throughout():
     expected = layer.weights.astype(np.float32) @ a
     expected += layer.bias.astype(np.float32)[:, None]
     np.testing.assert_array_equal(z, expected)
+
+
+def test_layer_specs_in_every_form_and_their_defaults():
+    from nnviz.core.errors import SpecError
+    from nnviz.core.layer import LayerSpecNBF, normalise_spec
+
+    fn = object()
+    assert normalise_spec({"length": 3}, fn) == LayerSpecNBF(3, False, fn)
+    assert normalise_spec({"length": 3, "bias": True, "fn": "tanh"}, fn) == LayerSpecNBF(3, True, "tanh")
+    assert normalise_spec((4, 1), fn) == LayerSpecNBF(4, True, fn)
+    assert normalise_spec((4, 0, "relu"), fn) == LayerSpecNBF(4, False, "relu")
+    assert normalise_spec((4, np.bool_(True)), fn).bias is True
+    for bad in (2, -1, "yes", None):
+        with pytest.raises(SpecError, match=r"^a layer's bias flag must be True or False, got "):
+            normalise_spec((4, bad), fn)
+    with pytest.raises(SpecError, match=r"^layer size must be between 1 and 4096 units, got 0$"):
+        normalise_spec(0, fn)
