@@ -126,3 +126,26 @@ def test_layer_specs_in_every_form_and_their_defaults():
             normalise_spec((4, bad), fn)
     with pytest.raises(SpecError, match=r"^layer size must be between 1 and 4096 units, got 0$"):
         normalise_spec(0, fn)
+
+
+def test_a_layer_stores_float64_and_says_what_is_wrong_with_its_arrays():
+    from nnviz.core.errors import SpecError
+    from nnviz.core.layer import Layer
+
+    layer = Layer(2, 1, True, "linear", [[1, 2]], [3])
+    assert layer.weights.dtype == np.float64 and layer.bias.dtype == np.float64
+    units = "between 1 and 4096 units"
+    cases = [
+        ((0, 1, False, "linear", np.ones((1, 0))), f"layer input size must be {units}, got 0"),
+        ((2, 0, False, "linear", np.ones((0, 2))), f"layer size must be {units}, got 0"),
+        ((2, 1, False, "linear", np.ones((2, 1))), "weights must have shape (1, 2), got (2, 1)"),
+        ((2, 1, True, "linear", np.ones((1, 2)), [1.0, 2.0]), "bias must have shape (1,), got (2,)"),
+        (
+            (2, 1, False, "linear", np.ones((1, 2)), [1.0]),
+            "bias values given for a layer whose bias flag is off",
+        ),
+    ]
+    for args, message in cases:
+        with pytest.raises(SpecError) as refused:
+            Layer(*args)
+        assert str(refused.value) == message
