@@ -149,3 +149,11 @@ def test_a_layer_stores_float64_and_says_what_is_wrong_with_its_arrays():
         with pytest.raises(SpecError) as refused:
             Layer(*args)
         assert str(refused.value) == message
+
+
+def test_the_largest_layer_allowed_and_the_default_activation_kept():
+    from nnviz.core.layer import MAX_UNITS, check_size
+
+    assert MAX_UNITS == 4096 and check_size(4096, "layer size") == 4096
+    nn = Network(2, [3, 1], fn="tanh", seed=0)
+    assert nn.fn == "tanh" and [layer.activation.name for layer in nn.layers] == ["tanh", "tanh"]
