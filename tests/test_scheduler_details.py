@@ -69,12 +69,17 @@ def test_a_frame_trains_only_what_is_still_owed_since_the_last_frame():
     s.handle((2, "frame", "a", -1))
     s.work()
     assert replies.frame(2)["epoch"] == 6  # 2 owed, not 3
+    s.work()
+    s.work()
+    s.handle((9, "frame", "a", -1))
+    s.work()
+    assert replies.frame(9)["epoch"] == 9  # 1 owed
     for _ in range(5):
         s.work()
-    assert s.seats["a"].experiment.epoch == 11
+    assert s.seats["a"].experiment.epoch == 14
     s.handle((3, "frame", "a", -1))
     s.work()
-    assert replies.frame(3)["epoch"] == 11  # nothing owed: trained more than the budget already
+    assert replies.frame(3)["epoch"] == 14  # nothing owed: trained more than the budget already
 
 
 def test_fixed_epochs_per_frame_count_as_training_only_for_frames():
