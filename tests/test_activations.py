@@ -1,5 +1,6 @@
 """Activations: symbolic and compiled forms agree, derivatives are right, extremes are stable."""
 
+import math
 import warnings
 
 import numpy as np
@@ -7,7 +8,8 @@ import pytest
 import sympy as sp
 
 from nnviz.core import ACTIVATIONS, SpecError, activation_from
-from nnviz.core.activations import X, compile_expr
+from nnviz.core.activations import X, activation_from_expr, compile_expr, erf
+from nnviz.core.errors import FormulaError
 
 Z = np.concatenate([np.linspace(-8, 8, 161), [-3.3, 0.7, 2.9]])
 Z = Z[np.abs(Z) > 1e-3]  # keep finite differences away from the kinks
@@ -94,3 +96,18 @@ def test_unknown_and_malformed_activations_are_clear_errors():
         activation_from(lambda x: float(x))
     with pytest.raises(SpecError, match="unsupported"):
         activation_from(42)
+
+
+@pytest.mark.parametrize("expr", [X / 0, X + sp.zoo, sp.I * X, X + sp.oo, sp.nan * X])
+def test_an_expression_with_infinities_or_i_is_refused_before_it_is_compiled(expr):
+    """SymPy's complex infinity has no NumPy name: compiling it first raised KeyError('ComplexInfinity')."""
+    with pytest.raises(FormulaError, match="not a finite real function"):
+        activation_from_expr(expr)
+
+
+def test_erf_takes_scalars_and_0d_arrays_as_well_as_batches():
+    """gelu's f and f' go through erf: a NumPy scalar or a 0-d array raised AttributeError."""
+    for z in (np.float64(0.5), np.array(0.5)):
+        assert float(erf(z)) == pytest.approx(math.erf(0.5), rel=1e-15)
+    assert erf(np.array([0.5], dtype=np.float32)).dtype == np.float32
+    assert float(ACTIVATIONS["gelu"].f(np.float64(1.0))) == pytest.approx(0.5 * (1 + math.erf(2**-0.5)))

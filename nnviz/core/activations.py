@@ -34,7 +34,7 @@ _erf_object = np.frompyfunc(math.erf, 1, 1)
 def erf(z: np.ndarray) -> np.ndarray:
     """Element-wise error function (NumPy has none; this uses ``math.erf``, exact to double precision)."""
     z = np.asarray(z)
-    return _erf_object(z).astype(z.dtype if z.dtype.kind == "f" else np.float64)
+    return np.asarray(_erf_object(z)).astype(z.dtype if z.dtype.kind == "f" else np.float64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -326,9 +326,14 @@ def _matching_builtin(f: ArrayFn, df: ArrayFn) -> Activation | None:
     return None
 
 
-def _check_finite(expr: sp.Expr, fn: ArrayFn, what: str) -> None:
+def _check_symbols(expr: sp.Expr, what: str) -> None:
+    """Refuse an expression holding I, infinities or nan (before it is compiled: NumPy has no zoo)."""
     if expr.has(sp.I, sp.zoo, sp.oo, -sp.oo, sp.nan):
         raise FormulaError(f"{what} is not a finite real function: {expr}")
+
+
+def _check_finite(expr: sp.Expr, fn: ArrayFn, what: str) -> None:
+    """Refuse a compiled expression that is not finite and real on :data:`FINITE_POINTS`, naming a point."""
     values = _evaluate(fn, FINITE_POINTS)
     if values.dtype.kind == "c" or not np.all(np.isfinite(values)):
         bad = FINITE_POINTS[~np.isfinite(values)] if values.dtype.kind != "c" else FINITE_POINTS
@@ -353,7 +358,9 @@ def activation_from_expr(expr: sp.Expr, text: str | None = None) -> Activation:
     if extra:
         names = ", ".join(sorted(str(s) for s in extra))
         raise FormulaError(f"the activation may use only the variable x, not {names}")
+    _check_symbols(expr, "f(x)")
     df_expr = normalise_derivative(sp.diff(expr, X))
+    _check_symbols(df_expr, "f'(x)")
     f, df = compile_expr(expr), compile_expr(df_expr)
     _check_finite(expr, f, "f(x)")
     _check_finite(df_expr, df, "f'(x)")
