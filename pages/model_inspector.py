@@ -8,6 +8,7 @@ another page and comes back.
 import streamlit as st
 
 from nnviz.core import NNVizError
+from nnviz.core.nnfile import MAX_FILE_BYTES
 from nnviz.lessons import model_inspector as insp
 from nnviz.model_file import ModelRecord
 from nnviz.playground import session
@@ -30,7 +31,12 @@ with st.sidebar:
     source = st.radio("Model", [UPLOAD, PLAYGROUND], key="insp.source")
     upload = None
     if source == UPLOAD:
-        upload = st.file_uploader("Model file (.nn)", key="insp.file", help="Saved from the playground")
+        upload = st.file_uploader(
+            "Model file (.nn)",
+            key="insp.file",
+            help="Saved from the playground",
+            max_upload_size=session.upload_limit(MAX_FILE_BYTES),
+        )
 
 if source == UPLOAD:
     kept = st.session_state.get(KEPT)

@@ -363,3 +363,19 @@ def test_step_warns_while_the_loss_explodes_and_then_says_where_it_diverged(at):
             break
     assert f"diverged in epoch {epoch(at) + 1}:" in errors(at)
     assert f"after epoch {epoch(at)} (loss {train_loss(at):.3g})" in errors(at)
+
+
+def test_every_upload_takes_the_largest_valid_file_and_not_much_more(at):
+    """Streamlit's default lets 200 MB into the server's memory for any file; each uploader is bounded by
+    its format's largest file instead (rounded up to whole megabytes, which Streamlit counts as 10⁶ or 2²⁰
+    bytes depending on the platform)."""
+    from nnviz.core import data_csv, nnfile
+
+    limits = {u.proto.label: u.proto.max_upload_size_mb for u in at.get("file_uploader")}
+    largest = {
+        "Upload a .nn model": nnfile.MAX_FILE_BYTES,
+        "Upload a CSV (x1, x2, label or y)": data_csv.MAX_FILE_BYTES,
+    }
+    assert limits.keys() == largest.keys()
+    for label, mb in limits.items():
+        assert largest[label] <= mb * 1e6 < largest[label] + 1e6, label

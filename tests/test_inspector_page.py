@@ -210,3 +210,11 @@ def test_the_playgrounds_network_is_computed_once_while_it_does_not_change(monke
     changed = nn.copy()
     changed.layers[0].weights[0, 0] += 1e-9
     assert insp.network_key(changed) != insp.network_key(nn)
+
+
+def test_the_upload_takes_the_largest_model_file_and_not_much_more():
+    """Bounded like the playground's model upload (see test_app), not Streamlit's default 200 MB."""
+    from nnviz.core.nnfile import MAX_FILE_BYTES
+
+    (uploader,) = page().get("file_uploader")
+    assert MAX_FILE_BYTES <= uploader.proto.max_upload_size_mb * 1e6 < MAX_FILE_BYTES + 1e6

@@ -11,6 +11,7 @@ The playground's widgets hold its settings in ``st.session_state`` too: :func:`r
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -93,6 +94,13 @@ def page_state(defaults: Mapping[str, Any]) -> None:
         if key not in st.session_state:
             st.session_state[key] = kept.get(key, default)
         kept[key] = st.session_state[key]
+
+
+def upload_limit(max_bytes: int) -> int:
+    """The ``max_upload_size`` (whole megabytes) of a file uploader whose files have at most ``max_bytes``:
+    every such file gets through (a megabyte is 10⁶ or 2²⁰ bytes depending on the browser's platform), a
+    much larger one never reaches the server (Streamlit's own default would take 200 MB into memory)."""
+    return math.ceil(max_bytes / 1e6)
 
 
 def read_upload(key: str, failure: str, read: Callable[[bytes], T]) -> T | None:

@@ -16,7 +16,8 @@ from typing import Any
 
 import streamlit as st
 
-from nnviz.core import ACTIVATIONS
+from nnviz.core import ACTIVATIONS, data_csv
+from nnviz.core.data_table import MAX_POINTS
 from nnviz.core.datasets import CUSTOM as YOUR_DATA
 from nnviz.core.datasets import DATASETS, FEATURES, Dataset
 from nnviz.core.errors import NNVizError
@@ -422,7 +423,12 @@ def your_data_section(player: Player) -> None:
             st.button("Edit the points shown", key="data.these", on_click=_start, args=(None,))
         st.toggle("Standardise features of an upload", key="data.standardise", help="Mean 0, deviation 1")
         st.file_uploader(
-            "Upload a CSV (x1, x2, label or y)", type=None, key="data.upload", on_change=_on_data_upload
+            "Upload a CSV (x1, x2, label or y)",
+            type=None,
+            key="data.upload",
+            on_change=_on_data_upload,
+            max_upload_size=session.upload_limit(data_csv.MAX_FILE_BYTES),
+            help=f"At most {MAX_POINTS:,} rows and 1 MB; comma, semicolon or tab; header optional",
         )
         if st.session_state.get("data.upload.error"):
             st.error(st.session_state["data.upload.error"], icon=":material/error:")

@@ -23,6 +23,7 @@ import streamlit as st
 
 from nnviz.core.datasets import FEATURES
 from nnviz.core.errors import NNVizError
+from nnviz.core.nnfile import MAX_FILE_BYTES
 from nnviz.drawing.figures import boundary_png as boundary_figure_png
 from nnviz.drawing.svg import svg_data_uri
 from nnviz.export import onnx_bytes
@@ -270,7 +271,13 @@ def files(player: Player, options: dict[str, Any]) -> None:
         icon=":material/image:",
     )
     if "upload" not in session.lesson_hidden():
-        cols[2].file_uploader("Upload a .nn model", type=None, key="upload", on_change=_on_upload)
+        cols[2].file_uploader(
+            "Upload a .nn model",
+            type=None,
+            key="upload",
+            on_change=_on_upload,
+            max_upload_size=session.upload_limit(MAX_FILE_BYTES),
+        )
     if st.session_state.get("upload.error"):
         cols[2].error(st.session_state["upload.error"])
     exports(player)
