@@ -111,15 +111,21 @@ def test_file_names_are_shown_literally():
     assert any("``*bold* `tick`.nn``" in c.value for c in at.caption)  # a fence longer than the name's
 
 
-def test_each_uploaded_file_is_computed_once(monkeypatch):
+def counted_inspections(monkeypatch) -> list:
+    """Every network the page inspects (``insp.inspect`` still does the work), in a list."""
     made = []
+    inspect = insp.inspect
 
     def counting(nn):
         made.append(nn)
         return inspect(nn)
 
-    inspect = insp.inspect
     monkeypatch.setattr(insp, "inspect", counting)
+    return made
+
+
+def test_each_uploaded_file_is_computed_once(monkeypatch):
+    made = counted_inspections(monkeypatch)
     data = xor_model()  # made once: a file records when it was written
     at = upload(page(), "xor.nn", data)
     at.run()
@@ -191,14 +197,7 @@ def test_the_playgrounds_network_is_computed_once_while_it_does_not_change(monke
             return datetime.datetime(2026, 1, 1, tzinfo=tz) + datetime.timedelta(seconds=next(cls.ticks))
 
     monkeypatch.setattr(nnfile, "datetime", types.SimpleNamespace(datetime=Clock, UTC=datetime.UTC))
-    made = []
-
-    def counting(nn):
-        made.append(nn)
-        return inspect(nn)
-
-    inspect = insp.inspect
-    monkeypatch.setattr(insp, "inspect", counting)
+    made = counted_inspections(monkeypatch)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     at.switch_page("pages/model_inspector.py").run()
     at.radio(key="insp.source").set_value("The playground's network").run()

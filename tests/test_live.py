@@ -270,13 +270,19 @@ def test_the_status_route_counts_sessions_without_naming_them(monkeypatch):
         pool.close()
 
 
-def test_a_client_asking_too_fast_is_slowed_to_the_streams_pace(client, monkeypatch):
+def recorded_waits(monkeypatch) -> list[float]:
+    """The pauses the stream makes to keep its pace, recorded instead of slept."""
     waits = []
 
     async def recorded(seconds):
         waits.append(seconds)
 
     monkeypatch.setattr(live, "_sleep", recorded)
+    return waits
+
+
+def test_a_client_asking_too_fast_is_slowed_to_the_streams_pace(client, monkeypatch):
+    waits = recorded_waits(monkeypatch)
     token = live.new_token()
     make, calls = counter()
     live.register(token, make)
@@ -291,12 +297,7 @@ def test_a_client_asking_too_fast_is_slowed_to_the_streams_pace(client, monkeypa
 
 
 def test_two_streams_of_one_token_share_its_pace(client, monkeypatch):
-    waits = []
-
-    async def recorded(seconds):
-        waits.append(seconds)
-
-    monkeypatch.setattr(live, "_sleep", recorded)
+    waits = recorded_waits(monkeypatch)
     token = live.new_token()
     make, calls = counter()
     live.register(token, make)
