@@ -131,6 +131,7 @@ def test_the_downloaded_csv_uploads_back_to_the_same_data_bit_for_bit():
         (b"x1,x2\n1,2\n", "line 1: the line has 2 columns"),
         (b"x1,x2,label\n1,abc,0\n2,3,1\n", "line 2, column x2: 'abc' is not a number"),
     ],
+    ids=["empty", "two columns", "not a number"],
 )
 def test_a_bad_csv_raises_the_files_message(content, message):
     with pytest.raises(DataFileError, match=message):
