@@ -116,7 +116,7 @@ def test_a_copy_whose_loss_is_already_infinite_is_diverged():
 
 def trained_linear(epochs: int, record_every: int, n_copies: int = 2, X=XOR_X, y=XOR_Y) -> EnsembleTrainer:
     """Linear copies on XOR: they settle at the plateau of loss 1/8 (every output 1/2)."""
-    ens = Ensemble.from_sizes([2, 1], "linear", "linear", seeds=range(n_copies))
+    ens = Ensemble.like(Network.from_sizes([2, 1], "linear", "linear"), seeds=range(n_copies))
     trainer = EnsembleTrainer(ens, X, y, lr=0.1, batch_size=None, record_every=record_every)
     trainer.run(epochs)
     return trainer
@@ -186,7 +186,7 @@ def test_large_sets_count_the_wrong_samples_instead_of_listing_them():
 
 
 def test_diverged_copies_say_so_and_count_as_unsolved():
-    ens = Ensemble.from_sizes([2, 3, 1], "linear", "linear", seeds=[0, 1])
+    ens = Ensemble.like(Network.from_sizes([2, 3, 1], "linear", "linear"), seeds=[0, 1])
     trainer = EnsembleTrainer(ens, XOR_X * 100, XOR_Y, lr=10.0, batch_size=None)
     trainer.run(30)
     report = diagnose(trainer)

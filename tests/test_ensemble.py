@@ -46,7 +46,9 @@ def assert_same_as_trainers(ens_factory, net_factory, X, y, epochs, **train):
 @pytest.mark.parametrize("bias", [True, False])
 def test_copies_start_from_the_networks_seeded_weights(bias):
     ens = Ensemble(2, specs("tanh", "sigmoid", bias), seeds=SEEDS, init="xavier")
-    sized = Ensemble.from_sizes([2, 4, 3, 1], "relu", "sigmoid", bias, "small_normal", seeds=SEEDS)
+    sized = Ensemble.like(
+        Network.from_sizes([2, 4, 3, 1], "relu", "sigmoid", bias), seeds=SEEDS, init="small_normal"
+    )
     for k, seed in enumerate(SEEDS):
         nn = Network(2, specs("tanh", "sigmoid", bias), init="xavier", seed=seed)
         for theirs, mine in zip(nn.parameters(), ens.parameters(), strict=True):
@@ -102,7 +104,7 @@ def test_xor_article_000_setup_matches(batch_size):
 def test_shuffled_batches_match_a_trainer_with_the_same_shuffle_seed():
     X, y = seven_points()
     assert_same_as_trainers(
-        lambda: Ensemble.from_sizes([2, 4, 1], "tanh", "sigmoid", seeds=SEEDS),
+        lambda: Ensemble.like(Network.from_sizes([2, 4, 1], "tanh", "sigmoid"), seeds=SEEDS),
         lambda seed: Network.from_sizes([2, 4, 1], "tanh", "sigmoid", seed=seed),
         X,
         y,
@@ -135,7 +137,7 @@ def test_float32_follows_float64_closely():
     seeds = range(50)
     results = {}
     for dtype in (np.float64, np.float32):
-        ens = Ensemble.from_sizes([2, 2, 1], "tanh", "tanh", seeds=seeds, dtype=dtype)
+        ens = Ensemble.like(Network.from_sizes([2, 2, 1], "tanh", "tanh"), seeds=seeds, dtype=dtype)
         trainer = EnsembleTrainer(ens, XOR_X, XOR_Y, lr=0.1, batch_size=None)
         trainer.run(300)
         assert all(p.dtype == dtype for p in ens.parameters())
@@ -145,7 +147,7 @@ def test_float32_follows_float64_closely():
 
 
 def test_record_every_and_epoch():
-    ens = Ensemble.from_sizes([2, 3, 1], "tanh", "sigmoid", seeds=SEEDS)
+    ens = Ensemble.like(Network.from_sizes([2, 3, 1], "tanh", "sigmoid"), seeds=SEEDS)
     trainer = EnsembleTrainer(ens, XOR_X, XOR_Y, batch_size=None, record_every=4)
     trainer.run(10)
     trainer.epoch()
@@ -155,7 +157,7 @@ def test_record_every_and_epoch():
 
 
 def test_views_networks_and_stacking_round_trip():
-    ens = Ensemble.from_sizes([2, 3, 1], "relu", "sigmoid", seeds=SEEDS)
+    ens = Ensemble.like(Network.from_sizes([2, 3, 1], "relu", "sigmoid"), seeds=SEEDS)
     EnsembleTrainer(ens, XOR_X, XOR_Y, lr=0.5).run(5)
     nets = [ens.network(k) for k in range(len(SEEDS))]
     assert nets[2].metadata["seed"] == SEEDS[2]
@@ -171,7 +173,7 @@ def test_views_networks_and_stacking_round_trip():
 
 
 def test_diverged_copies_are_flagged_not_raised():
-    ens = Ensemble.from_sizes([2, 3, 1], "linear", "linear", seeds=SEEDS)
+    ens = Ensemble.like(Network.from_sizes([2, 3, 1], "linear", "linear"), seeds=SEEDS)
     trainer = EnsembleTrainer(ens, XOR_X * 100, XOR_Y, lr=10.0, batch_size=None)
     trainer.run(30)
     assert trainer.diverged.all()
@@ -213,7 +215,7 @@ def test_diagnosis_names_solved_dead_and_saturated_copies():
 
 def test_plateau_and_still_learning():
     # 2-2-1 tanh from these seeds: some copies end at a plateau, some still improving, most solved.
-    ens = Ensemble.from_sizes([2, 2, 1], "tanh", "tanh", seeds=range(60))
+    ens = Ensemble.like(Network.from_sizes([2, 2, 1], "tanh", "tanh"), seeds=range(60))
     trainer = EnsembleTrainer(ens, XOR_X, XOR_Y, lr=0.1, batch_size=None, record_every=10)
     trainer.run(2000)
     report = diagnose(trainer)
@@ -228,16 +230,18 @@ def test_plateau_and_still_learning():
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: Ensemble.from_sizes([2, 1], seeds=[]),
-        lambda: Ensemble.from_sizes([2, 1], seeds=[1.5]),
-        lambda: Ensemble.from_sizes([2, 1], seeds=[-1]),
-        lambda: Ensemble.from_sizes([2, 1], seeds=[1], dtype=np.int32),
-        lambda: Ensemble.from_sizes([2], seeds=[1]),
-        lambda: Ensemble.from_sizes([2, 1], seeds=[1], init="nope"),
-        lambda: EnsembleTrainer(Ensemble.from_sizes([2, 1], seeds=[1]), XOR_X, XOR_Y[:3]),
-        lambda: EnsembleTrainer(Ensemble.from_sizes([2, 1], seeds=[1]), XOR_X, XOR_Y, batch_size=0),
-        lambda: EnsembleTrainer(Ensemble.from_sizes([2, 1], seeds=[1]), XOR_X, XOR_Y, lr=-1),
-        lambda: EnsembleTrainer(Ensemble.from_sizes([2, 1], seeds=[1]), XOR_X[:, :1], XOR_Y),
+        lambda: Ensemble.like(Network.from_sizes([2, 1]), seeds=[]),
+        lambda: Ensemble.like(Network.from_sizes([2, 1]), seeds=[1.5]),
+        lambda: Ensemble.like(Network.from_sizes([2, 1]), seeds=[-1]),
+        lambda: Ensemble.like(Network.from_sizes([2, 1]), seeds=[1], dtype=np.int32),
+        lambda: Ensemble(2, [], seeds=[1]),
+        lambda: Ensemble.like(Network.from_sizes([2, 1]), seeds=[1], init="nope"),
+        lambda: EnsembleTrainer(Ensemble.like(Network.from_sizes([2, 1]), seeds=[1]), XOR_X, XOR_Y[:3]),
+        lambda: EnsembleTrainer(
+            Ensemble.like(Network.from_sizes([2, 1]), seeds=[1]), XOR_X, XOR_Y, batch_size=0
+        ),
+        lambda: EnsembleTrainer(Ensemble.like(Network.from_sizes([2, 1]), seeds=[1]), XOR_X, XOR_Y, lr=-1),
+        lambda: EnsembleTrainer(Ensemble.like(Network.from_sizes([2, 1]), seeds=[1]), XOR_X[:, :1], XOR_Y),
         lambda: Ensemble.from_networks([Network.from_sizes([2, 1]), Network.from_sizes([2, 2, 1])]),
     ],
 )

@@ -13,8 +13,8 @@ XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 
 
-def test_from_sizes_defaults_to_relu_hidden_layers_and_a_sigmoid_output():
-    ens = Ensemble.from_sizes([2, 3, 1], seeds=[0])
+def test_like_defaults_to_the_networks_default_initialiser():
+    ens = Ensemble.like(Network.from_sizes([2, 3, 1], seed=5), seeds=[0])
     assert [s.activation.name for s in ens.shapes] == ["relu", "sigmoid"]
     assert [s.bias for s in ens.shapes] == [True, True] and ens.dtype == np.float64
     nn = Network.from_sizes([2, 3, 1], seed=0)
@@ -64,7 +64,7 @@ def test_stacking_refuses_no_networks_and_mixed_architectures_with_a_reason():
 
 
 def test_one_copy_comes_out_as_an_independent_network():
-    ens = Ensemble.from_sizes([2, 3, 1], "tanh", "sigmoid", seeds=[10, 11, 12])
+    ens = Ensemble.like(Network.from_sizes([2, 3, 1], "tanh", "sigmoid"), seeds=[10, 11, 12])
     last = ens.network(-1)
     assert last.metadata == {"seed": 12}
     assert all(np.array_equal(p, q[2]) for p, q in zip(last.parameters(), ens.parameters()))
@@ -74,12 +74,12 @@ def test_one_copy_comes_out_as_an_independent_network():
     for k in (3, -4):
         with pytest.raises(SpecError, match=rf"^copy index must be in \[0, 3\), got {k}$"):
             ens.network(k)
-    no_bias = Ensemble.from_sizes([2, 3, 1], bias=False, seeds=[1])
+    no_bias = Ensemble.like(Network.from_sizes([2, 3, 1], bias=False), seeds=[1])
     assert no_bias.network(0).layers[0].bias is None
 
 
 def test_a_forward_pass_gives_every_copys_sums_and_activations():
-    ens = Ensemble.from_sizes([2, 4, 3, 2], "tanh", "sigmoid", seeds=[3, 4])
+    ens = Ensemble.like(Network.from_sizes([2, 4, 3, 2], "tanh", "sigmoid"), seeds=[3, 4])
     X = np.array([[0.5, -1.0], [2.0, 0.25], [-1.0, -1.0]])
     layers = ens.forward(X)
     assert [a.shape for _, a in layers] == [(2, 3, 4), (2, 3, 3), (2, 3, 2)]
@@ -94,7 +94,7 @@ def test_a_forward_pass_gives_every_copys_sums_and_activations():
 
 
 def test_epoch_trains_exactly_one_epoch():
-    ens = Ensemble.from_sizes([2, 3, 1], "tanh", "sigmoid", seeds=[0, 1])
+    ens = Ensemble.like(Network.from_sizes([2, 3, 1], "tanh", "sigmoid"), seeds=[0, 1])
     trainer = EnsembleTrainer(ens, XOR_X, XOR_Y, lr=0.5, batch_size=2)
     final = trainer.epoch()
     assert trainer.epochs_done == 1 and final.shape == (2,)
@@ -117,7 +117,7 @@ def test_layer_specs_without_an_activation_are_linear_and_one_layer_is_enough():
 
 
 def test_trainer_defaults_and_what_it_refuses():
-    ens = Ensemble.from_sizes([2, 3, 1], "tanh", "sigmoid", seeds=[0, 1])
+    ens = Ensemble.like(Network.from_sizes([2, 3, 1], "tanh", "sigmoid"), seeds=[0, 1])
     trainer = EnsembleTrainer(ens, XOR_X, XOR_Y[:, 0])  # 1-D targets for one output
     assert (trainer.loss.name, trainer.lr, trainer.batch_size, trainer.record_every) == ("mse", 0.01, 1, 1)
     assert trainer.Y.shape == (4, 1) and trainer.Y.dtype == np.float64
@@ -144,7 +144,7 @@ def test_trainer_defaults_and_what_it_refuses():
 
 
 def test_reported_losses_of_deep_copies_match_each_network():
-    ens = Ensemble.from_sizes([2, 4, 3, 1], "relu", "sigmoid", seeds=[0, 1, 2])
+    ens = Ensemble.like(Network.from_sizes([2, 4, 3, 1], "relu", "sigmoid"), seeds=[0, 1, 2])
     trainer = EnsembleTrainer(ens, XOR_X, XOR_Y, loss="bce", lr=0.3, batch_size=None)
     final = trainer.run(5)
     _, evaluated = trainer.evaluate()

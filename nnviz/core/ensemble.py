@@ -25,7 +25,7 @@ import numpy as np
 from .activation_forms import activation_from
 from .errors import SpecError
 from .init import initialiser, make_rng
-from .layer import MAX_LAYERS, Layer, check_size, normalise_spec, specs_from_sizes
+from .layer import MAX_LAYERS, Layer, check_size, normalise_spec
 from .network import Network
 from .stacked import LayerShape, StackedParams, Workspace
 
@@ -69,9 +69,16 @@ class Ensemble:
     dtype : float64 (default) or float32
         float32 halves memory and makes transcendental functions several times faster.
 
+    Attributes
+    ----------
+    sizes : list of int
+        ``[inputs, n_1, ..., n_out]``, fixed for the ensemble's life.
+    outputs : int
+        The last layer's width.
+
     Examples
     --------
-    >>> ens = Ensemble.from_sizes([2, 2, 1], hidden="tanh", output="sigmoid", seeds=range(100))
+    >>> ens = Ensemble(2, [(2, True, "tanh"), (1, True, "sigmoid")], seeds=range(100))
     >>> ens.weights[0].shape
     (100, 2, 2)
     """
@@ -113,6 +120,8 @@ class Ensemble:
                 raise SpecError(f"an ensemble cannot use {s.activation.label}: only element-wise activations")
         self.inputs = inputs
         self.shapes: list[LayerShape] = list(shapes)
+        self.sizes: list[int] = [inputs] + [s.n_out for s in shapes]
+        self.outputs: int = shapes[-1].n_out
         self.seeds: tuple[int, ...] | None = seeds
         self.dtype = dtype
         self.n_copies = len(weights[0])
@@ -125,23 +134,6 @@ class Ensemble:
         )
 
     # --- construction ------------------------------------------------------------------------------
-
-    @classmethod
-    def from_sizes(
-        cls,
-        sizes: Sequence[int],
-        hidden: Any = "relu",
-        output: Any = "sigmoid",
-        bias: bool = True,
-        init: str = "he",
-        *,
-        seeds: Iterable[int],
-        dtype: Any = np.float64,
-    ) -> Ensemble:
-        """``sizes = [inputs, hidden..., outputs]``, as :meth:`Network.from_sizes`."""
-        return cls(
-            sizes[0], specs_from_sizes(sizes, hidden, output, bias), seeds=seeds, init=init, dtype=dtype
-        )
 
     @classmethod
     def like(
@@ -172,15 +164,6 @@ class Ensemble:
         return ens
 
     # --- views -------------------------------------------------------------------------------------
-
-    @property
-    def sizes(self) -> list[int]:
-        """``[inputs, n_1, ..., n_out]``."""
-        return [self.inputs] + [s.n_out for s in self.shapes]
-
-    @property
-    def outputs(self) -> int:
-        return self.shapes[-1].n_out
 
     @property
     def weights(self) -> list[np.ndarray]:
