@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz.core import Ensemble, EnsembleTrainer, Layer, Network, diagnose
+from nnviz.core import Ensemble, EnsembleTrainer, Layer, Network, Thresholds, diagnose
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
@@ -25,8 +25,9 @@ def net(*layers: tuple[list, list, str]) -> Network:
     return Network(2, built)
 
 
-def report_of(*networks: Network, X=XOR_X, y=XOR_Y, **options):
-    return diagnose(EnsembleTrainer(Ensemble.from_networks(list(networks)), X, y), **options)
+def report_of(*networks: Network, X=XOR_X, y=XOR_Y, **thresholds):
+    trainer = EnsembleTrainer(Ensemble.from_networks(list(networks)), X, y)
+    return diagnose(trainer, Thresholds(**thresholds))
 
 
 OUT = ([[1.0, 1.0]], [0.0], "sigmoid")
@@ -129,12 +130,12 @@ def test_plateau_is_judged_over_the_last_window_of_recorded_epochs():
     first = report.details[0]
     assert first.startswith("stuck at a plateau: loss 0.125 fell by 0.00% over the last 90 epochs")
     assert first.endswith("; wrong on (0, 1) → 0.50, (1, 0) → 0.50, (1, 1) → 0.50")
-    assert "over the last 190 epochs" in diagnose(trainer, plateau_window=0.5).details[0]
+    assert "over the last 190 epochs" in diagnose(trainer, Thresholds(plateau_window=0.5)).details[0]
     assert (
-        "over the last 10 epochs" in diagnose(trainer, plateau_window=0.01).details[0]
+        "over the last 10 epochs" in diagnose(trainer, Thresholds(plateau_window=0.01)).details[0]
     )  # 2 records at least
     # The loss still falls a little (by ~1e-6 relative): with no tolerance that is learning.
-    learning = diagnose(trainer, plateau_tol=0.0)
+    learning = diagnose(trainer, Thresholds(plateau_tol=0.0))
     assert learning.verdict.tolist() == ["still learning", "still learning"]
     assert learning.details[0] == (
         "loss 0.125 is still falling: more epochs may solve it; "
@@ -148,12 +149,12 @@ def test_the_plateau_sentence_says_how_much_the_loss_fell():
     history, epochs = trainer.history[:, 0], trainer.history_epochs
     start = 30  # round(40 * 0.75)
     fell = (history[start] - history[-1]) / history[start]
-    report = diagnose(trainer, plateau_tol=1.0)  # every relative fall is under 100 %
+    report = diagnose(trainer, Thresholds(plateau_tol=1.0))  # every relative fall is under 100 %
     assert report.verdict[0] == "plateau"
     assert f"fell by {fell:.2%} over the last {epochs[-1] - epochs[start]} epochs" in report.details[0]
     assert 0.005 < fell < 0.01  # a real fall, under the default tolerance of 1 %
     assert diagnose(trainer).verdict[0] == "plateau"
-    assert diagnose(trainer, plateau_tol=0.005).verdict[0] == "still learning"
+    assert diagnose(trainer, Thresholds(plateau_tol=0.005)).verdict[0] == "still learning"
 
 
 def test_the_default_tolerance_is_a_one_percent_fall():
@@ -162,14 +163,14 @@ def test_the_default_tolerance_is_a_one_percent_fall():
     fell = (history[8] - history[-1]) / history[8]  # round(10 * 0.75) = 8 (a window of a quarter)
     assert 0.01 < fell < 0.02
     assert diagnose(trainer).verdict[0] == "still learning"
-    assert diagnose(trainer, plateau_tol=0.02).verdict[0] == "plateau"
+    assert diagnose(trainer, Thresholds(plateau_tol=0.02)).verdict[0] == "plateau"
 
 
 def test_too_few_records_are_never_a_plateau():
     trainer = trained_linear(3, record_every=1)  # 3 records
-    assert diagnose(trainer, plateau_tol=1.0).verdict.tolist() == ["still learning"] * 2
+    assert diagnose(trainer, Thresholds(plateau_tol=1.0)).verdict.tolist() == ["still learning"] * 2
     trainer.run(1)  # 4 records: now the window is judged
-    assert diagnose(trainer, plateau_tol=1.0).verdict.tolist() == ["plateau"] * 2
+    assert diagnose(trainer, Thresholds(plateau_tol=1.0)).verdict.tolist() == ["plateau"] * 2
 
 
 def test_large_sets_count_the_wrong_samples_instead_of_listing_them():

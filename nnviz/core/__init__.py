@@ -6,7 +6,7 @@
 
 from .activation_forms import activation_from
 from .activations import ACTIVATIONS, Activation
-from .diagnosis import EnsembleReport, diagnose
+from .diagnosis import EnsembleReport, Thresholds, diagnose
 from .ensemble import Ensemble
 from .ensemble_trainer import EnsembleTrainer
 from .errors import DivergedError, FormulaError, NNFormatError, NNVizError, SpecError
@@ -43,6 +43,7 @@ __all__ = [
     "Optimizer",
     "SGD",
     "SpecError",
+    "Thresholds",
     "Trainer",
     "__version__",
     "activation_from",

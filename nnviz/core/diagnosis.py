@@ -82,25 +82,37 @@ def _wrong_samples(X: np.ndarray, out: np.ndarray, right: np.ndarray) -> str:
     return f"wrong on {items}" if items else "every sample right"
 
 
-def diagnose(
-    trainer: EnsembleTrainer,
-    *,
-    saturation: float = 0.01,
-    plateau_window: float = 0.25,
-    plateau_tol: float = 0.01,
-) -> EnsembleReport:
-    """Classify every copy of a trained ensemble as solved or as one named failure.
+@dataclass(frozen=True)
+class Thresholds:
+    """Where :func:`diagnose` draws its lines.
 
-    Parameters
+    Attributes
     ----------
-    trainer : EnsembleTrainer
-        After training; its training set is the one judged.
     saturation : float, default 0.01
         A hidden unit is saturated when its slope stays below this share of the activation's
         peak slope on every training sample (tanh: |z| > 3 everywhere).
     plateau_window, plateau_tol : float, default 0.25, 0.01
         An unsolved copy is stuck at a plateau when its recorded loss fell by less than
         ``plateau_tol`` (relative) over the last ``plateau_window`` of the recorded epochs.
+    """
+
+    saturation: float = 0.01
+    plateau_window: float = 0.25
+    plateau_tol: float = 0.01
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+def diagnose(trainer: EnsembleTrainer, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> EnsembleReport:
+    """Classify every copy of a trained ensemble as solved or as one named failure.
+
+    Parameters
+    ----------
+    trainer : EnsembleTrainer
+        After training; its training set is the one judged.
+    thresholds : Thresholds
+        Where saturation and a plateau begin.
 
     Returns
     -------
@@ -129,7 +141,7 @@ def diagnose(
         # Dead: f' is exactly 0 on every sample because the unit sits in a flat region (ReLU's z < 0);
         # a sigmoid whose slope rounds to 0 is saturated, however far.
         is_dead = (slope == 0) if flat_region else np.zeros_like(slope, dtype=bool)
-        is_sat = (slope < saturation * peak) & ~is_dead
+        is_sat = (slope < thresholds.saturation * peak) & ~is_dead
         dead += is_dead.sum(axis=0)
         saturated += is_sat.sum(axis=0)
         for k in np.flatnonzero(is_dead.any(axis=0) | is_sat.any(axis=0)):
@@ -142,20 +154,10 @@ def diagnose(
             if len(t):
                 sat_text[k].append(
                     f"layer {j + 1} unit{'s' if len(t) > 1 else ''} {_unit_list(t)} saturated: slope below "
-                    f"{saturation:.0%} of the peak on all {n} samples"
+                    f"{thresholds.saturation:.0%} of the peak on all {n} samples"
                 )
 
-    history, epochs = trainer.history, trainer.history_epochs
-    plateau = np.zeros(N, dtype=bool)
-    change = np.full(N, np.nan)
-    span = 0
-    if len(history) >= 4:
-        start = min(len(history) - 2, int(round(len(history) * (1 - plateau_window))))
-        then, now = history[start].astype(np.float64), history[-1].astype(np.float64)
-        with np.errstate(all="ignore"):
-            change = (then - now) / np.maximum(np.abs(then), 1e-300)
-        plateau = change < plateau_tol
-        span = int(epochs[-1] - epochs[start])
+    plateau, change, span = _plateaus(trainer, thresholds)
 
     def wrong(k: int) -> str:
         return _wrong_samples(X, out[:, :, k], right[:, :, k])
@@ -185,3 +187,15 @@ def diagnose(
             text = f"loss {final[k]:.4g} is still falling: more epochs may solve it; {wrong(k)}"
         details.append(text)
     return EnsembleReport(solved, accuracy, final, verdict.astype(str), dead, saturated, details)
+
+
+def _plateaus(trainer: EnsembleTrainer, thresholds: Thresholds) -> tuple[np.ndarray, np.ndarray, int]:
+    """Which copies' loss barely fell lately: (plateau of shape (N,), relative fall (N,), epochs spanned)."""
+    history, epochs, N = trainer.history, trainer.history_epochs, trainer.ens.n_copies
+    if len(history) < 4:
+        return np.zeros(N, dtype=bool), np.full(N, np.nan), 0
+    start = min(len(history) - 2, int(round(len(history) * (1 - thresholds.plateau_window))))
+    then, now = history[start].astype(np.float64), history[-1].astype(np.float64)
+    with np.errstate(all="ignore"):
+        change = (then - now) / np.maximum(np.abs(then), 1e-300)
+    return change < thresholds.plateau_tol, change, int(epochs[-1] - epochs[start])
