@@ -35,6 +35,7 @@ PACKAGES = {
     "nnviz/playground": "playground logic",
     "nnviz/model_file.py": "playground logic",
     "nnviz/articles.py": "playground logic",
+    "nnviz/user_text.py": "playground logic",
 }
 KILLED = {"killed", "timeout"}
 
