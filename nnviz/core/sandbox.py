@@ -159,7 +159,9 @@ def run_in_child(
 def _limit_resources(memory: int, seconds: float) -> None:
     """Cap this (child) process's CPU time and, on Linux, its address space.
 
-    The CPU cap also ends a child whose parent died before it could kill it.
+    The CPU cap also ends a child whose parent died before it could kill it. The memory cap is the address
+    space the child starts with plus ``memory``; free space in the heap it inherited counts as started
+    with, so malloc may hand out that much more before the cap bites.
     """
     try:
         import resource
