@@ -159,7 +159,7 @@ def test_cross_entropy_on_a_saturated_non_sigmoid_output_warns_nothing():
 
 
 def test_ensemble_evaluation_of_diverged_copies_warns_nothing_and_reports_float64():
-    ens = Ensemble.from_sizes([2, 3, 1], "linear", "linear", seeds=[0, 1], dtype=np.float32)
+    ens = Ensemble.like(Network.from_sizes([2, 3, 1], "linear", "linear"), seeds=[0, 1], dtype=np.float32)
     trainer = EnsembleTrainer(ens, XOR_X * 100, XOR_Y, lr=10.0, batch_size=None)
     trainer.run(30)
     with warnings.catch_warnings():
@@ -185,9 +185,9 @@ def test_reprs_say_what_a_thing_is():
         "CategoricalCrossEntropy()",
     ]
     assert repr(make_optimizer("adam", 0.1)) == "Adam(lr=0.1)"
-    ens = Ensemble.from_sizes([2, 3, 1], "tanh", "sigmoid", bias=False, seeds=[1, 2])
+    ens = Ensemble.like(Network.from_sizes([2, 3, 1], "tanh", "sigmoid", bias=False), seeds=[1, 2])
     assert repr(ens) == "<Ensemble of 2 × 2 -> 3 (no bias) tanh -> 1 (no bias) sigmoid, float64>"
-    biased = Ensemble.from_sizes([3, 1], "tanh", "tanh", seeds=[1])
+    biased = Ensemble.like(Network.from_sizes([3, 1], "tanh", "tanh"), seeds=[1])
     assert repr(biased) == "<Ensemble of 1 × 3 -> 1 tanh, float64>"
     trainer = EnsembleTrainer(ens, XOR_X, XOR_Y[:, 0], loss="bce", lr=0.5, batch_size=2)
     assert repr(trainer) == f"EnsembleTrainer({ens!r}, loss=bce, lr=0.5, batch_size=2, epochs_done=0)"
