@@ -28,6 +28,7 @@ def data(n=30, outputs=1, seed=5):
     [
         ([2, 8, 8, 8, 1], "tanh", "sigmoid", "bce"),
         ([2, 5, 3, 1], "sigmoid", "sigmoid", "mse"),
+        ([2, 5, 3, 1], "linear", "sigmoid", "bce"),  # the identity's slope, ones written into a kept array
         ([2, 5, 3, 1], "x/(1+abs(x))", "tanh", "sse"),  # a compiled formula
         ([2, 6, 4], "relu", "softmax", "cce"),
     ],

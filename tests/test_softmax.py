@@ -111,6 +111,10 @@ def test_the_jacobian_product_is_the_jacobian_matrix():
 # --- targets, classes and metrics --------------------------------------------------------------------
 
 
+def test_softmax_is_written_out_as_its_definition_and_its_jacobian():
+    assert SOFTMAX.latex() == (r"\frac{e^{z_i}}{\sum_j e^{z_j}}", r"a_i\,(\delta_{ij} - a_j)")
+
+
 def test_one_hot_and_back():
     labels = np.array([2.0, 0.0, 1.0, 2.0])
     Y = one_hot(labels, 3)
