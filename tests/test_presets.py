@@ -69,3 +69,63 @@ def test_presets_and_the_seed_lab_read_the_one_table_of_article_set_ups(key):
     )
     assert (preset.batch_size or None) == lab.batch_size == article.batch_size
     assert lab.epochs == article.epochs and lab.reference == article.solve_rate
+
+
+#: Each preset's network as its name or description writes it (hidden layers, then the output), with the
+#: numbers the description promises; written out by hand from the texts the app shows.
+DESCRIBED = {
+    "TensorFlow Playground default": ("circle", "4-2 tanh", "1 sigmoid", "bce", 0.03, 10),
+    "Article: 2-2-2-1 tanh, sigmoid output without bias (000)": (
+        "xor_table",
+        "2-2 tanh",
+        "1 sigmoid",
+        "mse",
+        0.1,
+        1,
+    ),
+    "Article: 2-4-1 sigmoid, sum of squared errors (001)": (
+        "xor_table",
+        "4 sigmoid",
+        "1 sigmoid",
+        "sse",
+        0.05,
+        1,
+    ),
+    "Article: 2-4-1 ReLU/sigmoid, cross-entropy, full batch (002)": (
+        "xor_table",
+        "4 relu",
+        "1 sigmoid",
+        "bce",
+        0.5,
+        0,
+    ),
+    "Single perceptron on XOR (fails)": ("xor", "", "1 sigmoid", "bce", 0.03, 10),
+    "Perceptron + x1·x2 feature (solves XOR)": ("xor", "", "1 sigmoid", "bce", 0.03, 10),
+    "Deep narrow net (6×2 sigmoid)": ("circle", "2-2-2-2-2-2 sigmoid", "1 sigmoid", "bce", 0.03, 10),
+    "Spiral: 8-8-8 tanh, Adam": ("spiral", "8-8-8 tanh", "1 sigmoid", "bce", 0.01, 10),
+    "3-class spiral: 12-12 tanh, softmax": ("spiral3", "12-12 tanh", "1 softmax", "cce", 0.01, 10),
+    "5 Gaussian blobs: one hidden layer, softmax": ("blobs5", "6 tanh", "1 softmax", "cce", 0.03, 10),
+    "Learning rate too high (diverges)": ("plane", "4-2 tanh", "1 linear", "mse", 3.0, 10),
+}
+
+
+def test_every_preset_is_the_network_its_name_and_description_say():
+    def written(layers):
+        if not layers:
+            return ""
+        (kind,) = {layer.activation for layer in layers}  # one activation in every hidden layer
+        return f"{'-'.join(str(layer.size) for layer in layers)} {kind}"
+
+    assert list(PRESETS) == list(DESCRIBED)
+    for name, (dataset, hidden, output, loss, lr, batch) in DESCRIBED.items():
+        s = PRESETS[name].settings
+        assert (s.dataset, written(s.hidden), written([s.output]), s.loss, s.lr, s.batch_size) == (
+            dataset,
+            hidden,
+            output,
+            loss,
+            lr,
+            batch,
+        ), name
+        # Only the first article leaves a bias out (its output), as its name says.
+        assert all(layer.bias for layer in s.hidden) and s.output.bias == ("without bias" not in name), name
