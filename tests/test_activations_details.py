@@ -124,3 +124,47 @@ def test_an_expression_equal_to_a_built_in_keeps_its_own_derivative_for_display(
     act = activation_from_expr(sp.tanh(X))
     assert act.name == "tanh" and act.df_expr == 1 - sp.tanh(X) ** 2
     assert act.latex() == (sp.latex(sp.tanh(X)), sp.latex(1 - sp.tanh(X) ** 2))
+
+
+def _by_hand(name: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """f'(z) of the in-place built-ins worked out on each element (a = f(z))."""
+    slope = {
+        "linear": lambda zi, ai: 1.0,
+        "relu": lambda zi, ai: 1.0 if zi > 0 else 0.0,
+        "sigmoid": lambda zi, ai: ai * (1.0 - ai),
+        "tanh": lambda zi, ai: 1.0 - ai * ai,
+    }[name]
+    return np.array([[slope(zi, ai) for zi, ai in zip(zr, ar)] for zr, ar in zip(z.tolist(), a.tolist())])
+
+
+def _tolerance(dtype) -> dict:
+    # float32: 1 − a² near 1 loses the last bits of a (an absolute error of a few float32 epsilons)
+    return {"rtol": 1e-6, "atol": 2e-7} if dtype == np.float32 else {"rtol": 1e-15, "atol": 0.0}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", ["linear", "relu", "sigmoid", "tanh"])
+def test_the_in_place_derivatives_write_into_out_and_return_it(name, dtype):
+    # Activation's contract: where there is in-place code, the values go into ``out`` (the trainer's
+    # kept arrays, a fresh one costs page faults) and that same array comes back.
+    z = np.array([[-1.5, 0.0, 0.25], [2.0, -0.5, 3.0]], dtype=dtype)
+    f = {"linear": lambda v: v, "relu": lambda v: max(v, 0.0), "sigmoid": lambda v: 1 / (1 + math.exp(-v))}
+    f["tanh"] = math.tanh
+    a = np.array([[f[name](v) for v in row] for row in z.tolist()], dtype=dtype)
+    out = np.full_like(z, 7.0)
+    result = ACTIVATIONS[name].derivative_into(z, a, out)
+    assert result is out
+    np.testing.assert_allclose(out, _by_hand(name, z, a), **_tolerance(dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", ["linear", "relu", "sigmoid", "tanh"])
+def test_the_in_place_derivatives_without_out_give_a_fresh_array_of_zs_dtype(name, dtype):
+    z = np.array([[-1.5, 0.0, 0.25], [2.0, -0.5, 3.0]], dtype=dtype)
+    a = ACTIVATIONS[name].f(z)
+    kept = a.copy()
+    result = ACTIVATIONS[name].derivative_into(z, a, None)
+    assert result.dtype == dtype and result.shape == z.shape
+    assert not np.shares_memory(result, z) and not np.shares_memory(result, a)
+    np.testing.assert_array_equal(a, kept)
+    np.testing.assert_allclose(result, _by_hand(name, z, a), **_tolerance(dtype))

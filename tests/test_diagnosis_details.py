@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from nnviz.core import Ensemble, EnsembleTrainer, Layer, Network, Thresholds, diagnose
+from nnviz.core.diagnosis import _wrong_samples
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
@@ -202,3 +203,21 @@ def test_counts_follow_the_verdict_order_and_leave_out_zeros():
     report = report_of(saturated, solved, saturated)
     assert list(report.counts().items()) == [("solved", 1), ("saturated units", 2)]
     assert report.solve_rate == pytest.approx(1 / 3)
+
+
+def test_wrong_samples_list_every_output_of_a_copy_with_several():
+    # One layer, two sigmoid outputs, no weights: every sample gets σ(−1) = 0.27 and σ(1) = 0.73, so
+    # the rows whose targets are (1, 0) are wrong and those with (0, 1) right.
+    two = net(([[0.0, 0.0], [0.0, 0.0]], [-1.0, 1.0], "sigmoid"))
+    y = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    report = report_of(two, y=y)
+    assert report.verdict.tolist() == ["still learning"]
+    assert report.details[0].endswith("; wrong on (0, 1) → 0.27, 0.73, (1, 0) → 0.27, 0.73")
+
+
+def test_wrong_samples_of_a_copy_right_everywhere_say_so():
+    # diagnose asks only about unsolved copies, which have a wrong sample; the helper still says it.
+    X = np.array([[0.0, 1.0], [2.5, -1.0]])
+    out = np.array([[0.9], [0.1]])
+    assert _wrong_samples(X, out, np.array([[True], [True]])) == "every sample right"
+    assert _wrong_samples(X, out, np.array([[True], [False]])) == "wrong on (2.5, -1) → 0.10"

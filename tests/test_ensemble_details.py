@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz.core import Ensemble, EnsembleTrainer, Layer, Network, SpecError
+from nnviz.core import Ensemble, EnsembleTrainer, Layer, Network, SpecError, ensemble
 from nnviz.core.ensemble import MAX_COPIES
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -63,6 +63,15 @@ def test_stacking_refuses_no_networks_and_mixed_architectures_with_a_reason():
         Ensemble.from_networks([a], dtype=np.int64)
 
 
+def test_stacking_takes_exactly_the_most_copies_and_refuses_one_more(monkeypatch):
+    # MAX_COPIES (100 000) made small: the limit itself is allowed, one more is refused.
+    monkeypatch.setattr(ensemble, "MAX_COPIES", 3)
+    nets = [Network.from_sizes([2, 2, 1], seed=s) for s in range(4)]
+    assert Ensemble.from_networks(nets[:3]).n_copies == 3
+    with pytest.raises(SpecError, match="^an ensemble needs between 1 and 3 networks, got 4$"):
+        Ensemble.from_networks(nets)
+
+
 def test_one_copy_comes_out_as_an_independent_network():
     ens = Ensemble.like(Network.from_sizes([2, 3, 1], "tanh", "sigmoid"), seeds=[10, 11, 12])
     last = ens.network(-1)
@@ -91,6 +100,18 @@ def test_a_forward_pass_gives_every_copys_sums_and_activations():
             np.testing.assert_allclose(a[k], ak, rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(ens.predict(X), layers[-1][1])
     assert ens.predict(X[0]).shape == (2, 1, 2)  # one sample
+
+
+def test_a_forward_pass_that_overflows_gives_infinities_without_a_warning():
+    # A copy whose step was far too large: its sums overflow. The pass says nothing (the trainer and
+    # the diagnosis report divergence themselves) and gives the limits by hand: tanh(±inf) = ±1.
+    huge = Network(2, [Layer(2, 1, True, "tanh", np.array([[1e300, 1e300]]), np.array([0.0]))])
+    ens = Ensemble.from_networks([huge, huge])
+    X = np.array([[1e10, 1e10], [1.0, -1.0], [-1e10, -1e10]])
+    with np.errstate(all="raise"):  # the pass silences what it expects
+        ((z, a),) = ens.forward(X)
+    assert z[:, :, 0].tolist() == [[np.inf, 0.0, -np.inf]] * 2
+    assert a[:, :, 0].tolist() == [[1.0, 0.0, -1.0]] * 2
 
 
 def test_epoch_trains_exactly_one_epoch():

@@ -138,6 +138,31 @@ def test_accuracy_and_confusion_for_several_classes_and_for_one_sigmoid_output()
     assert np.isnan(accuracy(np.zeros((0, 3)), np.zeros((0, 1))))
 
 
+def test_confusion_matrix_counts_are_integers_in_the_number_of_classes_asked_for():
+    probabilities = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])
+    labels = np.array([0.0, 1.0, 1.0, 2.0])
+    matrix = confusion_matrix(probabilities, labels, classes=5)  # two classes no sample has
+    expected = np.zeros((5, 5), dtype=int)
+    for true, predicted in ((0, 0), (1, 1), (1, 2), (2, 0)):  # worked out from the rows above
+        expected[true, predicted] += 1
+    assert matrix.shape == (5, 5) and matrix.tolist() == expected.tolist()
+    assert matrix.dtype == np.int64  # counts, not floats
+    assert confusion_matrix(probabilities, labels).dtype == np.int64
+
+
+def test_confusion_matrix_refuses_mismatched_lengths_and_class_numbers_beyond_the_classes():
+    probabilities = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.3, 0.5]])
+    with pytest.raises(SpecError, match="^3 outputs but 2 targets$"):
+        confusion_matrix(probabilities, np.array([0.0, 1.0]))
+    # class k itself is beyond classes 0 … k − 1 (a target, then a prediction, the larger one named)
+    with pytest.raises(SpecError, match="^a class number is 3, beyond the 3 classes$"):
+        confusion_matrix(probabilities, np.array([0.0, 3.0, 1.0]))
+    with pytest.raises(SpecError, match="^a class number is 2, beyond the 2 classes$"):
+        confusion_matrix(probabilities, np.array([0.0, 1.0, 1.0]), classes=2)
+    with pytest.raises(SpecError, match="^a class number is 4, beyond the 3 classes$"):
+        confusion_matrix(probabilities, np.array([0.0, 4.0, 1.0]), classes=3)
+
+
 def test_the_trainer_takes_labels_as_a_column_a_vector_or_one_hot_rows_alike():
     X, labels = labelled()
     runs = []
@@ -240,6 +265,42 @@ def test_grids_give_the_class_and_its_probability_at_every_point():
     p = decision_grid(binary, box, 30, dtype=np.float64)
     assert np.array_equal(classes, (p > 0.5).astype(classes.dtype))
     np.testing.assert_allclose(confidence, np.maximum(p, 1 - p), rtol=1e-12)
+
+
+def test_class_grid_defaults_to_200_by_200_float32_and_takes_the_networks_features():
+    nn = net([3, 4, 3])
+    box = (-2.0, 2.0, -1.0, 1.0)
+    features = ["x1", "x2", "x1*x2"]
+    classes, confidence = class_grid(nn, box, features=features)
+    assert classes.shape == confidence.shape == (200, 200)
+    assert confidence.dtype == np.float32  # the default dtype: drawing needs no more
+    # A second computation: the grid's centres by hand, their features, float32 through the network.
+    step_x, step_y = 4.0 / 200, 2.0 / 200
+    xs = -2.0 + step_x * (np.arange(200) + 0.5)
+    ys = 1.0 - step_y * (np.arange(200) + 0.5)  # row 0 is the top of the box
+    x1, x2 = np.meshgrid(xs, ys)
+    inputs = np.column_stack([x1.ravel(), x2.ravel(), (x1 * x2).ravel()]).astype(np.float32)
+    out = nn.predict(inputs)
+    assert np.array_equal(classes.ravel(), np.argmax(out, axis=1))
+    np.testing.assert_allclose(confidence.ravel(), out.max(axis=1), rtol=1e-6)
+
+
+def test_the_elementwise_derivative_of_softmax_refuses_with_the_whole_reason():
+    with pytest.raises(SpecError) as refused:
+        SOFTMAX.df(np.zeros((1, 2)))
+    assert str(refused.value) == (
+        "softmax has no element-wise derivative (each output depends on the whole row): it can only be "
+        "an output layer, where the loss takes its Jacobian (Activation.backward)"
+    )
+
+
+def test_cce_dloss_da_is_minus_y_over_a_and_infinite_or_nan_at_zero_without_a_warning():
+    a = np.array([[0.0, 1.0, 0.0], [0.25, 0.75, 0.0]])
+    y = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    with np.errstate(all="raise"):  # the loss silences what it expects: 1/0 and 0/0
+        slopes = CCE.dloss_da(a, y)
+    assert np.isneginf(slopes[0, 0]) and np.isnan(slopes[0, 2]) and np.isnan(slopes[1, 2])
+    assert slopes[0, 1] == 0.0 and slopes[1, 0] == 0.0 and slopes[1, 1] == -1.0 / 0.75
 
 
 def test_the_file_names_it_softmax_and_an_older_reader_refuses_it_clearly(monkeypatch):
