@@ -219,6 +219,44 @@ def test_download_bytes_load_back_with_identical_predictions_and_metadata():
     assert other.epoch == 8
 
 
+def test_a_download_records_the_input_features_the_inspector_reads():
+    from nnviz.lessons.model_inspector import input_setup
+    from nnviz.model_file import ModelRecord
+
+    pg = Experiment(replace(Settings(), features=("x1", "x2", "x1*x2"), hidden=(LayerSettings(3),)))
+    nn = Network.from_bytes(pg.model_bytes())
+    assert nn.metadata["training"]["features"] == ["x1", "x2", "x1*x2"]
+    assert ModelRecord.from_metadata(nn.metadata).features == ("x1", "x2", "x1*x2")
+    assert input_setup(nn)[0] == ["x1", "x2", "x1*x2"]  # 3 inputs: known only from the record
+
+
+def test_a_file_without_settings_keeps_the_pages_settings_and_trains_on_the_data_it_carries():
+    """A network saved by a script records no settings: the page's stay (but for the layers); the data the
+    file carries becomes Your data."""
+    from nnviz.core.datasets import CUSTOM as YOUR_DATA
+    from nnviz.core.datasets import make_dataset
+
+    nn = Network(2, [(3, True, "tanh"), (1, True, "sigmoid")], seed=1)
+    carried = make_dataset("moons", 40, 0.1, 0.5, 3)
+    nn.dataset = carried
+    page = replace(Settings(), dataset="circle", lr=0.1, points=60, noise=0.2, batch_size=4)
+    pg = Experiment(page)
+    settings = pg.load_model(nn.to_bytes())
+    assert (settings.lr, settings.points, settings.noise, settings.batch_size) == (0.1, 60, 0.2, 4)
+    assert settings.hidden == (LayerSettings(3, True, "tanh"),)
+    assert settings.dataset == YOUR_DATA and pg.settings == settings
+    assert np.array_equal(pg.dataset.X_train, carried.X_train)
+    assert np.array_equal(pg.dataset.y_test, carried.y_test)
+    assert np.array_equal(pg.X_train, carried.X_train)  # it trains on them
+
+    nn.dataset = None  # a file without data: the page's data set stays, and so does the page's Your data
+    own = pg.own
+    circle = Experiment(page)
+    assert circle.load_model(nn.to_bytes()).dataset == "circle"
+    assert pg.load_model(Network.from_bytes(circle.model_bytes()).to_bytes()).dataset == "circle"
+    assert pg.own is own
+
+
 def test_corrupt_upload_raises_a_clear_error_and_changes_nothing():
     pg = Experiment()
     pg.train(epochs=2)

@@ -54,6 +54,27 @@ def test_each_change_tells_the_learner_what_it_did():
     assert pg.apply(replace(pg.settings, epochs_per_frame=5)) == "none"
 
 
+def test_same_start_takes_training_and_speed_settings_and_refuses_the_rest_saying_why():
+    pg = Experiment(SMALL)
+    initial = [p.copy() for p in pg.nn.parameters()]
+    pg.train(epochs=3)
+    changed = replace(pg.settings, lr=0.5, batch_size=1, epochs_per_frame=5)
+    pg.same_start(changed)
+    assert pg.settings == changed and pg.epoch == 0
+    assert all(np.array_equal(a, b) for a, b in zip(initial, pg.nn.parameters()))
+    pg.same_start(replace(pg.settings, epochs_per_frame=20))  # a speed setting alone
+    assert pg.settings.epochs_per_frame == 20
+    message = "Same start keeps the data and the network: change training settings only"
+    for other, groups in (
+        (replace(pg.settings, noise=0.3), ["data"]),
+        (replace(pg.settings, hidden=(LayerSettings(3),), dataset="xor", lr=0.1), ["architecture", "data"]),
+    ):
+        with pytest.raises(SpecError) as info:
+            pg.same_start(other)
+        assert info.value.errors == dict.fromkeys(groups, message)
+    assert pg.settings.epochs_per_frame == 20 and pg.settings.noise == SMALL.noise
+
+
 def test_rebuilt_runs_are_kept_newest_first_with_a_label():
     pg = Experiment(SMALL)
     pg.apply(replace(pg.settings, hidden=(LayerSettings(3),)))

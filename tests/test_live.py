@@ -71,6 +71,13 @@ def test_a_request_names_an_epoch_or_nothing(message, since):
     assert live.since(message) == since
 
 
+def test_a_request_of_a_hundred_characters_or_more_is_not_read():
+    """A request is read only when shorter than 100 characters, even when it is valid JSON naming an epoch."""
+    for length, since in ((99, 42), (100, -1), (101, -1), (500, -1)):
+        message = '{"since": 42' + " " * (length - len('{"since": 42}')) + "}"
+        assert len(message) == length and live.since(message) == since, length
+
+
 def test_unknown_token_is_refused(client):
     with pytest.raises(WebSocketDisconnect) as info:
         with client.websocket_connect(f"{live.PATH}/{live.new_token()}") as ws:
@@ -92,6 +99,8 @@ def test_stream_ends_after_a_stopped_frame_or_when_unregistered(client):
         assert ask(ws)["n"] == 1
         live.unregister(token)
         assert ask(ws) == {"stopped": True}
+        ws.send_text("{}")  # the stream has ended: a further request gets no frame, only the close
+        assert ws.receive()["type"] == "websocket.close"
 
 
 def test_two_tokens_get_their_own_frames(client):
@@ -164,6 +173,24 @@ def test_routes_mark_the_process_as_serving(monkeypatch):
     assert not live.serving()
     stream, status = live.routes()
     assert stream.path == live.PATH + "/{token}" and status.path == live.STATUS_PATH and live.serving()
+
+
+def test_the_routes_serve_the_stream_and_the_status(monkeypatch):
+    """The two routes ``app.py`` adds answer: frames on the stream's path, the count on the status path."""
+    from nnviz.playground import workers
+
+    monkeypatch.setattr(live, "_serving", False)
+    monkeypatch.setattr(workers, "_pool", None)
+    token = live.new_token()
+    make, _ = counter()
+    live.register(token, make)
+    try:
+        with TestClient(Starlette(routes=live.routes())) as c:
+            with c.websocket_connect(f"{live.PATH}/{token}") as ws:
+                assert ask(ws, since=5) == {"n": 1, "since": 5, "stopped": False}
+            assert c.get(live.STATUS_PATH).json() == {"workers": 0, "sessions": []}
+    finally:
+        live.unregister(token)
 
 
 # --- frame data -------------------------------------------------------------------------------------

@@ -95,6 +95,17 @@ def test_curve_points_that_are_not_a_whole_epoch_and_a_finite_loss_are_dropped()
     )
 
 
+@pytest.mark.parametrize(
+    "epochs, values",
+    [(3, [0.5]), ([0], 0.5), ({"0": 1}, [0.5]), ([0, 1], {"0": 0.5, "1": 0.25}), (None, [0.5]), ([0], None)],
+)
+def test_a_test_curve_with_one_side_not_a_list_reads_as_absent(epochs, values):
+    """Either side of a test curve that is not a list (a number, an object, null) makes the curve absent,
+    even when the other side is a list: reading a file never fails."""
+    meta = {"training": {"test_loss": {"epochs": epochs, "values": values}}}
+    assert ModelRecord.from_metadata(meta).test_loss is None
+
+
 def test_only_the_last_points_of_a_long_curve_are_read():
     n = MAX_CURVE + 10
     curve = ModelRecord.from_metadata({"loss_history": [float(i) for i in range(n)]}).train_loss

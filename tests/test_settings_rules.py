@@ -178,6 +178,13 @@ def test_layers_from_untrusted_data_keep_each_valid_part():
     assert settings_from_dict({"hidden": "junk"}, base).hidden == base.hidden
 
 
+def test_softmax_is_read_from_untrusted_data_only_for_the_output_layer():
+    data = {"hidden": [{"size": 3, "activation": "softmax"}], "output": {"activation": "softmax"}}
+    s = settings_from_dict(data, Settings())
+    assert s.hidden == (LayerSettings(3, True, "tanh"),)  # not a hidden layer's choice: the default's
+    assert s.output == LayerSettings(1, True, "softmax")
+
+
 def test_the_output_layer_from_untrusted_data_has_one_unit_and_falls_back_to_the_base():
     base = replace(Settings(), output=LayerSettings(1, False, "linear", "x"))
     out = settings_from_dict({"output": {"size": 9, "activation": "tanh"}}, base).output
@@ -276,6 +283,50 @@ def test_settings_from_a_network_read_its_activations():
     s = settings_from_network(typed, Settings())  # formula text equal to a built-in keeps the text
     assert s.hidden == (LayerSettings(2, True, CUSTOM, "1/(1+exp(-x))"),)
     assert s.output == LayerSettings(1, True, "tanh")
+
+
+def test_a_built_in_activation_keeps_its_name_when_its_text_is_its_name_or_empty():
+    """An activation made in Python from an expression that matches a built-in, with text naming it (in any
+    case, with spaces) or with empty text, is that built-in, not a typed formula."""
+    import sympy as sp
+
+    from nnviz.core.activations import X, activation_from_expr
+
+    named = activation_from_expr(sp.tanh(X), " TANH ")
+    blank_tanh = activation_from_expr(sp.tanh(X), "")
+    blank_relu = activation_from_expr(sp.Max(0, X), "")
+    assert (named.name, named.text, blank_relu.name, blank_relu.text) == ("tanh", " TANH ", "relu", "")
+    layers = [(3, False, named), (2, True, blank_tanh), (5, True, blank_relu), (4, False, blank_relu)]
+    nn = Network(2, [*layers, (1, True, "sigmoid")], seed=0)
+    assert settings_from_network(nn, Settings()).hidden == (
+        LayerSettings(3, False, "tanh"),
+        LayerSettings(2, True, "tanh"),
+        LayerSettings(5, True, "relu"),
+        LayerSettings(4, False, "relu"),
+    )
+
+
+def test_a_softmax_output_is_one_setting_whose_units_follow_the_data():
+    for bias in (True, False):
+        nn = Network(2, [(4, True, "tanh"), (3, bias, "softmax")], seed=0)
+        s = settings_from_network(nn, Settings(dataset="spiral3"))
+        assert s.output == LayerSettings(1, bias, "softmax") and s.hidden == (LayerSettings(4, True, "tanh"),)
+        assert s.dataset == "spiral3"
+    nn = Network(2, [(4, True, "tanh"), (4, True, "softmax")], seed=0)
+    assert settings_from_network(nn, Settings(dataset="blobs4")).output == LayerSettings(1, True, "softmax")
+
+
+def test_a_softmax_network_whose_outputs_do_not_match_its_datas_classes_is_refused():
+    nn = Network(2, [(4, True, "tanh"), (3, True, "softmax")], seed=0)
+    for dataset, label, classes in (("xor", "XOR cloud", 2), ("blobs4", "4 Gaussian blobs", 4)):
+        with pytest.raises(SpecError) as info:
+            settings_from_network(nn, Settings(dataset=dataset))
+        assert (
+            str(info.value) == f"the network has 3 softmax outputs; its data ({label}) has {classes} classes"
+        )
+    nn.metadata = {"training": {"settings": {"dataset": "moons"}}}  # the recorded data set is the one checked
+    with pytest.raises(SpecError, match=r"its data \(Moons\) has 2 classes"):
+        settings_from_network(nn, Settings(dataset="spiral3"))
 
 
 def test_the_largest_network_the_playground_shows():

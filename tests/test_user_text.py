@@ -114,3 +114,47 @@ def test_an_error_text_is_the_escaped_reason_then_the_text_as_code():
     assert error_text("bad *thing*") == "bad \\*thing\\*"
     assert error_text(ValueError("no_good")) == "no\\_good"
     assert error_text("Could not load", "[x](http://a).nn") == "Could not load — in `[x](http://a).nn`"
+
+
+# --- the playground's wording (nnviz.playground.wording) ---------------------------------------------
+
+
+def test_a_typed_formula_is_shortened_to_forty_characters_in_a_layers_text():
+    from nnviz.playground.settings import CUSTOM, LayerSettings
+    from nnviz.playground.wording import layer_text
+
+    forty = "x+" * 19 + "xx"  # 40 characters: shown whole
+    assert layer_text(LayerSettings(3, True, CUSTOM, forty)) == f"3 [{forty}]"
+    # 41 characters: 19 before the mark, the last 20 after it.
+    longer = "0123456789" * 4 + "A"
+    assert (
+        layer_text(LayerSettings(3, True, CUSTOM, longer)) == "3 [0123456789012345678…1234567890123456789A]"
+    )
+    fifty = "abcdefghij" * 5
+    assert layer_text(LayerSettings(2, False, CUSTOM, fifty), size=False) == (
+        "[abcdefghijabcdefghi…abcdefghijabcdefghij] no bias"
+    )
+
+
+def test_a_network_in_a_few_words_separates_its_hidden_layers_by_commas():
+    from nnviz.playground.settings import LayerSettings, Settings
+    from nnviz.playground.wording import network_text
+
+    two = Settings(hidden=(LayerSettings(4), LayerSettings(2, False, "relu")))
+    assert network_text(two) == "4 tanh, 2 relu no bias → sigmoid"
+    three = Settings(hidden=(LayerSettings(8), LayerSettings(4), LayerSettings(2)))
+    assert network_text(three) == "8 tanh, 4 tanh, 2 tanh → sigmoid"
+    assert network_text(Settings(hidden=())) == "→ sigmoid"
+
+
+def test_a_divergence_message_without_a_finite_loss_names_no_loss():
+    from nnviz.playground.wording import divergence_message
+
+    assert divergence_message(0, None) == (
+        "Training diverged in epoch 1: a loss or weight became NaN or infinite. The network is back at its "
+        "weights after epoch 0; lower the learning rate or change the set-up."
+    )
+    assert divergence_message(4, (4, 0.123456)) == (
+        "Training diverged in epoch 5: a loss or weight became NaN or infinite. The network is back at its "
+        "weights after epoch 4 (loss 0.123); lower the learning rate or change the set-up."
+    )
