@@ -7,6 +7,9 @@ the weights and the epoch count, Reset and New weights keep the data, an empty c
 
 from __future__ import annotations
 
+import json
+import math
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -16,8 +19,9 @@ from nnviz.core import Network, data_csv
 from nnviz.core.data_table import MAX_POINTS, DataTable
 from nnviz.core.datasets import CUSTOM, Dataset, make_dataset
 from nnviz.core.errors import DataFileError, SpecError
-from nnviz.playground import your_data
+from nnviz.playground import data_edits, workers, your_data
 from nnviz.playground.experiment import Experiment
+from nnviz.playground.player import Player
 from nnviz.playground.settings import LayerSettings, Settings
 
 ARRAYS = ("X_train", "y_train", "X_test", "y_test")
@@ -247,3 +251,188 @@ def test_a_model_of_three_hand_made_classes_reopens_in_a_session_whose_data_has_
     other = Experiment(Settings())  # two classes: a softmax output would not fit its own data
     other.load_model(source.model_bytes())
     assert same_data(other.dataset, own) and other.nn.outputs == 3 and other.epoch == 2
+
+
+# --- a click on the picture (data_edits.click) --------------------------------------------------------
+
+#: Three points of Your data: class 0 at (1, 1), class 1 at (2, 2) and (-4, 3); the box is 12 wide.
+THREE = [(1.0, 1.0, 0), (2.0, 2.0, 1), (-4.0, 3.0, 1)]
+
+
+def own_player(points=THREE, pool: workers.WorkerPool | None = None, box=None) -> Player:
+    """A player whose experiment trains on Your data made of ``points`` (all training points)."""
+    own = clicked(points)
+    if box is not None:
+        own = replace(own, box=box)
+    exp = Experiment(replace(Settings(), dataset=CUSTOM), own=own)
+    return Player(exp) if pool is None else Player(exp, pool=lambda: pool)
+
+
+def rows(data: Dataset) -> list[list[float]]:
+    """The training points as ``[x1, x2, label]``; Your data made by clicking has no test points."""
+    assert len(data.X_test) == 0
+    return np.column_stack([data.X_train, data.y_train]).tolist()
+
+
+def weights_of(exp: Experiment) -> list[np.ndarray]:
+    return [p.copy() for p in exp.nn.parameters()]
+
+
+def same_weights(exp: Experiment, weights: list[np.ndarray]) -> bool:
+    return all(np.array_equal(a, b) for a, b in zip(weights, exp.nn.parameters(), strict=True))
+
+
+@pytest.fixture
+def threaded():
+    """One scheduler in a thread of this process (what NNVIZ_WORKERS=0 gives): no worker processes."""
+    pool = workers.WorkerPool(0)
+    yield pool
+    pool.close()
+
+
+def played_to(player: Player, epoch: int, deadline: float = 30.0) -> int:
+    """Ask for frames as the page does until the run on the worker reaches ``epoch``; returns its epoch."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        stopped, text = player.frame(-1).result(30)
+        assert not stopped, "the run stopped"
+        if json.loads(text)["epoch"] >= epoch:
+            return json.loads(text)["epoch"]
+    raise AssertionError(f"the run did not reach epoch {epoch} before the deadline")
+
+
+def test_a_click_adds_a_point_of_the_chosen_class_at_the_clicked_place_keeping_weights_and_epoch():
+    player = own_player()
+    exp = player.experiment
+    exp.train(epochs=3)
+    weights = weights_of(exp)
+    assert data_edits.click(player, {"x": 1.25, "y": -3.5}, 1.0) is True  # no eraser (the default)
+    assert rows(exp.dataset) == [[1.0, 1.0, 0.0], [2.0, 2.0, 1.0], [-4.0, 3.0, 1.0], [1.25, -3.5, 1.0]]
+    assert exp.dataset.class_names == ("0", "1") and exp.settings.dataset == CUSTOM and exp.own is exp.dataset
+    assert exp.epoch == 3 and same_weights(exp, weights) and exp.trainer.X.shape[0] == 4
+    assert not player.playing and player.run == 0  # paused, it stays paused
+    assert exp.notice is None
+    # "remove": False is a plain click; whole numbers are coordinates too
+    assert data_edits.click(player, {"x": -5, "y": 4, "remove": False}, 0.0, erase=False) is True
+    assert rows(exp.dataset)[-1] == [-5.0, 4.0, 0.0] and len(exp.dataset.X_train) == 5
+    assert exp.epoch == 3 and same_weights(exp, weights) and not player.playing
+
+
+def test_a_clicked_value_is_a_regression_target():
+    player = Player(Experiment())
+    assert data_edits.use(player, clicked([(0.5, 0.5, 0.7)], "regression"))
+    assert data_edits.click(player, {"x": -1.5, "y": 2.0}, 0.25) is True
+    assert rows(player.experiment.dataset) == [[0.5, 0.5, 0.7], [-1.5, 2.0, 0.25]]
+
+
+def test_a_click_is_rounded_to_a_thousandth_of_the_boxs_width_and_height():
+    player = own_player()  # a box 12 wide and 12 high: two decimals
+    assert data_edits.click(player, {"x": 1.23456, "y": -0.98765}, 0.0)
+    assert rows(player.experiment.dataset)[-1] == [1.23, -0.99, 0.0]
+    player = own_player(box=(0.0, 5.0, 0.0, 50.0))  # 5 wide: three decimals; 50 high: two
+    assert data_edits.click(player, {"x": 1.23456, "y": 12.3456}, 1.0)
+    assert rows(player.experiment.dataset)[-1] == [1.235, 12.35, 1.0]
+    player = own_player(box=(-60.0, 60.0, 0.0, 0.5))  # 120 wide: one decimal; 0.5 high: four
+    assert data_edits.click(player, {"x": 1.23456, "y": 0.123456}, 1.0)
+    assert rows(player.experiment.dataset)[-1] == [1.2, 0.1235, 1.0]
+
+
+def test_a_shift_click_or_the_eraser_removes_the_nearest_point_and_only_it():
+    player = own_player()
+    exp = player.experiment
+    exp.train(epochs=2)
+    weights = weights_of(exp)
+    assert data_edits.click(player, {"x": 1.9, "y": 2.1, "remove": True}, 0.0) is True
+    assert rows(exp.dataset) == [[1.0, 1.0, 0.0], [-4.0, 3.0, 1.0]]  # (2, 2) went, not (1, 1)
+    assert exp.epoch == 2 and same_weights(exp, weights) and not player.playing and player.run == 0
+    assert data_edits.click(player, {"x": -3.9, "y": 3.1}, 1.0, erase=True) is True  # the eraser
+    assert rows(exp.dataset) == [[1.0, 1.0, 0.0]]
+    assert data_edits.click(player, {"x": 1.1, "y": 0.9, "remove": False}, 1.0, erase=True) is True
+    assert rows(exp.dataset) == [] and exp.epoch == 2 and same_weights(exp, weights)
+    assert exp.notice is None
+
+
+def test_a_removal_with_nothing_near_changes_nothing_and_says_so():
+    player = own_player()
+    exp = player.experiment
+    exp.train(epochs=2)
+    before, weights = exp.dataset, weights_of(exp)
+    assert data_edits.click(player, {"x": 5.0, "y": -5.0, "remove": True}, 0.0) is False
+    assert exp.notice == "No point near there to remove."
+    assert exp.dataset is before and exp.own is before and exp.epoch == 2 and same_weights(exp, weights)
+    exp.notice = None
+    assert data_edits.click(player, {"x": 5.0, "y": -5.0}, 1.0, erase=True) is False
+    assert exp.notice == "No point near there to remove." and exp.dataset is before
+
+
+@pytest.mark.parametrize(
+    "event, value",
+    [
+        ({"x": 0.5, "y": 0.5}, 5.0),  # not the next class number
+        ({"x": 1e300, "y": 0.5}, 0.0),  # a number, but too far for a data table
+    ],
+    ids=["class beyond the next", "too far"],
+)
+def test_a_click_the_data_refuses_changes_nothing_and_says_why(event, value):
+    player = own_player()
+    exp = player.experiment
+    exp.train(epochs=1)
+    before, weights = exp.dataset, weights_of(exp)
+    with pytest.raises(SpecError) as refused:
+        your_data.with_point(before, event["x"], event["y"], value)
+    assert data_edits.click(player, event, value) is False
+    assert exp.notice == f"The point was not added: {refused.value}."
+    assert exp.dataset is before and exp.epoch == 1 and same_weights(exp, weights) and not player.playing
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        None,
+        [1.0, 2.0],
+        "x",
+        {},
+        {"y": 1.0},
+        {"x": 1.0},
+        {"x": 1.0, "remove": True},
+        {"X": 1.0, "Y": 2.0},
+        {"x": "1", "y": 2.0},
+        {"x": 1.0, "y": None},
+        {"x": [1.0], "y": 2.0},
+        {"x": 1j, "y": 2.0},
+        {"x": True, "y": 1.0},
+        {"x": 1.0, "y": False},
+        {"x": math.nan, "y": 1.0},
+        {"x": 1.0, "y": math.inf},
+        {"x": -math.inf, "y": 1.0, "remove": True},
+        {"x": math.nan, "y": math.nan},
+    ],
+)
+@pytest.mark.parametrize("erase", [False, True], ids=["add", "erase"])
+def test_a_malformed_click_is_ignored(event, erase):
+    player = own_player()
+    exp = player.experiment
+    before = exp.dataset
+    assert data_edits.click(player, event, 1.0, erase=erase) is False
+    assert exp.dataset is before and exp.notice is None and not player.playing and player.run == 0
+
+
+def test_a_click_while_playing_plays_on_with_the_new_point_and_the_epoch_kept(threaded):
+    player = own_player(pool=threaded)
+    exp = player.experiment
+    player.play()
+    played_to(player, 3)
+    assert data_edits.click(player, {"x": 1.0, "y": math.nan}, 0.0) is False  # ignored: not even paused
+    assert data_edits.click(player, {"x": 5.0, "y": -5.0, "remove": True}, 0.0) is False  # nothing near
+    assert player.playing and player.run == 1
+    assert data_edits.click(player, {"x": 0.5, "y": -2.0}, 0.0) is True
+    assert player.playing and player.run == 2  # paused for the change, playing on afterwards
+    assert rows(exp.dataset)[-1] == [0.5, -2.0, 0.0] and len(exp.dataset.X_train) == 4
+    epoch = exp.epoch
+    assert epoch >= 3  # brought back from the worker and kept: not a new run
+    assert played_to(player, epoch + 2) >= epoch + 2
+    assert data_edits.click(player, {"x": -4.1, "y": 2.9, "remove": True}, 0.0) is True
+    assert player.playing and player.run == 3 and exp.epoch >= epoch + 2
+    player.pause()
+    assert rows(exp.dataset) == [[1.0, 1.0, 0.0], [2.0, 2.0, 1.0], [0.5, -2.0, 0.0]]
+    assert not player.playing and exp.trainer.X.shape[0] == 3
