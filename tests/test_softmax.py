@@ -125,6 +125,13 @@ def test_one_hot_and_back():
             one_hot([0.0, bad], 3)
 
 
+def test_one_hot_takes_a_data_sets_column_of_labels_as_its_rows():
+    column = np.array([[2.0], [0.0], [1.0]])  # a data set's y, shape (n, 1)
+    assert one_hot(column, 3).tolist() == [[0, 0, 1], [1, 0, 0], [0, 1, 0]]
+    with pytest.raises(SpecError, match="label 3.0 is in row 2$"):
+        one_hot(np.array([[0.0], [1.0], [3.0]]), 3)
+
+
 def test_accuracy_and_confusion_for_several_classes_and_for_one_sigmoid_output():
     probabilities = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])
     labels = np.array([0.0, 1.0, 1.0, 2.0])
