@@ -158,3 +158,80 @@ def test_a_divergence_message_without_a_finite_loss_names_no_loss():
         "Training diverged in epoch 5: a loss or weight became NaN or infinite. The network is back at its "
         "weights after epoch 4 (loss 0.123); lower the learning rate or change the set-up."
     )
+
+
+@pytest.mark.parametrize(
+    "name, value, shown",
+    [
+        ("dataset", "circle", "Circle"),
+        ("dataset", "spiral3", "Spiral, 3 arms"),
+        ("dataset", "custom", "Your data (click or upload)"),
+        ("dataset", "nowhere", "nowhere"),
+        ("batch_size", 0, "full batch"),
+        ("batch_size", 10, "10"),
+        ("epochs_per_frame", 0, "auto (fast)"),
+        ("epochs_per_frame", 20, "20"),
+        ("points", 0, "0"),  # "full batch" and "auto" belong to their own fields only
+        ("init", "he", "He"),
+        ("init", "xavier", "Xavier / Glorot"),
+        ("init", "small_normal", "small normal (×0.1)"),
+        ("init", "other", "other"),
+        ("features", ("x1", "x1*x2", "sin(x2)"), "x₁, x₁x₂, sin x₂"),
+        ("features", ["x2^2", "odd"], "x₂², odd"),
+        ("features", "x1", "x1"),
+        ("shuffle", True, "on"),
+        ("shuffle", False, "off"),
+        ("lr", 0.03, "0.03"),
+        ("data_seed", 2147483647, "2,147,483,647"),
+        ("reg_rate", 1.0, "1"),
+        ("loss", "bce", "bce"),
+        ("dataset", 3, "3"),
+    ],
+)
+def test_a_settings_value_is_shown_as_the_sidebar_shows_it(name, value, shown):
+    from nnviz.playground.wording import value_text
+
+    assert value_text(name, value) == shown
+
+
+def test_a_difference_names_each_changed_setting_in_table_order_then_the_network():
+    from dataclasses import replace
+
+    from nnviz.playground.settings import LayerSettings, Settings
+    from nnviz.playground.wording import difference
+
+    current = Settings()
+    other = replace(
+        current, shuffle=True, dataset="moons", lr=0.5, init="he", hidden=(LayerSettings(3, True, "relu"),)
+    )
+    assert difference(other, current) == (
+        "dataset Moons, learning rate 0.5, shuffle every epoch on, initialiser He, 3 relu → sigmoid"
+    )
+    assert difference(replace(current, output=LayerSettings(1, False, "linear")), current) == (
+        "4 tanh, 2 tanh → linear no bias"
+    )
+    assert difference(current, replace(current)) == "same settings"
+
+
+def test_an_exploding_loss_is_a_thousandfold_growth_from_a_positive_start():
+    import numpy as np
+
+    from nnviz.playground.wording import explosion_warning
+
+    epochs = np.array([0, 3, 7])
+    assert explosion_warning(epochs, np.array([0.5, 2.0, 600.0])) == (
+        "The loss is exploding: 600 after epoch 7, from 0.5 at epoch 0. The steps overshoot: lower the "
+        "learning rate."
+    )
+    assert explosion_warning(epochs, np.array([0.5, 2.0, 500.0])) is None  # exactly a thousandfold: not yet
+    assert explosion_warning(epochs, np.array([0.5, 2.0, 500.001])) is not None
+    assert explosion_warning(epochs, np.array([0.0, 2.0, 600.0])) is None  # no positive start to compare
+    assert explosion_warning(epochs, np.array([-1.0, 2.0, 6e9])) is None
+    assert explosion_warning(epochs[:1], np.array([0.5])) is None  # one point: no growth yet
+    assert explosion_warning(epochs[:2], np.array([1e-3, 1.5])) == (
+        "The loss is exploding: 1.5 after epoch 3, from 0.001 at epoch 0. The steps overshoot: lower the "
+        "learning rate."
+    )
+    assert explosion_warning(np.array([2.0, 9.0]), np.array([1.0, 1e6])).startswith(
+        "The loss is exploding: 1e+06 after epoch 9, from 1 at epoch 2."
+    )
