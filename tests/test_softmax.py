@@ -4,6 +4,8 @@ softmax is refused, the ``.nn`` name, and seeded training reproducible bit for b
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -76,6 +78,38 @@ def test_softmax_matches_its_definition_and_ignores_a_shift():
     assert np.isfinite(log_softmax(spread)).all()
     losses = CCE.per_sample(softmax(spread), one_hot([0], 2), spread, SOFTMAX)
     assert losses.tolist() == [0.0]  # not 0·(−inf) = NaN
+
+
+def test_softmax_into_out_fills_and_returns_out_for_rows_and_for_columns():
+    z = np.array([[1.0, 2.0, 3.0], [-1.0, 0.0, 0.5]])
+    want = np.array([[math.exp(v) / sum(math.exp(u) for u in row) for v in row] for row in z.tolist()])
+    out = np.full_like(z, 7.0)
+    assert softmax(z, out=out) is out
+    np.testing.assert_allclose(out, want, rtol=1e-15)
+    rows = np.full_like(z, 7.0)
+    assert SOFTMAX.f_into(z, rows) is rows
+    np.testing.assert_allclose(rows, want, rtol=1e-15)
+    columns = np.full_like(z.T, 7.0)
+    assert SOFTMAX.columns_into(np.ascontiguousarray(z.T), columns) is columns  # samples in columns
+    np.testing.assert_allclose(columns, want.T, rtol=1e-15)
+
+
+def test_a_forward_pass_into_kept_arrays_returns_those_with_a_softmax_output():
+    nn = net([3, 4, 3])
+    X, _ = labelled(n=5, k=3)
+    kept = [(np.empty((5, 4)), np.empty((5, 4))), (np.empty((5, 3)), np.empty((5, 3)))]
+    cache = nn.forward(X, out=kept)
+    assert all(z is kz and a is ka for (z, a), (kz, ka) in zip(cache, kept, strict=True))
+    for (z, a), (z_fresh, a_fresh) in zip(cache, nn.forward(X), strict=True):
+        assert np.array_equal(z, z_fresh) and np.array_equal(a, a_fresh)
+
+
+def test_softmax_and_its_log_of_logits_far_apart_give_no_warning():
+    spread = np.array([[1e308, -1e308, 0.0]])  # z − max z overflows to −inf: its exp is rightly 0
+    with np.errstate(all="raise", under="ignore"):  # both silence what they expect (NumPy ignores underflow)
+        p, log_p = softmax(spread), log_softmax(spread)
+    assert p.tolist() == [[1.0, 0.0, 0.0]]
+    assert log_p[0, 0] == 0.0 and log_p[0, 2] == -1e308 and log_p[0, 1] == -np.finfo(float).max
 
 
 # --- gradients -----------------------------------------------------------------------------------------
