@@ -3,19 +3,27 @@ differed, the overlay data for the loss chart, and the CSV."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
+import re
+import warnings
+import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from PIL import Image
 
+from nnviz.core import Layer, Network
+from nnviz.core.datasets import Dataset
 from nnviz.playground import frames
 from nnviz.playground.experiment import Experiment
 from nnviz.playground.ledger import (
     HISTORY_POINTS,
     MAX_DRAWN,
     RunRecord,
+    boundary_picture,
     ledger_csv,
     summary_rows,
     thinned,
@@ -237,3 +245,83 @@ def test_records_are_copies_that_the_run_going_on_does_not_change():
     pg.train(epochs=2)
     assert record.epochs == 2 and record.train_log.last[0] == 2 and record.start.notes == []
     assert record.nn.layers[0].weights[0, 0] != 9.0
+
+
+def test_the_ledger_finds_a_kept_run_by_its_number_and_nothing_for_another():
+    pg = Experiment(SMALL)
+    for _ in range(3):
+        pg.train(epochs=1)
+        pg.reset()
+    first, second, third = pg.ledger.records
+    assert (first.number, second.number, third.number) == (1, 2, 3)
+    assert pg.ledger.get(2) is second and pg.ledger.get(3) is third and pg.ledger.get(1) is first
+    assert pg.ledger.get(4) is None  # the run going on is not in the ledger
+    assert pg.ledger.get(0) is None and pg.ledger.get(99) is None
+    pg.ledger.take(2)
+    assert pg.ledger.get(2) is None and pg.ledger.get(3) is third
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def picture_pixels(svg: str) -> np.ndarray:
+    image = ET.fromstring(svg).find(f".//{SVG}image")
+    data = base64.b64decode(image.get("href").split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).astype(int)
+
+
+def toward_white(rgb) -> np.ndarray:
+    """A colour 35 % of the way to white, as the picture's background is lightened."""
+    return np.array([c + (255 - c) * 0.35 for c in rgb])
+
+
+def two_classes() -> Dataset:
+    X_train = np.array([[-0.5, 0.5], [0.5, -0.5], [0.0, 0.9]])
+    y_train = np.array([[1.0], [0.0], [1.0]])
+    X_test, y_test = np.array([[0.2, 0.2], [-0.2, -0.2]]), np.array([[1.0], [0.0]])
+    return Dataset("circle", "classification", (-1.0, 1.0, -1.0, 1.0), X_train, y_train, X_test, y_test)
+
+
+def test_a_runs_boundary_picture_maps_the_network_through_its_features_over_the_training_points():
+    nn = Network(1, [Layer(1, 1, True, "sigmoid", [[20.0]])])  # its one input is the feature x2
+    svg = boundary_picture(nn, two_classes(), ("x2",))
+    root = ET.fromstring(svg)
+    assert root.get("width") == "340"
+    rgb = picture_pixels(svg)
+    assert rgb.shape == (100, 100, 3)  # a 100 x 100 grid
+    assert (rgb == rgb[:, :1]).all()  # each row one colour: the output depends on x2 only
+    blue, orange = (8, 119, 189), (245, 147, 34)  # the colour scale's 1 and 0
+    assert np.abs(rgb[0, 0] - toward_white(blue)).max() <= 2  # x2 near 1 (the top): output near 1
+    assert np.abs(rgb[-1, 0] - toward_white(orange)).max() <= 2  # x2 near -1: output near 0
+    # the three training points with white rims, and no test points
+    (rims,) = root.findall(f".//{SVG}path[@class='rims']")
+    assert len(re.findall("M", rims.get("d"))) == 3
+    assert {path.get("stroke") for path in root.findall(f".//{SVG}path[@class='points']")} == {"#ffffff"}
+    assert ET.fromstring(boundary_picture(nn, two_classes(), ("x2",), size=200)).get("width") == "200"
+
+
+def test_a_runs_boundary_picture_of_three_classes_colours_them():
+    data = Dataset(
+        "blobs3",
+        "classification",
+        (-1.0, 1.0, -1.0, 1.0),
+        np.array([[-0.5, 0.0], [0.5, 0.0]]),
+        np.array([[0.0], [2.0]]),
+        np.zeros((0, 2)),
+        np.zeros((0, 1)),
+        ("a", "b", "c"),
+    )
+    nn = Network(1, [Layer(1, 3, True, "softmax", [[-20.0], [0.0], [20.0]])])  # x1 < 0: class 0, > 0: class 2
+    rgb = picture_pixels(boundary_picture(nn, data, ("x1",)))
+    assert np.abs(rgb[50, 0] - toward_white((0xE6, 0x9F, 0x00))).max() <= 2  # Okabe-Ito orange
+    assert np.abs(rgb[50, -1] - toward_white((0x00, 0x9E, 0x73))).max() <= 2  # bluish green
+
+
+def test_a_runs_boundary_picture_of_overflowing_weights_is_drawn_mid_grey_without_a_warning():
+    huge = [[1e300, 1e300], [1e300, 1e300]]
+    nn = Network(2, [Layer(2, 2, True, "linear", huge), Layer(2, 1, True, "sigmoid", [[1e300, -1e300]])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rgb = picture_pixels(boundary_picture(nn, two_classes(), ("x1", "x2")))
+    # the colour scale's middle, 232, 234, 235, lightened: 240, 241, 242
+    assert np.abs(rgb - np.array([240, 241, 242])).max() <= 1

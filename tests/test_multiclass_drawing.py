@@ -17,9 +17,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from nnviz.core import Layer, Network
+from nnviz.core.datasets import Dataset
 from nnviz.drawing.boundary import BoundaryView, boundary_svg
 from nnviz.drawing.colors import CLASS_COLORS
 from nnviz.drawing.figures import boundary_png
+from nnviz.playground.classes import boundary_view, class_results, confusion_rows
+from nnviz.playground.frames import class_bytes
 
 SVG = "{http://www.w3.org/2000/svg}"
 #: Okabe–Ito's orange, blue, bluish green, reddish purple, vermillion and sky blue, written out again here.
@@ -117,3 +121,152 @@ def test_the_png_download_shows_the_classes_and_a_legend():
     rgb = np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).reshape(-1, 3).astype(int)
     for colour in OKABE_ITO[:3]:  # the points and the legend's markers in full colour
         assert (np.abs(rgb - np.array(hex_rgb(colour))).max(axis=1) <= 3).sum() > 20, colour
+
+
+# --- the app's logic for k > 2 classes: the picture's description, the results table, the frame's bytes ---
+
+ANIMALS = ("cat", "dog", "fox")
+
+
+def animals(X_test=None, y_test=None) -> Dataset:
+    """Three named classes in a box that is neither square nor centred; one test point unless told."""
+    X_test = np.array([[1.0, 1.0]]) if X_test is None else X_test
+    y_test = np.array([[2.0]]) if y_test is None else y_test
+    X_train = np.array([[-2.0, 1.0], [0.5, -1.5], [3.0, 2.0], [1.0, 4.0], [-3.0, -2.0]])
+    y_train = np.array([[0.0], [1.0], [1.0], [2.0], [0.0]])
+    return Dataset(
+        "blobs3", "classification", (-4.0, 4.0, -3.0, 5.0), X_train, y_train, X_test, y_test, ANIMALS
+    )
+
+
+def test_a_boundary_view_shows_the_data_sets_box_classes_and_training_points_only_by_default():
+    data = animals()
+    view = boundary_view(data)
+    assert view.box == (-4.0, 4.0, -3.0, 5.0)
+    assert (view.lo, view.hi) == (0.0, 1.0)  # 0/1 labels
+    assert view.classes == 3 and view.class_names == ANIMALS
+    assert view.train[0] is data.X_train and view.train[1] is data.y_train
+    assert view.test is None  # no test points unless asked
+    assert view.labels == ("x₁", "x₂") and view.discretize is False
+
+
+def test_a_boundary_view_passes_on_the_test_points_discretize_and_the_axes_names():
+    data = animals()
+    view = boundary_view(data, test=True, discretize=True, labels=("a", "b"))
+    assert view.test[0] is data.X_test and view.test[1] is data.y_test
+    assert view.train[0] is data.X_train and view.train[1] is data.y_train  # not swapped
+    assert view.discretize is True and view.labels == ("a", "b")
+    assert boundary_view(data, test=False).test is None
+
+
+def test_a_boundary_view_of_two_classes_or_of_regression_uses_the_diverging_colours():
+    X, y = np.zeros((2, 2)), np.array([[0.0], [1.0]])
+    binary = boundary_view(Dataset("circle", "classification", (-6, 6, -6, 6), X, y, X, y))
+    assert (binary.lo, binary.hi, binary.classes, binary.class_names) == (0.0, 1.0, 2, ("0", "1"))
+    plane = boundary_view(Dataset("plane", "regression", (-6, 6, -6, 6), X, y, X, y))
+    assert (plane.lo, plane.hi, plane.classes, plane.class_names) == (-1.0, 1.0, 2, ())
+
+
+def test_confusion_rows_count_each_true_class_against_each_predicted_one_by_name():
+    outputs = np.array(
+        [
+            [0.7, 0.2, 0.1],  # cat
+            [0.6, 0.3, 0.1],  # cat
+            [0.1, 0.8, 0.1],  # dog
+            [0.2, 0.1, 0.7],  # fox
+            [0.3, 0.3, 0.4],  # fox
+            [0.1, 0.6, 0.3],  # dog
+        ]
+    )
+    targets = np.array([[0.0], [1.0], [1.0], [2.0], [0.0], [1.0]])
+    rows = confusion_rows(outputs, targets, ANIMALS)
+    assert rows == [
+        {"true class": "cat", "predicted cat": 1, "predicted dog": 0, "predicted fox": 1},
+        {"true class": "dog", "predicted cat": 1, "predicted dog": 2, "predicted fox": 0},
+        {"true class": "fox", "predicted cat": 0, "predicted dog": 0, "predicted fox": 1},
+    ]
+    assert list(rows[0]) == ["true class", "predicted cat", "predicted dog", "predicted fox"]
+    assert all(type(v) is int for row in rows for k, v in row.items() if k != "true class")
+
+
+def test_confusion_rows_of_one_sigmoid_output_split_at_one_half():
+    outputs = np.array([[0.2], [0.7], [0.9], [0.4], [0.8]])
+    targets = np.array([[0.0], [0.0], [1.0], [1.0], [1.0]])
+    assert confusion_rows(outputs, targets, ("no", "yes")) == [
+        {"true class": "no", "predicted no": 1, "predicted yes": 1},
+        {"true class": "yes", "predicted no": 1, "predicted yes": 2},
+    ]
+
+
+def test_confusion_rows_have_a_row_and_a_column_for_every_named_class_even_one_never_predicted():
+    outputs = np.array([[0.8, 0.1, 0.1], [0.1, 0.1, 0.8]])
+    targets = np.array([[3.0], [2.0]])
+    rows = confusion_rows(outputs, targets, ("a", "b", "c", "d"))
+    assert [row["true class"] for row in rows] == ["a", "b", "c", "d"]
+    assert rows[2] == {
+        "true class": "c",
+        "predicted a": 0,
+        "predicted b": 0,
+        "predicted c": 1,
+        "predicted d": 0,
+    }
+    assert rows[3] == {
+        "true class": "d",
+        "predicted a": 1,
+        "predicted b": 0,
+        "predicted c": 0,
+        "predicted d": 0,
+    }
+
+
+def pointer() -> Network:
+    """Softmax over 3 classes: input (1, 0) → cat, (0, 1) → dog, (0, 0) → fox (its bias)."""
+    return Network(2, [Layer(2, 3, True, "softmax", [[5.0, 0.0], [0.0, 5.0], [0.0, 0.0]], [0.0, 0.0, 1.0])])
+
+
+def test_class_results_give_each_sets_accuracy_and_confusion_rows_from_the_networks_inputs():
+    # the network's inputs, unlike the data's raw points: what the network sees through its features
+    X_train = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0], [0.0, 0.0]])  # cat cat dog fox fox
+    X_test = np.array([[0.0, 1.0], [0.0, 0.0]])  # dog fox
+    data = animals(X_test=np.array([[9.0, 9.0], [9.0, 9.0]]), y_test=np.array([[1.0], [1.0]]))
+    # training targets: cat dog dog fox cat -> right 3 of 5; test targets: dog dog -> right 1 of 2
+    (train_name, train_acc, train_rows), (test_name, test_acc, test_rows) = class_results(
+        pointer(), data, X_train, X_test
+    )
+    assert (train_name, test_name) == ("training", "test")
+    assert train_acc == pytest.approx(3 / 5) and test_acc == pytest.approx(1 / 2)
+    assert train_rows == [
+        {"true class": "cat", "predicted cat": 1, "predicted dog": 0, "predicted fox": 1},
+        {"true class": "dog", "predicted cat": 1, "predicted dog": 1, "predicted fox": 0},
+        {"true class": "fox", "predicted cat": 0, "predicted dog": 0, "predicted fox": 1},
+    ]
+    assert test_rows == [
+        {"true class": "cat", "predicted cat": 0, "predicted dog": 0, "predicted fox": 0},
+        {"true class": "dog", "predicted cat": 0, "predicted dog": 1, "predicted fox": 1},
+        {"true class": "fox", "predicted cat": 0, "predicted dog": 0, "predicted fox": 0},
+    ]
+
+
+def test_class_results_leave_out_an_empty_test_set():
+    data = animals(X_test=np.zeros((0, 2)), y_test=np.zeros((0, 1)))
+    X_train = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [0.0, 0.0], [1.0, 0.0]])  # all right
+    ((name, acc, rows),) = class_results(pointer(), data, X_train, np.zeros((0, 2)))
+    assert (name, acc) == ("training", 1.0)
+    assert [[row[f"predicted {c}"] for c in ANIMALS] for row in rows] == [[2, 0, 0], [0, 2, 0], [0, 0, 1]]
+
+
+def test_class_bytes_are_the_class_times_42_plus_the_confidence_step_from_chance_to_certainty():
+    predicted = np.array([[0, 1, 2], [2, 0, 1]])
+    confidence = np.array([[1 / 3, 1.0, 0.5], [0.9, 0.2, 0.6]])
+    # step = round(41 * (c - 1/3) / (2/3)), 0 at or below chance:
+    # 0, 41, 10.25 -> 10, 34.85 -> 35, 0, 16.4 -> 16
+    got = class_bytes(predicted, confidence, 3)
+    assert got.dtype == np.uint8 and got.shape == (2, 3)
+    assert got.tolist() == [[0, 42 + 41, 84 + 10], [84 + 35, 0, 42 + 16]]
+
+
+def test_class_bytes_count_chance_by_the_number_of_classes_and_six_classes_fit_in_a_byte():
+    # four classes: chance 1/4, so 0.5 is a third of the way to certainty: 41/3 = 13.67 -> 14
+    assert class_bytes(np.array([3, 1]), np.array([0.5, 0.25]), 4).tolist() == [3 * 42 + 14, 42]
+    # six classes: the last class at certainty is 5 * 42 + 41 = 251; at chance 1/6 it is 210
+    assert class_bytes(np.array([5, 5]), np.array([1.0, 1 / 6]), 6).tolist() == [251, 210]
