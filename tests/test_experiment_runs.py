@@ -75,6 +75,28 @@ def test_same_start_takes_training_and_speed_settings_and_refuses_the_rest_sayin
     assert pg.settings.epochs_per_frame == 20 and pg.settings.noise == SMALL.noise
 
 
+def test_new_data_puts_the_loss_on_it_at_the_current_epoch_on_both_curves():
+    from nnviz.playground import your_data
+
+    pg = Experiment(replace(Settings(), points=40))
+    pg.train(epochs=2)
+    before = pg.train_log.last
+    own = your_data.of(make_dataset("moons", 60, 0.1, 0.5, 3))
+    pg.set_data(own)
+
+    def bce(X, y):  # the mean binary cross-entropy of the network's outputs, worked out here
+        p = np.clip(pg.nn.predict(X).ravel(), 1e-12, 1 - 1e-12)
+        y = np.ravel(y)
+        return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+    epoch, loss = pg.train_log.last
+    assert epoch == 2 and loss == pytest.approx(bce(own.X_train, own.y_train), rel=1e-9)
+    assert loss != pytest.approx(before[1], rel=1e-6)  # the old data's loss is no longer the latest
+    assert pg.test_log.last[0] == 2
+    assert pg.test_log.last[1] == pytest.approx(bce(own.X_test, own.y_test), rel=1e-9)
+    assert pg.train_log.arrays()[1][-1] == loss  # the curve ends on it
+
+
 def test_rebuilt_runs_are_kept_newest_first_with_a_label():
     pg = Experiment(SMALL)
     pg.apply(replace(pg.settings, hidden=(LayerSettings(3),)))

@@ -103,6 +103,28 @@ def test_stream_ends_after_a_stopped_frame_or_when_unregistered(client):
         assert ws.receive()["type"] == "websocket.close"
 
 
+def test_unregistering_forgets_the_tokens_pace_and_may_be_repeated(client, monkeypatch):
+    """A token played again after a pause is not slowed by its earlier frames; unregistering a token that
+    is not (or no longer) registered does nothing."""
+    waits = recorded_waits(monkeypatch)
+    token = live.new_token()
+    live.register(token, counter()[0])
+    with client.websocket_connect(f"{live.PATH}/{token}") as ws:
+        ask(ws)
+    assert token in live._paced
+    live.unregister(token)
+    assert token not in live._paced and live.maker(token) is None
+    live.unregister(token)
+    live.unregister(live.new_token())
+    live.register(token, counter()[0])
+    try:
+        with client.websocket_connect(f"{live.PATH}/{token}") as ws:
+            assert ask(ws)["n"] == 1
+        assert waits == []
+    finally:
+        live.unregister(token)
+
+
 def test_two_tokens_get_their_own_frames(client):
     tokens = [live.new_token(), live.new_token()]
     assert tokens[0] != tokens[1] and len(tokens[0]) >= 20

@@ -178,3 +178,38 @@ def test_a_frame_that_fails_stops_only_that_session_with_the_reason(monkeypatch)
     message = "The live view stopped: ValueError: no picture"
     assert ok and stopped and json.loads(text) == {"stopped": True, "error": message}
     assert s.seats["a"].experiment.error == message and s.seats["a"].frames == 1
+
+
+def test_a_frames_training_stops_at_its_time_limit(monkeypatch):
+    """With no time for training before a frame, a frame brings one epoch (at least one), whether its
+    epochs are a fixed count or the budget owed since the last frame; nothing is timed here."""
+    monkeypatch.setattr(scheduler_module, "MAX_FRAME_TRAINING", 0.0)
+    monkeypatch.setattr(scheduler_module, "MAX_OWED_TRAINING", 0.0)
+    for epochs_per_frame in (20, 0):
+        replies = Replies()
+        s = Scheduler(replies)
+        s.handle((0, "start", "a", start_args(replace(Settings(), epochs_per_frame=epochs_per_frame))))
+        for rid in (1, 2):
+            s.handle((rid, "frame", "a", -1))
+            s.work()
+        assert [replies.frame(rid)["epoch"] for rid in (1, 2)] == [1, 2], epochs_per_frame
+
+
+def test_a_frame_owed_nothing_adds_no_point_to_the_loss_curves():
+    """Three epochs of background training since the last frame: the next frame trains nothing, and the
+    curves get no second point for the same epoch."""
+    replies = Replies()
+    s = Scheduler(replies, interrupted=lambda: True, slice_seconds=1e9)  # a slice is one epoch
+    s.handle((0, "start", "a", start_args()))
+    s.handle((1, "frame", "a", -1))
+    s.work()
+    exp = s.seats["a"].experiment
+    for _ in range(EPOCHS_PER_FRAME):
+        assert s.work()
+    assert exp.epoch == 6
+    curves = [log.arrays()[0].tolist() for log in (exp.train_log, exp.test_log)]
+    s.handle((2, "frame", "a", -1))
+    s.work()
+    assert replies.frame(2)["epoch"] == 6
+    assert [log.arrays()[0].tolist() for log in (exp.train_log, exp.test_log)] == curves
+    assert curves[1] == [0, 3, 4, 5, 6]  # one point per epoch the run was recorded at
