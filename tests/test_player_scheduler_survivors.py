@@ -207,3 +207,18 @@ def test_frames_waiting_times_add_up(clocks):
         assert s.work()
         waits.append(seat.waiting)
     assert waits == [3.0, 3.5, 5.5]
+
+
+def test_play_while_playing_or_on_an_empty_canvas_starts_nothing():
+    player, pool = playing_player()
+    player.play()  # already playing: the run is not seated again
+    assert [kind for kind, _, _ in pool.calls] == ["start"] and player.run == 1 and player.playing
+
+    from nnviz.playground import your_data
+
+    exp = Experiment()
+    exp.set_data(your_data.empty())  # no points to train on
+    empty_pool = FakePool(exp)
+    idle = Player(exp, pool=lambda: empty_pool)
+    idle.play()
+    assert not idle.playing and idle.run == 0 and empty_pool.calls == []
