@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
+from nnviz.core import Network, Trainer
 from nnviz.core.activations import ACTIVATIONS
 from nnviz.core.errors import SpecError
 from nnviz.core.formula import parse_activation
@@ -73,3 +76,18 @@ def test_mse_and_sse_written_out():
     assert sse.value(a, y, a, linear) == 9.25
     np.testing.assert_array_equal(mse.delta(a, y, a, linear), (a - y) / 2)
     np.testing.assert_array_equal(sse.delta(a, y, a, linear), (a - y))
+
+
+@pytest.mark.parametrize("bad", [-1.0, 1.5, np.nan])
+def test_bce_refuses_targets_outside_0_and_1_for_which_its_loss_has_no_minimum(bad):
+    nn = Network.from_sizes([2, 3, 1], hidden="tanh", output="sigmoid", seed=0)
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([[0.0], [bad], [1.0]])
+    # -(y log a + (1 - y) log(1 - a)) at y = -1 is log a - 2 log(1 - a): it falls without end as a -> 0.
+    message = f"binary cross-entropy needs targets between 0 and 1 (0/1 labels or probabilities), got {bad:g}"
+    with pytest.raises(SpecError, match=re.escape(message)):
+        Trainer(nn, X, y, loss="bce")
+    with pytest.raises(SpecError, match=re.escape(message)):
+        nn.loss(X, y, "bce")
+    assert np.isfinite(Trainer(nn, X, np.array([[0.0], [0.5], [1.0]]), loss="bce").epoch())  # edges and soft
+    Trainer(nn, X, y, loss="mse")  # the same targets are fine for mse

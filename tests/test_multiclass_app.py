@@ -89,6 +89,15 @@ def test_a_multi_class_data_set_needs_softmax_and_cce_and_says_so_in_one_message
         assert "3 to 6 classes" in message and "bce" in message
     regression = Settings(dataset="plane", output=SOFTMAX_OUT, loss="cce")
     assert "regression" in " ".join(field_errors(regression).values())
+    for output in ("sigmoid", "tanh"):
+        bce = Settings(dataset="plane", output=LayerSettings(1, True, output), loss="bce")
+        assert field_errors(bce) == {
+            "loss": "Binary cross-entropy (bce) is for 0/1 labels; this data has regression targets (from -1 "
+            "to 1): choose a tanh or linear output with mse. The network stays as it was."
+        }
+        with pytest.raises(SettingsError):
+            Experiment(bce)
+    assert field_errors(Settings(dataset="plane", output=LayerSettings(1, True, "sigmoid"), loss="mse")) == {}
     assert field_errors(replace(spiral, hidden=(LayerSettings(4, True, "softmax"),))) == {
         "hidden.0.activation": "unknown activation 'softmax'"  # softmax is an output's only
     }
@@ -99,6 +108,10 @@ def test_the_rules_for_switching_data():
     assert fitted_output(2, "softmax", "cce") == ("sigmoid", "bce")
     assert fitted_output(None, "softmax", "cce") == ("linear", "mse")
     assert fitted_output(2, "tanh", "mse") == ("tanh", "mse")  # a choice that fits is kept
+    # Regression targets (-1 to 1) cannot use binary cross-entropy: a switch to them leaves it.
+    assert fitted_output(None, "sigmoid", "bce") == ("linear", "mse")
+    assert fitted_output(None, "tanh", "mse") == ("tanh", "mse")
+    assert fitted_output(2, "sigmoid", "bce") == ("sigmoid", "bce")
     assert output_error(6, "softmax", "cce") is None and output_error(2, "sigmoid", "bce") is None
 
 
@@ -203,6 +216,19 @@ def test_choosing_a_multi_class_data_set_gives_a_softmax_output_and_cce(at):
     assert "softmax" not in at.selectbox(key=layer_key("out", "activation")).options
     at.selectbox(key=widget_key("loss")).set_value("cce").run()
     assert len(at.error) == 1 and "3 to 6 classes" in at.error[0].value
+
+
+def test_choosing_regression_data_leaves_binary_cross_entropy_for_a_linear_output_and_mse(at):
+    exp = at.session_state["playground"].experiment
+    assert exp.settings.loss == "bce" and exp.settings.output.activation == "sigmoid"  # the default circle
+    at.selectbox(key=widget_key("dataset")).set_value("plane").run()
+    assert not at.exception and not at.error
+    assert (exp.settings.output.activation, exp.settings.loss) == ("linear", "mse")
+    at.button(key="step").click().run()
+    assert not at.exception and not at.error and exp.epoch > 0
+    at.selectbox(key=widget_key("loss")).set_value("bce").run()  # refused, with one message
+    assert not at.exception and len(at.error) == 1 and "regression targets" in at.error[0].value
+    assert exp.settings.loss == "mse"
 
 
 def test_a_softmax_model_uploads_and_trains_on(at):

@@ -95,6 +95,16 @@ class BinaryCrossEntropy(Loss):
 
     name = "bce"
 
+    def targets(self, y, outputs):
+        outside = ~((y >= 0.0) & (y <= 1.0))  # NaN is outside too
+        if outside.any():
+            raise SpecError(
+                f"binary cross-entropy needs targets between 0 and 1 (0/1 labels or probabilities), got "
+                f"{y[outside].flat[0]:g}: below 0 or above 1 its loss has no minimum; for regression targets "
+                "use 'mse'"
+            )
+        return y
+
     def per_sample(self, a, y, z, act):
         if act.name == "sigmoid":
             return np.add.reduce(np.logaddexp(0.0, z) - y * z, axis=1)

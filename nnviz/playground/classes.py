@@ -23,6 +23,8 @@ from nnviz.drawing.boundary import BoundaryView, Box, Grid
 
 #: The output activation and loss of a data set with more than two classes.
 SOFTMAX, CCE = "softmax", "cce"
+#: The loss of 0/1 labels (binary cross-entropy), which regression targets cannot use.
+BCE = "bce"
 
 
 def output_units(classes: int | None) -> int:
@@ -41,6 +43,11 @@ def output_error(classes: int | None, activation: str, loss: str) -> str | None:
                 f"(categorical cross-entropy), not {chosen}. The network stays as it was."
             )
         return None
+    if classes is None and loss == BCE:
+        return (
+            f"Binary cross-entropy ({BCE}) is for 0/1 labels; this data has regression targets (from -1 to "
+            "1): choose a tanh or linear output with mse. The network stays as it was."
+        )
     if activation == SOFTMAX or loss == CCE:
         what = "regression targets" if classes is None else "two classes (0/1 labels)"
         instead = "a tanh or linear output with mse" if classes is None else "one sigmoid output with bce"
@@ -53,13 +60,13 @@ def output_error(classes: int | None, activation: str, loss: str) -> str | None:
 
 def fitted_output(classes: int | None, activation: str, loss: str) -> tuple[str, str]:
     """The output activation and loss to switch to when the data changes to ``classes`` classes: softmax
-    and cce for k > 2; for two classes or regression, the current ones unless they are softmax or cce
-    (then sigmoid and bce, or linear and mse)."""
+    and cce for k > 2; for two classes or regression, the current ones unless they are softmax or cce, or
+    bce for regression targets (then sigmoid and bce, or linear and mse)."""
     if classes is not None and classes > 2:
         return SOFTMAX, CCE
-    if activation != SOFTMAX and loss != CCE:
+    if activation != SOFTMAX and loss != CCE and (classes is not None or loss != BCE):
         return activation, loss
-    return ("sigmoid", "bce") if classes is not None else ("linear", "mse")
+    return ("sigmoid", BCE) if classes is not None else ("linear", "mse")
 
 
 def network_classes(nn: FeedForward) -> int | None:
