@@ -22,14 +22,18 @@ from nnviz.playground.experiment import Experiment
 from nnviz.playground.ledger import (
     HISTORY_POINTS,
     MAX_DRAWN,
+    Ledger,
     RunRecord,
+    RunStart,
     boundary_picture,
     ledger_csv,
+    run_row,
     summary_rows,
     thinned,
 )
 from nnviz.playground.loss_log import LossLog
 from nnviz.playground.settings import FIELDS, LayerSettings, Settings, SettingsError
+from nnviz.playground.snapshots import Metrics
 from nnviz.playground.wording import difference
 
 SMALL = replace(Settings(), dataset="xor_table", hidden=(LayerSettings(2),), batch_size=0, lr=0.5)
@@ -259,6 +263,120 @@ def test_the_ledger_finds_a_kept_run_by_its_number_and_nothing_for_another():
     assert pg.ledger.get(0) is None and pg.ledger.get(99) is None
     pg.ledger.take(2)
     assert pg.ledger.get(2) is None and pg.ledger.get(3) is third
+
+
+# --- records made by hand: each column and each cell exactly -------------------------------------------
+
+
+def made_record(number: int, settings: Settings = SMALL, *, start: RunStart | None = None, final=None):
+    """A record without training: a two-point history, the given final numbers."""
+    log = LossLog()
+    log.add(0, 1.0)
+    log.add(3, 0.5)
+    final = final or Metrics(3, 0, 1, 0.25, 0.5, 0.75, 0.625)
+    return RunRecord(start or RunStart(number), settings, 3, log, log, final, None)
+
+
+def test_a_note_is_kept_once_and_only_the_first_four_notes_are_kept():
+    start = RunStart(1)
+    start.note("a weight edited at epoch 2")
+    start.note("a weight edited at epoch 2")
+    assert start.notes == ["a weight edited at epoch 2"]
+    for text in ("b", "c", "d", "e", "f"):
+        start.note(text)
+    assert start.notes == ["a weight edited at epoch 2", "b", "c", "d"]
+    start.note("a weight edited at epoch 2")
+    assert len(start.notes) == 4
+
+
+def test_a_record_keeps_both_thinned_histories_train_and_test():
+    pg = Experiment(SMALL)
+    pg.train(epochs=3)
+    record = RunRecord.of(pg.start, pg.settings, (pg.train_log, pg.test_log), pg.metrics(), pg.nn)
+    train_epochs, train_values = pg.train_log.arrays()
+    test_epochs, test_values = pg.test_log.arrays()
+    assert record.train_log.arrays()[0].tolist() == train_epochs.tolist() == [0, 1, 2, 3]
+    assert record.test_log.arrays()[0].tolist() == test_epochs.tolist() == [0, 3]  # measured less often
+    assert record.test_log.arrays()[1].tolist() == test_values.tolist()
+    assert record.train_log.arrays()[1].tolist() == train_values.tolist()
+
+
+def test_keeping_a_run_again_replaces_its_older_record():
+    ledger = Ledger()
+    first, other, again = made_record(1), made_record(2), made_record(1)
+    ledger.keep(first)
+    ledger.keep(other)
+    ledger.keep(again)
+    assert len(ledger.records) == 2 and ledger.records[0] is other and ledger.records[1] is again
+
+
+def test_a_run_row_writes_every_cell_as_the_csv_shows_it():
+    settings = replace(
+        SMALL, weight_seed=7, hidden=(LayerSettings(4, True, "tanh"), LayerSettings(2, False, "relu"))
+    )
+    start = RunStart(5, "seed", None, ["training settings changed at epoch 2", "a weight edited at epoch 3"])
+    nan_final = Metrics(3, 0, 1, float("nan"), float("inf"), None, 0.75)
+    row = run_row(made_record(5, settings, start=start, final=nan_final))
+    assert row["run"] == 5 and row["current"] == "" and row["initial weights"] == "seed 7"
+    assert row["same start as"] == "" and row["epochs"] == 3
+    assert row["hidden layers"] == "4 tanh; 2 relu no bias" and row["output"] == "sigmoid"
+    assert row["train loss"] == "" and row["test loss"] == "" and row["train accuracy"] == ""
+    assert row["test accuracy"] == "0.75"
+    assert row["notes"] == "training settings changed at epoch 2; a weight edited at epoch 3"
+    assert row["features"] == "x1 x2" and row["lr"] == "0.5"
+    assert run_row(made_record(5, settings, start=start), current=True)["current"] == "yes"
+    minus_infinity = Metrics(3, 0, 1, float("-inf"), 0.5, 1.0, 0.0)
+    row = run_row(made_record(5, settings, final=minus_infinity))
+    assert (row["train loss"], row["test loss"], row["train accuracy"], row["test accuracy"]) == (
+        "",
+        "0.5",
+        "1.0",
+        "0.0",
+    )
+    assert row["notes"] == ""
+
+
+def test_a_run_row_of_an_uploaded_network_says_so_and_names_the_run_it_shares_a_start_with():
+    row = run_row(made_record(4, start=RunStart(4, "file", 2)))
+    assert row["initial weights"] == "uploaded file" and row["same start as"] == 2
+
+
+def test_the_tables_rows_have_exactly_their_columns_and_values():
+    current = made_record(
+        3, replace(SMALL, lr=0.5), start=RunStart(3, "file"), final=Metrics(9, 0, 1, 0.1, 0.2, 0.9, 0.8)
+    )
+    shared = made_record(2, replace(SMALL, lr=0.1), start=RunStart(2, "seed", 1))
+    first = made_record(1, replace(SMALL, lr=0.5), final=Metrics(3, 0, 1, 0.3, 0.4, 0.5, None))
+    rows = summary_rows([first, shared], current)
+    assert rows == [
+        {
+            "run": "#3 (this one)",
+            "set differently": "",
+            "initial weights": "uploaded file",
+            "epochs": 3,
+            "train loss": 0.1,
+            "test loss": 0.2,
+            "test accuracy": 0.8,
+        },
+        {
+            "run": "#2",
+            "set differently": "learning rate 0.1",
+            "initial weights": "seed 0, as #1",
+            "epochs": 3,
+            "train loss": 0.25,
+            "test loss": 0.5,
+            "test accuracy": 0.625,
+        },
+        {
+            "run": "#1",
+            "set differently": "same settings",
+            "initial weights": "seed 0",
+            "epochs": 3,
+            "train loss": 0.3,
+            "test loss": 0.4,
+            "test accuracy": None,
+        },
+    ]
 
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -153,6 +153,85 @@ def test_carried_data_is_your_data_unless_the_settings_make_it():
     assert same_data(your_data.carried(own, xor), own)
 
 
+def test_a_removal_measures_the_distance_in_both_coordinates():
+    data = clicked([(1.0, 0.0, 0), (-3.0, 4.0, 1)])
+    fewer = your_data.without_point(data, 1.0, 0.0)  # exactly on the first point
+    assert fewer.X_train.tolist() == [[-3.0, 4.0]]
+    assert your_data.without_point(data, 0.0, 1.0) is None  # x and y swapped: nothing near
+
+
+def test_a_removal_reaches_exactly_three_hundredths_of_the_boxs_width():
+    data = replace(clicked([(0.0, 0.0, 0), (40.0, 40.0, 1)]), box=(-50.0, 50.0, -50.0, 50.0))
+    assert your_data.without_point(data, 3.0, 0.0).X_train.tolist() == [[40.0, 40.0]]  # 0.03 * 100: in reach
+    assert your_data.without_point(data, 0.0, -3.0).X_train.tolist() == [[40.0, 40.0]]
+    assert your_data.without_point(data, 3.0000001, 0.0) is None
+
+
+def test_a_removal_keeps_the_class_names_and_the_split():
+    content = b"x1,x2,label,split\n0,0,cat,train\n1,1,dog,train\n2,2,bird,test\n3,3,dog,test\n"
+    data = your_data.from_csv(content, standardised=False, test_ratio=0.5, seed=0)
+    assert data.class_names == ("bird", "cat", "dog")
+    fewer = your_data.without_point(data, 1.0, 1.0)
+    assert fewer.class_names == ("bird", "cat", "dog") and fewer.name == CUSTOM and fewer.box == data.box
+    assert fewer.X_train.tolist() == [[0.0, 0.0]] and fewer.X_test.tolist() == [[2.0, 2.0], [3.0, 3.0]]
+    assert fewer.y_test[:, 0].tolist() == [0.0, 2.0]
+
+
+def test_an_uploaded_csv_is_your_data():
+    content = b"x1,x2,label\n0,0,0\n1,1,1\n"
+    assert your_data.from_csv(content, standardised=False, test_ratio=0.0, seed=0).name == CUSTOM
+
+
+def test_carried_data_of_another_name_or_box_is_your_data_even_with_the_same_points():
+    xor = make_dataset("xor", 60, 0.0, 0.5, 0)
+    renamed = replace(xor, name="circle")  # the same points and class names under another name
+    assert your_data.carried(renamed, xor).name == CUSTOM
+    wider = replace(xor, box=(-7.0, 7.0, -7.0, 7.0))  # the same name, points and classes, another box
+    carried = your_data.carried(wider, xor)
+    assert carried.name == CUSTOM and carried.box == (-7.0, 7.0, -7.0, 7.0)
+    named = replace(xor, class_names=("no", "yes"))
+    assert your_data.carried(named, xor).class_names == ("no", "yes")
+
+
+@pytest.mark.parametrize(
+    "plain, has",
+    [
+        ({"kind": "classification", "points": []}, "it has ['kind', 'points']"),
+        ([1, 2], "it has list"),
+        (None, "it has NoneType"),
+        ("abc", "it has str"),
+    ],
+    ids=["dict", "list", "None", "str"],
+)
+def test_plain_data_without_its_keys_is_refused_naming_what_it_has(plain, has):
+    with pytest.raises(SpecError) as refused:
+        your_data.from_plain(plain)
+    assert (
+        str(refused.value) == f"the data must have exactly the keys kind, classes, box, points, train; {has}"
+    )
+
+
+def test_the_summary_counts_points_of_each_class_in_both_parts():
+    content = b"x1,x2,label,split\n0,0,a,train\n1,1,b,train\n2,2,b,train\n3,3,c,test\n4,4,b,test\n"
+    data = your_data.from_csv(content, standardised=False, test_ratio=0.5, seed=0)
+    assert your_data.summary(data) == "5 points (classes a: 1, b: 3, c: 1); 3 train, 2 test"
+    one = clicked([(0.0, 0.0, 1), (1.0, 1.0, 1)])
+    assert your_data.summary(one) == (
+        "2 points (classes 0: 0, 1: 2) — only one class has points: the network can only learn to say that"
+        " class everywhere; 2 train, 0 test"
+    )
+    assert your_data.summary(your_data.empty()) == "0 points; 0 train, 0 test"
+
+
+def test_the_summary_of_regression_data_counts_points_only():
+    values = clicked([(0.0, 0.0, 0.5), (1.0, 1.0, 0.5)], "regression")
+    assert your_data.summary(values) == "2 points; 2 train, 0 test"
+    assert (
+        your_data.summary(your_data.of(make_dataset("bumps", 10, 0.0, 0.3, 0)))
+        == "10 points; 7 train, 3 test"
+    )
+
+
 # --- the experiment ---------------------------------------------------------------------------------
 
 
@@ -436,3 +515,81 @@ def test_a_click_while_playing_plays_on_with_the_new_point_and_the_epoch_kept(th
     player.pause()
     assert rows(exp.dataset) == [[1.0, 1.0, 0.0], [2.0, 2.0, 1.0], [0.5, -2.0, 0.0]]
     assert not player.playing and exp.trainer.X.shape[0] == 3
+
+
+# --- new data for the session (data_edits.use) ------------------------------------------------------
+
+#: Three classes of Your data, one point each (a third class needs three outputs: softmax and cce).
+THREE_CLASSES = [(1.0, 1.0, 0), (2.0, 2.0, 1), (-4.0, 3.0, 2)]
+
+
+def three_class_player() -> Player:
+    """A player on three classes of Your data, with the softmax output and cce loss they need."""
+    s = replace(Settings(), dataset=CUSTOM, output=LayerSettings(1, True, "softmax"), loss="cce")
+    return Player(Experiment(s, own=clicked(THREE_CLASSES)))
+
+
+def test_data_with_a_third_class_starts_a_network_of_three_softmax_outputs_on_your_data():
+    player = Player(Experiment(Settings(points=40)))  # the built-in xor, one sigmoid output with bce
+    exp = player.experiment
+    exp.train(epochs=2)
+    three = clicked(THREE_CLASSES)
+    assert data_edits.use(player, three) is True
+    assert exp.settings.dataset == CUSTOM and exp.own is three and exp.dataset is three
+    assert (exp.settings.output.activation, exp.settings.loss) == ("softmax", "cce")
+    assert exp.nn.outputs == 3 and exp.epoch == 0 and exp.notice.startswith("New network")
+    assert [r.number for r in exp.ledger.records] == [1] and exp.start.number == 2  # a new run
+
+
+def test_data_with_a_fourth_class_starts_a_network_of_four_outputs():
+    player = three_class_player()
+    exp = player.experiment
+    exp.train(epochs=2)
+    four = clicked([*THREE_CLASSES, (0.0, -3.0, 3)])
+    assert data_edits.use(player, four) is True
+    assert (exp.settings.output.activation, exp.settings.loss) == ("softmax", "cce")
+    assert exp.nn.outputs == 4 and exp.epoch == 0 and exp.dataset is four
+
+
+def test_a_click_in_three_classes_keeps_the_three_outputs_weights_and_epoch():
+    player = three_class_player()
+    exp = player.experiment
+    exp.train(epochs=2)
+    weights = weights_of(exp)
+    assert data_edits.click(player, {"x": 0.5, "y": -1.0}, 2.0) is True
+    assert rows(exp.dataset)[-1] == [0.5, -1.0, 2.0] and exp.dataset.class_names == ("0", "1", "2")
+    assert exp.nn.outputs == 3 and exp.epoch == 2 and same_weights(exp, weights)
+    assert exp.start.number == 1 and exp.ledger.records == []
+
+
+def test_regression_data_after_three_classes_is_checked_against_the_new_data_not_the_old():
+    player = three_class_player()
+    exp = player.experiment
+    values = clicked([(0.5, 0.5, 0.7), (-1.0, 2.0, -0.3)], "regression")
+    assert data_edits.use(player, values) is True and exp.notice.startswith("New network")
+    assert (exp.settings.output.activation, exp.settings.loss) == ("linear", "mse")
+    assert exp.nn.outputs == 1 and exp.dataset is values and exp.own is values
+
+
+def test_a_new_run_for_data_that_fits_the_network_starts_afresh_all_the_same():
+    player = own_player()
+    exp = player.experiment
+    exp.train(epochs=3)
+    other = clicked([(0.0, 0.0, 1), (3.0, -3.0, 0)])
+    assert data_edits.use(player, other, new_run=True) is True
+    assert exp.dataset is other and exp.epoch == 0 and exp.start.number == 2
+    assert [(r.number, r.epochs) for r in exp.ledger.records] == [(1, 3)]
+    assert (exp.settings.output.activation, exp.settings.loss) == ("sigmoid", "bce")
+
+
+def test_data_whose_settings_are_refused_is_not_used_and_says_why():
+    player = own_player()
+    exp = player.experiment
+    exp.train(epochs=1)
+    # settings that no longer pass the checks (set directly: the page never gets here with valid ones)
+    exp.settings = replace(exp.settings, lr=-1.0)
+    before, weights = exp.dataset, weights_of(exp)
+    assert data_edits.use(player, clicked(THREE_CLASSES)) is False
+    assert exp.notice.startswith("Your data was not used: ") and "Learning rate" in exp.notice
+    assert exp.dataset is before and exp.own is before and exp.epoch == 1 and same_weights(exp, weights)
+    assert exp.settings.loss == "bce" and exp.nn.outputs == 1
