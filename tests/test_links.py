@@ -287,3 +287,24 @@ def test_a_hidden_setting_keeps_its_value_whatever_is_asked():
     assert kept.lr == 0.1 and kept.hidden == current.hidden and kept.output == current.output
     assert kept.dataset == RICH.dataset and kept.optimizer == RICH.optimizer  # the rest as asked
     assert keep_hidden(asked, current, frozenset()) == asked
+
+
+def test_a_link_refusal_is_one_sentence_per_problem_without_their_full_stops():
+    with pytest.raises(LinkError) as info:
+        read_link("")
+    assert info.value.errors == {"link": "the link's x= value is empty"}
+    assert str(info.value) == "the link's x= value is empty"  # "link" is not repeated in front
+    with pytest.raises(LinkError) as info:
+        read_link(with_settings(lr=50, noise=2))
+    noise = "Noise: 2 is above the largest allowed (0 to 1); type a number in that range."
+    lr = "Learning rate: 50 is above the largest allowed (1e-06 to 10); type a number in that range."
+    kept = " The last valid value is kept"
+    assert info.value.errors == {"noise": noise + kept + ".", "lr": lr + kept + "."}
+    assert str(info.value) == f"{noise}{kept}; {lr}{kept}"  # a setting's refusal names it already
+
+
+def test_a_refusal_of_something_that_is_not_a_setting_names_it_in_front():
+    error = LinkError(
+        {"hidden.0": "a layer must be a JSON object, not int.", "hide": "unknown control 'bar'"}
+    )
+    assert str(error) == "hidden.0: a layer must be a JSON object, not int.; hide: unknown control 'bar'"

@@ -22,7 +22,7 @@ from nnviz.core.datasets import Dataset
 from nnviz.drawing.boundary import BoundaryView, boundary_svg
 from nnviz.drawing.colors import CLASS_COLORS
 from nnviz.drawing.figures import boundary_png
-from nnviz.playground.classes import boundary_view, class_results, confusion_rows
+from nnviz.playground.classes import boundary_view, class_results, confusion_rows, fitted_output
 from nnviz.playground.frames import class_bytes
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -270,3 +270,31 @@ def test_class_bytes_count_chance_by_the_number_of_classes_and_six_classes_fit_i
     assert class_bytes(np.array([3, 1]), np.array([0.5, 0.25]), 4).tolist() == [3 * 42 + 14, 42]
     # six classes: the last class at certainty is 5 * 42 + 41 = 251; at chance 1/6 it is 210
     assert class_bytes(np.array([5, 5]), np.array([1.0, 1 / 6]), 6).tolist() == [251, 210]
+
+
+@pytest.mark.parametrize("classes", [3, 4, 6])
+@pytest.mark.parametrize(("activation", "loss"), [("sigmoid", "bce"), ("tanh", "mse"), ("softmax", "cce")])
+def test_more_than_two_classes_fit_softmax_and_cce_whatever_the_output_was(classes, activation, loss):
+    assert fitted_output(classes, activation, loss) == ("softmax", "cce")
+
+
+@pytest.mark.parametrize(
+    ("classes", "activation", "loss", "fitted"),
+    [
+        (2, "sigmoid", "bce", ("sigmoid", "bce")),  # what fits is kept
+        (2, "tanh", "mse", ("tanh", "mse")),
+        (2, "linear", "mse", ("linear", "mse")),
+        (2, "softmax", "cce", ("sigmoid", "bce")),  # softmax or cce: one sigmoid output with bce
+        (2, "softmax", "mse", ("sigmoid", "bce")),
+        (2, "tanh", "cce", ("sigmoid", "bce")),
+        (None, "tanh", "mse", ("tanh", "mse")),
+        (None, "linear", "mse", ("linear", "mse")),
+        (None, "softmax", "cce", ("linear", "mse")),  # regression: a linear output with mse
+        (None, "softmax", "mse", ("linear", "mse")),
+        (None, "tanh", "cce", ("linear", "mse")),
+    ],
+)
+def test_two_classes_or_regression_keep_an_output_that_fits_and_replace_softmax_or_cce(
+    classes, activation, loss, fitted
+):
+    assert fitted_output(classes, activation, loss) == fitted
