@@ -308,3 +308,7 @@ def test_a_refusal_of_something_that_is_not_a_setting_names_it_in_front():
         {"hidden.0": "a layer must be a JSON object, not int.", "hide": "unknown control 'bar'"}
     )
     assert str(error) == "hidden.0: a layer must be a JSON object, not int.; hide: unknown control 'bar'"
+
+
+def test_hidden_layers_hide_the_presets_and_the_upload_too():
+    assert hidden_controls(["layers"]) == {"layers", "preset", "upload"}  # each would set the layers anew

@@ -232,6 +232,47 @@ def test_the_summary_of_regression_data_counts_points_only():
     )
 
 
+def test_plain_data_writes_labels_as_whole_numbers_and_targets_as_they_are():
+    labels = your_data.to_plain(clicked([(0.5, -1.0, 1), (2.0, 3.0, 0)]))
+    assert json.dumps(labels["points"]) == "[[0.5, -1.0, 1], [2.0, 3.0, 0]]"
+    targets = your_data.to_plain(clicked([(0.5, -1.0, 0.75), (2.0, 3.0, -2.0)], "regression"))
+    assert json.dumps(targets["points"]) == "[[0.5, -1.0, 0.75], [2.0, 3.0, -2.0]]"
+
+
+def plain(**changes) -> dict:
+    """Three points of two classes as plain data, the first for training."""
+    base = {"kind": "classification", "classes": ["0", "1"], "box": [-6, 6, -6, 6], "train": 1}
+    return {**base, "points": [[0, 0, 0], [1, 1, 1], [2, 2, 1]], **changes}
+
+
+def test_plain_data_trains_on_its_first_train_points_and_tests_on_the_rest():
+    data = your_data.from_plain(plain())
+    assert data.name == CUSTOM and data.box == (-6.0, 6.0, -6.0, 6.0)
+    assert data.X_train.tolist() == [[0.0, 0.0]] and data.X_test.tolist() == [[1.0, 1.0], [2.0, 2.0]]
+    none_to_train = your_data.from_plain(plain(train=0))
+    assert len(none_to_train.X_train) == 0 and len(none_to_train.X_test) == 3
+    values = your_data.from_plain(plain(kind="regression", classes=[], points=[[0, 0, 0.5]]))
+    assert values.kind == "regression" and values.y_train.tolist() == [[0.5]]
+
+
+POINTS_REFUSED = "the points must be a list of at most 10,000 [x1, x2, label or y] numbers"
+
+
+def test_plain_data_holds_at_most_10000_points_in_a_list():
+    full = [[i / 1000, 0, i % 2] for i in range(MAX_POINTS)]
+    assert len(your_data.from_plain(plain(points=full, train=MAX_POINTS)).X_train) == MAX_POINTS == 10_000
+    for points in ([*full, [0, 0, 1]], 5, {"0": [0, 0, 1]}):
+        with pytest.raises(SpecError) as refused:
+            your_data.from_plain(plain(points=points))
+        assert str(refused.value) == POINTS_REFUSED
+
+
+def test_plain_data_whose_classes_are_not_a_list_is_refused_naming_their_type():
+    with pytest.raises(SpecError) as refused:
+        your_data.from_plain(plain(classes="01"))
+    assert str(refused.value) == "the classes must be a list of names, not str"
+
+
 # --- the experiment ---------------------------------------------------------------------------------
 
 
