@@ -3,6 +3,8 @@ back from a dataset unchanged; the view box fits its points; standardisation is 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -160,3 +162,14 @@ def test_standardise_keeps_a_flat_column_at_zero_and_refuses_no_points():
     np.testing.assert_allclose(Z[:, 0], [-np.sqrt(1.5), 0.0, np.sqrt(1.5)])
     with pytest.raises(SpecError, match=r"standardise needs points of shape \(n, d\) with n >= 1"):
         standardise(np.zeros((0, 2)))
+
+
+def test_standardise_computes_in_float64_whatever_the_points_dtype():
+    """Single-precision points are standardised in double precision (float32 would round the deviation
+    sqrt(1.25) and each point to 24 bits)."""
+    s = math.sqrt(1.25)  # the population deviation of 1, 2, 3, 4 about their mean 2.5
+    for X in (np.array([[1.0], [2.0], [3.0], [4.0]], dtype=np.float32), [[1], [2], [3], [4]]):
+        Z, mean, std = standardise(X)
+        assert Z.dtype == mean.dtype == std.dtype == np.float64
+        assert mean.tolist() == [2.5] and std.tolist() == [s]
+        assert Z[:, 0].tolist() == [(v - 2.5) / s for v in (1.0, 2.0, 3.0, 4.0)]

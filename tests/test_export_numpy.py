@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import os
 import subprocess
 import sys
@@ -15,8 +16,9 @@ import numpy as np
 import pytest
 import sympy as sp
 from export_cases import CASES, assert_close, inputs, network
+from sympy.functions.elementary.piecewise import ExprCondPair
 
-from nnviz.core import Activation, Layer, LayerSpecNBF, Network
+from nnviz.core import Activation, Layer, LayerSpecNBF, Network, numpy_code
 from nnviz.core.activations import X, activation_from_expr
 from nnviz.core.codegen import check_code
 from nnviz.core.errors import ExportError, NNVizError
@@ -278,3 +280,67 @@ def test_printed_code_may_use_only_whitelisted_names_numbers_and_arithmetic(code
 def test_the_whitelist_accepts_what_the_printer_writes():
     code = "np.select([np.logical_or.reduce((np.greater(x, 0), True))], [-x**2/3 + np.pi], default=np.nan)"
     assert check_code(code, NUMPY_NAMES, keywords=("default",)) == code
+
+
+# --- printed formulas and the file's parts, checked in this process ------------------------------------
+
+
+def run_code(code: str, x: np.ndarray) -> np.ndarray:
+    """A printed formula evaluated with NumPy alone (and ``_erf`` as the file defines it)."""
+    return eval(code, {"np": np, "_erf": np.frompyfunc(math.erf, 1, 1)}, {"x": x})
+
+
+@pytest.mark.parametrize(
+    "expr, want",
+    [  # each argument is the largest (smallest) at one of the points x = -1, 1, 3
+        (sp.Max(X, 2 - X, sp.Rational(3, 2)), [3.0, 1.5, 3.0]),
+        (sp.Min(X, 2 - X, sp.Rational(1, 2)), [-1.0, 0.5, -1.0]),
+    ],
+)
+def test_max_and_min_of_three_fold_over_every_argument(expr, want):
+    code = numpy_code.expression_code(expr, 1)
+    assert np.array_equal(run_code(code, np.array([-1.0, 1.0, 3.0])), want)
+
+
+def test_an_expression_outside_the_language_or_unprintable_is_refused_naming_its_layer():
+    with pytest.raises(ExportError) as info:
+        numpy_code.expression_code(sp.Symbol("y") * X, 3)
+    assert str(info.value) == "layer 3's activation uses the symbol 'y', not x"
+    with pytest.raises(ExportError) as info:  # SymPy's printer cannot print a bare (value, condition) pair
+        numpy_code.expression_code(ExprCondPair(X, X > 0), 4)
+    assert str(info.value).startswith("layer 4's activation cannot be printed as NumPy code: ")
+    foreign = Activation(None, None, sp.Symbol("y") * X, sp.S.Zero, np.tanh, np.tanh)
+    tanh = activation_from_expr(sp.tanh(X))
+    nn = Network(1, [Layer(1, 2, True, tanh, np.ones((2, 1))), Layer(2, 1, False, foreign, np.ones((1, 2)))])
+    with pytest.raises(ExportError) as info:
+        nn.to_numpy_code()
+    assert str(info.value) == "layer 2's activation uses the symbol 'y', not x"
+
+
+def test_a_file_without_erf_or_softmax_imports_and_defines_neither():
+    nn = Network(3, [LayerSpecNBF(5, True, "tanh"), LayerSpecNBF(2, False, "linear")], seed=0)
+    source = nn.to_numpy_code()
+    names, imported = top_level(source)
+    assert imported == {"numpy"}
+    assert "_erf" not in source and "_softmax" not in source
+    assert "predict(X) takes inputs of shape (n, 3) and returns float64 outputs of shape (n, 2).\n" in source
+    assert '"""The outputs, shape (n, 2), of inputs of shape (n, 3) or of one sample (3,)."""' in source
+
+
+def test_a_gelu_file_defines_erf_and_a_softmax_file_softmax_and_both_run():
+    gelu = Network(1, [LayerSpecNBF(1, False, "gelu")], seed=0)
+    gelu.layers[0].weights[:] = 1.0
+    source = gelu.to_numpy_code()
+    assert "import math\n" in source and "def _erf(z):" in source and "_softmax" not in source
+    space: dict = {}
+    exec(compile(source, "exported", "exec"), space)
+    # gelu(x) = x/2 (1 + erf(x/sqrt 2)): 0 at 0, and Phi(1) = 0.8413447460685429 at 1
+    assert_close(space["predict"](np.array([[0.0], [1.0]])), np.array([[0.0], [0.8413447460685429]]), 1e-15)
+    soft = Network(2, [LayerSpecNBF(2, False, "softmax")], seed=0)
+    soft.layers[0].weights[:] = np.eye(2)
+    source = soft.to_numpy_code()
+    assert "def _softmax(z):" in source and "import math" not in source
+    space = {}
+    exec(compile(source, "exported", "exec"), space)
+    # exp(0) : exp(log 3) = 1 : 3
+    assert_close(space["predict"](np.array([[0.0, math.log(3.0)]])), np.array([[0.25, 0.75]]), 1e-15)

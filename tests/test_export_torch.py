@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 import sympy as sp
 from export_cases import CASES, assert_close, inputs, network
+from sympy.functions.elementary.piecewise import ExprCondPair
 
-from nnviz.core import Activation, Layer, Network
+from nnviz.core import Activation, Layer, LayerSpecNBF, Network, torch_code
 from nnviz.core.activation_forms import BUILTINS
 from nnviz.core.activations import X, activation_from_expr
 from nnviz.core.codegen import check_code
@@ -153,3 +154,97 @@ def test_importing_the_engine_does_not_import_pytorch():
     code = "import sys, nnviz.core; print(sorted(m for m in sys.modules if m.endswith(('torch', 'pytorch'))))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+# --- without PyTorch: the printed code of each kind of formula, word for word -------------------------
+
+
+AS_TENSOR = "torch.as_tensor({}, dtype=x.dtype)"
+
+#: Formulas and the torch code written for them: functions of one argument call the torch function once,
+#: comparisons and logic take both operands (nested for three), ``max``/``min`` fold over every argument
+#: in order, a square root is ``torch.sqrt`` and other powers ``torch.pow``, ``Heaviside`` passes its value
+#: at 0 (1/2 unless given), a ``Piecewise`` is nested ``torch.where`` s ending in its default (NaN if it
+#: has none), and bare numbers where torch needs tensors become tensors of the input's dtype.
+PRINTED = [
+    (sp.exp(X), "torch.exp(x)"),
+    (sp.exp(2) * X + sp.pi, "7.38905609893065*x + 3.14159265358979"),  # constants folded
+    (sp.Abs(X - 1), "torch.abs(x - 1)"),
+    (X > 0, "torch.gt(x, 0)"),
+    (sp.Or(X > 1, X < -1), "torch.logical_or(torch.gt(x, 1), torch.lt(x, -1))"),
+    (
+        sp.And(X > 0, X < 1, sp.Ne(X, 2)),
+        "torch.logical_and(torch.logical_and(torch.gt(x, 0), torch.lt(x, 1)), torch.ne(x, 2))",
+    ),
+    (sp.Not(sp.And(X > 0, X < 1)), "torch.logical_not(torch.logical_and(torch.gt(x, 0), torch.lt(x, 1)))"),
+    (
+        sp.Max(X, -X / 2, -1),
+        f"torch.maximum(torch.maximum({AS_TENSOR.format(-1)}, x), -1/2*x)",
+    ),
+    (sp.Min(X, 2), f"torch.minimum({AS_TENSOR.format(2)}, x)"),
+    (sp.Max(X, sp.cos(X)), "torch.maximum(x, torch.cos(x))"),
+    (sp.sqrt(X), "torch.sqrt(x)"),
+    (X**2, "torch.pow(x, 2)"),
+    (X ** sp.Rational(1, 3), "torch.pow(x, 1/3)"),
+    (sp.Heaviside(X), f"torch.heaviside(x, {AS_TENSOR.format('1/2')})"),
+    (sp.Heaviside(X, 1), f"torch.heaviside(x, {AS_TENSOR.format(1)})"),
+    (sp.Heaviside(X - 1, 0), f"torch.heaviside(x - 1, {AS_TENSOR.format(0)})"),
+    (
+        sp.Piecewise((0, X < -1), (X**2, X < 1), (1, True)),
+        f"torch.where(torch.lt(x, -1), {AS_TENSOR.format(0)}, "
+        f"torch.where(torch.lt(x, 1), torch.pow(x, 2), {AS_TENSOR.format(1)}))",
+    ),
+    (
+        sp.Piecewise((1, X > 0), (sp.cos(X), True)),
+        f"torch.where(torch.gt(x, 0), {AS_TENSOR.format(1)}, torch.cos(x))",
+    ),
+    (
+        sp.Piecewise((X, X > 2), (2 * X, X > 1), (3 * X, X > 0)),
+        "torch.where(torch.gt(x, 2), x, torch.where(torch.gt(x, 1), 2*x, torch.where(torch.gt(x, 0), 3*x, "
+        "torch.nan)))",
+    ),
+    (
+        sp.Piecewise((X, X > 0), (5, X < -1)),
+        f"torch.where(torch.gt(x, 0), x, torch.where(torch.lt(x, -1), {AS_TENSOR.format(5)}, torch.nan))",
+    ),
+]
+
+
+@pytest.mark.parametrize("expr, code", PRINTED, ids=[str(e) for e, _ in PRINTED])
+def test_each_kind_of_formula_prints_as_this_torch_code(expr, code):
+    assert torch_code.expression_code(expr, 1) == code
+
+
+def test_a_formula_layer_is_its_printed_code_broadcast_to_the_inputs_shape_and_dtype():
+    act = activation_from_expr(sp.Heaviside(X, 1) + sp.Max(X, -1))
+    source = Network(2, [Layer(2, 1, True, act, np.ones((1, 2)))]).to_torch_code()
+    code = f"torch.heaviside(x, {AS_TENSOR.format(1)}) + torch.maximum({AS_TENSOR.format(-1)}, x)"
+    assert (
+        f"def _f1(x):\n    return torch.broadcast_to(torch.as_tensor({code}, dtype=x.dtype), x.shape)\n"
+        in source
+    )
+
+
+def test_the_torch_files_docstring_states_the_shapes_and_layers():
+    nn = Network(3, [LayerSpecNBF(5, True, "relu"), LayerSpecNBF(2, False, "sigmoid")], seed=0)
+    source = nn.to_torch_code()
+    assert (
+        "forward(x) takes a tensor of shape (n, 3) and returns shape (n, 2). The weights are inline.\n"
+        in source
+    )
+    assert (
+        "forward(x) takes a tensor of shape (n, 3) in the module's dtype and returns shape (n, 2)." in source
+    )
+    assert "Layer 1: 5 units, bias, relu\nLayer 2: 2 units, no bias, sigmoid\n" in source
+    assert "def _f1(x):\n    return torch.relu(x)\n" in source
+    assert "def _f2(x):\n    return torch.sigmoid(x)\n" in source
+    assert "ACTIVATIONS = [_f1, _f2]\n" in source
+
+
+def test_a_torch_formula_outside_the_language_or_unprintable_is_refused_naming_its_layer():
+    with pytest.raises(ExportError) as info:
+        torch_code.expression_code(sp.Symbol("y") * X, 3)
+    assert str(info.value) == "layer 3's activation uses the symbol 'y', not x"
+    with pytest.raises(ExportError) as info:
+        torch_code.expression_code(ExprCondPair(X, X > 0), 4)
+    assert str(info.value).startswith("layer 4's activation cannot be printed as torch code: ")
