@@ -18,7 +18,7 @@ import sympy as sp
 from export_cases import CASES, assert_close, inputs, network
 from sympy.functions.elementary.piecewise import ExprCondPair
 
-from nnviz.core import Activation, Layer, LayerSpecNBF, Network, numpy_code
+from nnviz.core import Activation, Layer, LayerSpecNBF, Network, codegen, numpy_code
 from nnviz.core.activations import X, activation_from_expr
 from nnviz.core.codegen import check_code
 from nnviz.core.errors import ExportError, NNVizError
@@ -344,3 +344,129 @@ def test_a_gelu_file_defines_erf_and_a_softmax_file_softmax_and_both_run():
     exec(compile(source, "exported", "exec"), space)
     # exp(0) : exp(log 3) = 1 : 3
     assert_close(space["predict"](np.array([[0.0, math.log(3.0)]])), np.array([[0.25, 0.75]]), 1e-15)
+
+
+# --- what every export shares (nnviz.core.codegen) -----------------------------------------------------
+
+SUPPORTED = (
+    "exports support the formula functions: "
+    "Heaviside, abs, atan, cos, cosh, erf, exp, log, max, min, sign, sin, sinh, tan, tanh, where/Piecewise"
+)
+
+
+def test_the_files_docstring_names_the_version_sizes_biases_and_activations():
+    from nnviz.core.version import __version__
+
+    quotient = activation_from_expr(X / (1 + sp.Abs(X)))
+    nn = Network(3, [LayerSpecNBF(5, True, "relu"), LayerSpecNBF(2, True, "sigmoid")], seed=0)
+    nn.layers.insert(1, Layer(5, 4, False, quotient, np.ones((4, 5))))
+    nn.layers[2] = Layer(4, 2, True, nn.layers[2].activation, np.ones((2, 4)), np.zeros(2))
+    source = nn.to_numpy_code()
+    assert source.startswith(
+        f'"""A feed-forward network exported by nnviz {__version__}: 3 -> 5 -> 4 -> 2.\n\n'
+        "Layer 1: 5 units, bias, relu\n"
+        "Layer 2: 4 units, no bias, f(x) = x/(Abs(x) + 1)\n"
+        "Layer 3: 2 units, bias, sigmoid\n\n"
+        "predict(X) takes inputs of shape (n, 3)"
+    )
+    assert "\nACTIVATIONS = [_f1, _f2, _f3]\n" in source
+
+
+def plan(expr) -> codegen.LayerPlan:
+    return codegen.LayerPlan(np.ones((1, 1)), None, None, expr)
+
+
+def test_a_formula_is_described_up_to_120_characters_and_only_in_safe_characters():
+    exact = sp.Symbol("a" * 120)  # str() is the name itself
+    assert plan(exact).describe() == "f(x) = " + "a" * 120
+    longer = sp.Symbol("b" * 121)
+    assert plan(longer).describe() == "f(x) = " + "b" * 117 + "..."
+    assert plan(sp.Symbol("x;import os")).describe() == "a formula"
+    assert plan(sp.Symbol('x"""')).describe() == "a formula"
+    assert codegen.LayerPlan(np.ones((1, 1)), None, "tanh", sp.tanh(X)).describe() == "tanh"
+
+
+def test_the_weights_and_biases_are_written_as_nested_lists_one_row_a_line():
+    nn = Network(2, [LayerSpecNBF(1, True, "relu"), LayerSpecNBF(1, False, "linear")], seed=0)
+    nn.layers[0].weights[:] = [[1.0, -2.5]]
+    nn.layers[0].bias[:] = [0.125]
+    nn.layers[1].weights[:] = [[-0.0]]
+    assert codegen.parameter_lists(codegen.layer_plans(nn)) == (
+        "WEIGHTS = [\n    [\n        [1.0, -2.5],\n    ],\n    [\n        [-0.0],\n    ],\n]\n"
+        "BIASES = [\n    [0.125],\n    None,\n]\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "expr, message",
+    [
+        (sp.Symbol("y" * 50) * X, "layer 2's activation uses the symbol '" + "y" * 40 + "', not x"),
+        (sp.oo * X, "layer 2's activation contains the non-finite number oo"),
+        (X + sp.nan, "layer 2's activation contains the non-finite number nan"),
+        (sp.gamma(X), "layer 2's activation uses gamma, which cannot be exported; " + SUPPORTED),
+        (
+            sp.Function("f" * 50)(X),
+            "layer 2's activation uses " + "f" * 40 + ", which cannot be exported; " + SUPPORTED,
+        ),
+        (sp.zoo + X, "layer 2's activation uses ComplexInfinity, which cannot be exported; " + SUPPORTED),
+    ],
+)
+def test_check_expression_names_the_layer_and_what_is_outside_the_language(expr, message):
+    with pytest.raises(ExportError) as info:
+        codegen.check_expression(expr, 2)
+    assert str(info.value) == message
+
+
+def test_check_expression_accepts_the_whole_formula_language():
+    expr = sp.Piecewise(
+        (sp.Max(X, sp.pi) + sp.Min(X, sp.E) * sp.Heaviside(X, 1), sp.And(X > 0, sp.Not(sp.Eq(X, 2)))),
+        (sp.exp(X) + sp.log(X**2 + 1) + sp.Abs(X) + sp.sin(X) + sp.cos(X) + sp.tan(X), sp.Or(X < -1, X > 5)),
+        (
+            sp.tanh(X) * sp.sinh(X) / sp.cosh(X) + sp.atan(X) + sp.erf(X) + sp.sign(X) + sp.Rational(1, 3),
+            True,
+        ),
+    )
+    assert codegen.check_expression(expr, 1) is None
+
+
+def test_a_pair_activation_and_nan_biases_are_refused_in_these_words():
+    pair = Network(1, [LayerSpecNBF(1, True, "tanh"), LayerSpecNBF(1, True, (np.tanh, np.cos))], seed=0)
+    with pytest.raises(ExportError) as info:
+        pair.to_numpy_code()
+    assert str(info.value) == (
+        "layer 2's activation is a pair of NumPy functions, which cannot be exported: "
+        "use a built-in name, a formula or a function of a SymPy symbol"
+    )
+    bad = Network(1, [LayerSpecNBF(2, True, "tanh"), LayerSpecNBF(1, True, "tanh")], seed=0)
+    bad.layers[1].bias[0] = np.nan
+    with pytest.raises(ExportError) as info:
+        bad.to_numpy_code()
+    assert str(info.value) == "layer 2's biases contain NaN or infinite values"
+
+
+@pytest.mark.parametrize(
+    "code, message",
+    [
+        ("open('f')", "the printed activation uses 'open', which is not allowed"),
+        ("np.exp.__globals__", "the printed activation uses 'np.exp.__globals__', which is not allowed"),
+        ("x + 'text'", "the printed activation contains the constant 'text'"),
+        ("x + 1j", "the printed activation contains the constant 1j"),
+        (
+            "np.select([x], [x], default=np.nan, allow_pickle=True)",
+            "the printed activation passes the keyword 'allow_pickle'",
+        ),
+        ("x[0]", "the printed activation contains Subscript, which is not allowed"),
+        ("x +", "the activation could not be printed as code"),
+    ],
+)
+def test_check_code_refuses_in_these_words(code, message):
+    with pytest.raises(ExportError) as info:
+        check_code(code, NUMPY_NAMES, keywords=("default",))
+    assert str(info.value) == message
+
+
+def test_check_code_accepts_numbers_of_every_plain_type_and_allowed_keywords():
+    code = "np.select([np.greater(x, 0), True], [x * 2.5 + 1, -x], default=np.nan)"
+    assert check_code(code, NUMPY_NAMES, keywords=("default",)) == code
+    with pytest.raises(ExportError):
+        check_code(code, NUMPY_NAMES)  # no keyword allowed unless named

@@ -7,6 +7,7 @@ PyTorch (about 1.5 GB), which is not a test requirement: those tests skip, sayin
 from __future__ import annotations
 
 import ast
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -248,3 +249,35 @@ def test_a_torch_formula_outside_the_language_or_unprintable_is_refused_naming_i
     with pytest.raises(ExportError) as info:
         torch_code.expression_code(ExprCondPair(X, X > 0), 4)
     assert str(info.value).startswith("layer 4's activation cannot be printed as torch code: ")
+    foreign = Activation(None, None, sp.Symbol("y") * X, sp.S.Zero, np.tanh, np.tanh)
+    tanh = activation_from_expr(sp.tanh(X))
+    nn = Network(1, [Layer(1, 2, True, tanh, np.ones((2, 1))), Layer(2, 1, False, foreign, np.ones((1, 2)))])
+    with pytest.raises(ExportError) as info:
+        nn.to_torch_code()
+    assert str(info.value) == "layer 2's activation uses the symbol 'y', not x"
+
+
+@pytest.mark.parametrize(
+    "constant, shown",
+    [
+        (sp.exp(1000), "exp(1000)"),  # e**1000 overflows a double
+        (sp.sqrt(sp.sin(5)), "sqrt(sin(5))"),  # sin 5 < 0: an imaginary root
+        (sp.sin(5) ** sp.Rational(1, 3), "sin(5)**(1/3)"),  # the principal cube root of a negative number
+        # sin 5 + cos 7 / 3 + tanh 11 / 13 - atan 17 = -2.14...: imaginary; only 40 characters are shown
+        (
+            sp.sqrt(sp.sin(5) + sp.cos(7) / 3 + sp.tanh(11) / 13 - sp.atan(17)),
+            "sqrt(-atan(17) + sin(5) + tanh(11)/13 + ",
+        ),
+    ],
+)
+def test_a_constant_that_is_not_a_finite_real_number_is_refused_naming_it(constant, shown):
+    with pytest.raises(ExportError) as info:
+        torch_code.expression_code(constant * X + 1, 2)
+    assert str(info.value) == f"the constant {shown} is not a finite real number"
+
+
+def test_a_finite_real_constant_is_folded_to_its_value():
+    # sqrt(exp(2) - atan(17) + sin(5)) = sqrt(7.389056 - 1.512041 - 0.958924) = 2.217...
+    value = math.sqrt(math.exp(2) - math.atan(17) + math.sin(5))
+    code = torch_code.expression_code(sp.sqrt(sp.exp(2) - sp.atan(17) + sp.sin(5)) * X, 1)
+    assert code.endswith("*x") and float(code[: -len("*x")]) == pytest.approx(value, rel=1e-14)
