@@ -97,6 +97,21 @@ def test_new_data_puts_the_loss_on_it_at_the_current_epoch_on_both_curves():
     assert pg.train_log.arrays()[1][-1] == loss  # the curve ends on it
 
 
+def test_a_resumed_run_on_your_data_trains_on_that_data():
+    """What a worker does with a Your-data run it is given: the data it was given, not an empty canvas."""
+    from nnviz.core.datasets import CUSTOM as YOUR_DATA
+    from nnviz.playground import your_data
+
+    own = your_data.of(make_dataset("moons", 60, 0.1, 0.5, 3))
+    source = Experiment(replace(Settings(), dataset=YOUR_DATA), own=own)
+    source.train(epochs=2)
+    exp = Experiment.resumed(source.settings, own, source.training_state())
+    assert exp.own is own and exp.dataset is own and np.array_equal(exp.X_train, own.X_train)
+    assert exp.epoch == 2 and exp.train(epochs=1) == 1
+    source.train(epochs=1)
+    assert np.array_equal(exp.nn.predict(own.X_test), source.nn.predict(own.X_test))  # bit for bit
+
+
 def test_rebuilt_runs_are_kept_newest_first_with_a_label():
     pg = Experiment(SMALL)
     pg.apply(replace(pg.settings, hidden=(LayerSettings(3),)))

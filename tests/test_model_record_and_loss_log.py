@@ -158,6 +158,8 @@ def test_after_gives_the_new_points_and_the_latest():
     assert log.after(6) == ([8], [0.08])  # the latest is in the log: not twice
     log.add(9, 0.5)
     assert log.after(8) == ([9], [0.5]) and log.after(1) == ([2, 4, 6, 8, 9], [0.02, 0.04, 0.06, 0.08, 0.5])
+    epochs, values = log.arrays()  # the latest, not in the thinned log, is shown at its epoch
+    assert epochs.tolist() == [2, 4, 6, 8, 9] and values.tolist() == [0.02, 0.04, 0.06, 0.08, 0.5]
     assert LossLog().after(0) == ([], [])
 
 
