@@ -470,3 +470,9 @@ def test_check_code_accepts_numbers_of_every_plain_type_and_allowed_keywords():
     assert check_code(code, NUMPY_NAMES, keywords=("default",)) == code
     with pytest.raises(ExportError):
         check_code(code, NUMPY_NAMES)  # no keyword allowed unless named
+
+
+def test_the_numpy_export_keeps_constants_as_numpy_computes_them():
+    """Only the torch export folds constants (to 15 digits); the NumPy file computes exp(2) and pi as the
+    engine does."""
+    assert numpy_code.expression_code(sp.exp(2) * X + sp.pi, 1) == "x*np.exp(2) + np.pi"

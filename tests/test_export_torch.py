@@ -230,9 +230,9 @@ def test_the_torch_files_docstring_states_the_shapes_and_layers():
     nn = Network(3, [LayerSpecNBF(5, True, "relu"), LayerSpecNBF(2, False, "sigmoid")], seed=0)
     source = nn.to_torch_code()
     assert (
+        "Net() is the network as a float32 torch.nn.Module (Net(torch.float64) in double precision);\n"
         "forward(x) takes a tensor of shape (n, 3) and returns shape (n, 2). The weights are inline.\n"
-        in source
-    )
+    ) in source
     assert (
         "forward(x) takes a tensor of shape (n, 3) in the module's dtype and returns shape (n, 2)." in source
     )
