@@ -456,6 +456,11 @@ def test_a_pair_activation_and_nan_biases_are_refused_in_these_words():
             "the printed activation passes the keyword 'allow_pickle'",
         ),
         ("x[0]", "the printed activation contains Subscript, which is not allowed"),
+        # checked after the inner "np" of np.pi (ast.walk goes level by level): every node is checked
+        (
+            "np.pi + np.exp(np.exp(x.__class__))",
+            "the printed activation uses 'x.__class__', which is not allowed",
+        ),
         ("x +", "the activation could not be printed as code"),
     ],
 )
