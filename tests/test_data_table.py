@@ -134,6 +134,12 @@ def test_fit_box_pads_each_axis_by_a_tenth_and_handles_flat_and_empty_data():
     assert fit_box(np.zeros((0, 2))) == (-RADIUS, RADIUS, -RADIUS, RADIUS)
 
 
+def test_a_box_around_a_range_tiny_beside_its_values_still_holds_every_point_strictly_inside():
+    # 10 % of 0.125 is lost in rounding at 1e15 (floats there are 0.125 apart): the box goes one float out.
+    X = np.array([[1e15, 0.0], [1e15 + 0.125, 1.0]])
+    assert fit_box(X) == (1e15 - 0.125, 1e15 + 0.25, -0.1, 1.1)
+
+
 FINITE = st.floats(-1e15, 1e15, allow_nan=False, allow_infinity=False)
 
 

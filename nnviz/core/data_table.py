@@ -81,7 +81,8 @@ def check_box(box: object) -> Box:
 def fit_box(X: np.ndarray) -> Box:
     """A view box around points ``X`` of shape ``(n, 2)``: each axis's range and 10 % of it on both sides.
 
-    An axis on which every point has the same value gets ±max(1, 10 % of that value) around it; no
+    An axis on which every point has the same value gets ±max(1, 10 % of that value) around it; every
+    point is strictly inside, even where the padding is lost in rounding (at least one float beyond). No
     points at all give the built-in datasets' box ``(-RADIUS, RADIUS, -RADIUS, RADIUS)``.
     """
     if len(X) == 0:
@@ -89,7 +90,11 @@ def fit_box(X: np.ndarray) -> Box:
     box = []
     for lo, hi in zip(np.min(X, axis=0), np.max(X, axis=0)):
         pad = 0.1 * (hi - lo) if hi > lo else max(1.0, 0.1 * abs(lo))
-        box += [float(lo - pad), float(hi + pad)]
+        # Where the range is tiny beside the values, lo - pad can round back to lo: a float further out.
+        box += [
+            float(min(lo - pad, np.nextafter(lo, -np.inf))),
+            float(max(hi + pad, np.nextafter(hi, np.inf))),
+        ]
     return check_box(tuple(box))
 
 
