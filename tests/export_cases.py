@@ -4,10 +4,14 @@ biases, in several shapes; and inputs that reach every branch (zeros hit the kin
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import sympy as sp
+from sympy.functions.elementary.piecewise import ExprCondPair
 
-from nnviz.core import ACTIVATIONS, Activation, LayerSpecNBF, Network
+from nnviz.core import ACTIVATIONS, Activation, Layer, LayerSpecNBF, Network
 from nnviz.core.activation_forms import BUILTINS
+from nnviz.core.activations import X, activation_from_expr
+from nnviz.core.errors import ExportError
 from nnviz.core.formula import parse_activations
 
 #: Seconds the formula checker may take for these known-good formulas: the tests are about exports, not
@@ -103,3 +107,20 @@ def assert_close(got: np.ndarray, want: np.ndarray, tolerance: float) -> None:
     assert got.shape == want.shape
     bad = np.abs(got - want) > tolerance * np.maximum(1.0, np.abs(want))
     assert not bad.any(), f"differs at {np.argwhere(bad)[:3].tolist()}: {got[bad][:3]} vs {want[bad][:3]}"
+
+
+def assert_refusals_name_their_layer(printer, method: str, language: str) -> None:
+    """``printer.expression_code`` and ``Network.<method>`` refuse what they cannot write in ``language``,
+    naming the layer: a symbol other than x, an expression the printer cannot print."""
+    with pytest.raises(ExportError) as info:
+        printer.expression_code(sp.Symbol("y") * X, 3)
+    assert str(info.value) == "layer 3's activation uses the symbol 'y', not x"
+    with pytest.raises(ExportError) as info:  # SymPy's printer cannot print a bare (value, condition) pair
+        printer.expression_code(ExprCondPair(X, X > 0), 4)
+    assert str(info.value).startswith(f"layer 4's activation cannot be printed as {language} code: ")
+    foreign = Activation(None, None, sp.Symbol("y") * X, sp.S.Zero, np.tanh, np.tanh)
+    tanh = activation_from_expr(sp.tanh(X))
+    nn = Network(1, [Layer(1, 2, True, tanh, np.ones((2, 1))), Layer(2, 1, False, foreign, np.ones((1, 2)))])
+    with pytest.raises(ExportError) as info:
+        getattr(nn, method)()
+    assert str(info.value) == "layer 2's activation uses the symbol 'y', not x"

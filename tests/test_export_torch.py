@@ -15,8 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sympy as sp
-from export_cases import CASES, assert_close, inputs, network
-from sympy.functions.elementary.piecewise import ExprCondPair
+from export_cases import CASES, assert_close, assert_refusals_name_their_layer, inputs, network
 
 from nnviz.core import Activation, Layer, LayerSpecNBF, Network, torch_code
 from nnviz.core.activation_forms import BUILTINS
@@ -243,18 +242,7 @@ def test_the_torch_files_docstring_states_the_shapes_and_layers():
 
 
 def test_a_torch_formula_outside_the_language_or_unprintable_is_refused_naming_its_layer():
-    with pytest.raises(ExportError) as info:
-        torch_code.expression_code(sp.Symbol("y") * X, 3)
-    assert str(info.value) == "layer 3's activation uses the symbol 'y', not x"
-    with pytest.raises(ExportError) as info:
-        torch_code.expression_code(ExprCondPair(X, X > 0), 4)
-    assert str(info.value).startswith("layer 4's activation cannot be printed as torch code: ")
-    foreign = Activation(None, None, sp.Symbol("y") * X, sp.S.Zero, np.tanh, np.tanh)
-    tanh = activation_from_expr(sp.tanh(X))
-    nn = Network(1, [Layer(1, 2, True, tanh, np.ones((2, 1))), Layer(2, 1, False, foreign, np.ones((1, 2)))])
-    with pytest.raises(ExportError) as info:
-        nn.to_torch_code()
-    assert str(info.value) == "layer 2's activation uses the symbol 'y', not x"
+    assert_refusals_name_their_layer(torch_code, "to_torch_code", "torch")
 
 
 @pytest.mark.parametrize(
