@@ -312,3 +312,10 @@ def test_a_refusal_of_something_that_is_not_a_setting_names_it_in_front():
 
 def test_hidden_layers_hide_the_presets_and_the_upload_too():
     assert hidden_controls(["layers"]) == {"layers", "preset", "upload"}  # each would set the layers anew
+
+
+def test_hidden_layers_keep_the_output_layer_as_well():
+    current = replace(Settings(), output=LayerSettings(1, True, "sigmoid"))
+    asked = replace(Settings(), hidden=(LayerSettings(3),), output=LayerSettings(1, False, "tanh"))
+    kept = keep_hidden(asked, current, frozenset({"layers"}))
+    assert kept.output == LayerSettings(1, True, "sigmoid") and kept.hidden == current.hidden

@@ -154,3 +154,25 @@ def test_a_lesson_that_hides_the_dataset_hides_your_data_and_its_clicks():
     assert "data.empty" not in {b.key for b in at.button} and not at.exception
     assert view_data(at)["editable"] is False
     assert view_data(opened())["editable"] is True
+
+
+def test_a_shared_link_keeps_its_hidden_controls_with_or_without_the_points():
+    url, left_out = shared_link(BASE, Settings(), ["lr", "data"], OWN)  # a built-in dataset
+    assert left_out is None and read_link(url.split("?x=")[1]).hide == {"lr", "data"}
+    big = clicked([(i / 10, -i / 10, i % 2) for i in range(400)])
+    url, left_out = shared_link(BASE, YOURS, ["optimizer"], big)
+    assert read_link(url.split("?x=")[1]).hide == {"optimizer"}
+    assert left_out == (
+        "Your data (400 points) does not fit in a link of at most 2,048 characters, so this link leaves it"
+        " out (it opens with an empty canvas): share the data as a CSV file or in the model (.nn)."
+    )
+
+
+def test_a_link_of_exactly_2048_characters_still_holds_the_points():
+    payload = link_payload(YOURS, (), OWN)
+    base = "http://localhost:8501/"
+    base += "a" * (MAX_LINK - len(base) - len("?x=") - len(payload))  # the whole link: 2,048 characters
+    url, left_out = shared_link(base, YOURS, (), OWN)
+    assert len(url) == 2048 and left_out is None and same_data(read_link(url.split("?x=")[1]).data, OWN)
+    url, left_out = shared_link(base + "a", YOURS, (), OWN)  # one more: the points are left out
+    assert left_out is not None and read_link(url.split("?x=")[1]).data is None

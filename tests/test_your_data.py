@@ -19,7 +19,7 @@ from nnviz.core import Network, data_csv
 from nnviz.core.data_table import MAX_POINTS, DataTable
 from nnviz.core.datasets import CUSTOM, Dataset, make_dataset
 from nnviz.core.errors import DataFileError, SpecError
-from nnviz.playground import data_edits, workers, your_data
+from nnviz.playground import data_edits, frames, workers, your_data
 from nnviz.playground.experiment import Experiment
 from nnviz.playground.player import Player
 from nnviz.playground.settings import LayerSettings, Settings
@@ -634,3 +634,38 @@ def test_data_whose_settings_are_refused_is_not_used_and_says_why():
     assert exp.notice.startswith("Your data was not used: ") and "Learning rate" in exp.notice
     assert exp.dataset is before and exp.own is before and exp.epoch == 1 and same_weights(exp, weights)
     assert exp.settings.loss == "bce" and exp.nn.outputs == 1
+
+
+# --- the live view's scene of Your data (frames.scene) ----------------------------------------------
+
+
+def test_the_scene_holds_your_datas_points_rounded_to_thousandths_and_what_the_browser_draws():
+    own = your_data.from_plain(
+        plain(points=[[1.23456, -2.34567, 0], [0.0004, 5.9996, 1], [-3.14159, 2.71828, 1]], train=2)
+    )
+    exp = Experiment(replace(Settings(), dataset=CUSTOM), own=own)
+    scene = frames.scene(exp)
+    assert scene["box"] == [-6.0, 6.0, -6.0, 6.0] and scene["range"] == [0.0, 1.0]
+    assert scene["classify"] is True and scene["grid"] == 64 and scene["inputs"] == ["x₁", "x₂"]
+    assert scene["train"] == [[1.235, -2.346, 0.0], [0.0, 6.0, 1.0]]
+    assert scene["test"] == [[-3.142, 2.718, 1.0]]
+    assert "classes" not in scene and "palette" not in scene  # two classes: the binary picture
+
+
+def test_the_scene_of_regression_targets_rounds_them_and_does_not_classify():
+    values = your_data.from_plain(
+        plain(kind="regression", classes=[], points=[[0.5, 0.5, 0.12345], [1.0, 1.0, -0.98765]], train=1)
+    )
+    exp = Experiment(
+        replace(Settings(), dataset=CUSTOM, output=LayerSettings(1, True, "tanh"), loss="mse"), own=values
+    )
+    scene = frames.scene(exp)
+    assert scene["classify"] is False and scene["range"] == [-1.0, 1.0]
+    assert scene["train"] == [[0.5, 0.5, 0.123]] and scene["test"] == [[1.0, 1.0, -0.988]]
+
+
+def test_the_scene_of_three_classes_brings_their_count_palette_and_levels():
+    exp = three_class_player().experiment
+    scene = frames.scene(exp)
+    assert scene["classes"] == 3 and scene["levels"] == 42
+    assert scene["palette"] == [[230, 159, 0], [0, 114, 178], [0, 158, 115]]  # orange, blue, green
