@@ -6,6 +6,8 @@ slope, plateau window and tolerance, the targets' midpoint) and the sentences sh
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -221,3 +223,61 @@ def test_wrong_samples_of_a_copy_right_everywhere_say_so():
     out = np.array([[0.9], [0.1]])
     assert _wrong_samples(X, out, np.array([[True], [True]])) == "every sample right"
     assert _wrong_samples(X, out, np.array([[True], [False]])) == "wrong on (2.5, -1) → 0.10"
+
+
+def test_a_slope_exactly_at_the_saturation_line_is_not_saturated():
+    # leaky_relu's slope for z < 0 is 0.01, exactly 1 % of its peak slope 1: not *below* 1 %.
+    leaky = net(([[-1, -1]], [-0.5], "leaky_relu"), ([[1]], [0.0], "sigmoid"))  # z = -0.5 ... -2.5
+    report = report_of(leaky)
+    assert report.saturated.tolist() == [0] and report.dead.tolist() == [0]
+    wider = report_of(leaky, saturation=0.0101)
+    assert wider.saturated.tolist() == [1]
+    assert wider.details == ["layer 1 unit 1 saturated: slope below 1% of the peak on all 4 samples"]
+
+
+def test_a_flat_region_narrower_than_a_hundredth_is_found_at_zero():
+    # A dead zone |z| < 0.003: f' is 0 there, and the slope profile's grid (-10, -9.99, ..., 10) holds
+    # z = 0, so a unit sitting in it (z = 0.001 on every sample) is dead, not saturated.
+    zone = net(([[0, 0]], [0.001], "where(abs(x) < 0.003, 0, x)"), ([[1]], [0.0], "sigmoid"))
+    report = report_of(zone)
+    assert report.dead.tolist() == [1] and report.saturated.tolist() == [0]
+    assert report.verdict.tolist() == ["dead units"]
+
+
+def test_a_slope_zero_on_all_of_minus_ten_to_ten_is_measured_against_a_peak_of_one():
+    # f' is 0 on [-10, 10] (a flat region), 0.005 on (10.5, 12) and 0.015 beyond 12: with no positive
+    # peak on the grid, the saturation line is 1 % of 1.
+    ramp = "0.005*max(x - 10.5, 0) + 0.01*max(x - 12, 0)"
+    report = report_of(net(([[0, 0], [0, 0]], [11.0, 13.0], ramp), OUT))
+    assert report.saturated.tolist() == [1] and report.dead.tolist() == [0]
+    assert report.details == ["layer 1 unit 1 saturated: slope below 1% of the peak on all 4 samples"]
+
+
+def test_a_numpy_pair_with_no_finite_slope_on_the_grid_is_measured_against_a_peak_of_one():
+    def df(z):
+        return np.where(np.abs(z) <= 10, np.inf, np.where(z > 0, 0.015, 0.005))
+
+    pair = (lambda z: z, df)  # f' infinite on [-10, 10]; 0.015 at z = 20, 0.005 at z = -20
+    report = report_of(net(([[0, 0], [0, 0]], [20.0, -20.0], pair), OUT))
+    assert report.saturated.tolist() == [1] and report.dead.tolist() == [0]
+    assert report.details == ["layer 1 unit 2 saturated: slope below 1% of the peak on all 4 samples"]
+
+
+def test_diagnosing_an_activation_that_computes_nan_on_a_branch_not_taken_warns_nothing():
+    # sqrt(x) is computed for negative x too and then discarded: NumPy's RuntimeWarnings stay silent in the
+    # forward pass, the slopes and the slope profile.
+    root = net(
+        ([[-1, -1]], [0.5], "where(x > 0, sqrt(x), x)"), ([[1]], [0.0], "sigmoid")
+    )  # z = 0.5, -0.5, -0.5, -1.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = report_of(root)
+    assert report.saturated.tolist() == [0] and report.dead.tolist() == [0]
+
+
+def test_targets_exactly_at_the_midpoint_count_as_the_lower_class():
+    # Targets 0, 0.5, 0.5, 1: the midpoint 0.5 is itself a target, on the low side like the output 0.4.
+    y = np.array([[0.0], [0.5], [0.5], [1.0]])
+    report = report_of(net(([[0.0, 0.0]], [0.4], "linear")), y=y)
+    assert report.accuracy.tolist() == [0.75]
+    assert report.details[0].endswith("wrong on (1, 1) → 0.40")
