@@ -349,3 +349,36 @@ def test_a_spawned_checker_never_runs_the_parents_main_script(monkeypatch, tmp_p
     monkeypatch.setattr(formula, "_use_fork", lambda: False)
     assert parse_activation("x*sin(x) + 0.4375*x").f(np.array([0.0]))[0] == 0.0
     assert not marker.exists() and sys.modules["__main__"] is page
+
+
+def _failing(failure):
+    def work(text, trail=None):
+        raise failure
+
+    return work
+
+
+@pytest.mark.parametrize(
+    "failure, message",
+    [
+        (MemoryError(), "the formula needs too much memory to evaluate"),
+        (ValueError("no luck"), "SymPy cannot handle this formula (ValueError: no luck)"),
+        (FormulaError("refused here", 3), "refused here (column 3)"),
+    ],
+    ids=["memory", "sympy", "refusal"],
+)
+def test_what_went_wrong_in_the_checkers_child_is_what_the_caller_reads(monkeypatch, failure, message):
+    # The child is forked from this process, so it runs the patched SymPy step.
+    monkeypatch.setattr(formula, "_activation", _failing(failure))
+    with pytest.raises(FormulaError) as info:
+        parse_activation(f"x + {len(message)}.625")  # a text of its own: results are cached by text
+    assert str(info.value) == message and info.value.column == (3 if "column" in message else None)
+
+
+def test_the_checkers_child_does_an_activations_work_or_an_expressions(monkeypatch):
+    monkeypatch.setattr(formula, "_activation", _failing(FormulaError("an activation's work")))
+    monkeypatch.setattr(formula, "_expression", _failing(FormulaError("an expression's work")))
+    with pytest.raises(FormulaError, match="^an activation's work$"):
+        parse_activation("x + 0.375")
+    with pytest.raises(FormulaError, match="^an expression's work$"):
+        parse_expression("x + 0.375")
