@@ -364,8 +364,11 @@ def _failing(failure):
         (MemoryError(), "the formula needs too much memory to evaluate"),
         (ValueError("no luck"), "SymPy cannot handle this formula (ValueError: no luck)"),
         (FormulaError("refused here", 3), "refused here (column 3)"),
+        # Long texts are cut: a SymPy failure's at 300 characters, a refusal's at 1000.
+        (ValueError("y" * 400), ("SymPy cannot handle this formula (ValueError: " + "y" * 400)[:300]),
+        (FormulaError("z" * 1500), "z" * 1000),
     ],
-    ids=["memory", "sympy", "refusal"],
+    ids=["memory", "sympy", "refusal", "long sympy failure", "long refusal"],
 )
 def test_what_went_wrong_in_the_checkers_child_is_what_the_caller_reads(monkeypatch, failure, message):
     # The child is forked from this process, so it runs the patched SymPy step.
