@@ -319,3 +319,15 @@ def test_hidden_layers_keep_the_output_layer_as_well():
     asked = replace(Settings(), hidden=(LayerSettings(3),), output=LayerSettings(1, False, "tanh"))
     kept = keep_hidden(asked, current, frozenset({"layers"}))
     assert kept.output == LayerSettings(1, True, "sigmoid") and kept.hidden == current.hidden
+
+
+def test_a_link_payload_is_compact_json_deflated_in_base64url_without_padding():
+    settings = replace(Settings(), weight_seed=25)  # its payload's last character is an "X"
+    payload = link_payload(settings)
+    assert payload.endswith("X") and "=" not in payload and len(payload) % 4 != 1
+    text = zlib.decompress(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)), -15).decode("ascii")
+    assert text == json.dumps(json.loads(text), separators=(",", ":")) and ", " not in text
+    assert read_link(payload).settings == settings
+    for seed in range(3):  # payloads whose base64 would end in padding
+        payload = link_payload(replace(Settings(), weight_seed=seed))
+        assert "=" not in payload and read_link(payload).settings.weight_seed == seed

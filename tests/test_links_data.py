@@ -176,3 +176,20 @@ def test_a_link_of_exactly_2048_characters_still_holds_the_points():
     assert len(url) == 2048 and left_out is None and same_data(read_link(url.split("?x=")[1]).data, OWN)
     url, left_out = shared_link(base + "a", YOURS, (), OWN)  # one more: the points are left out
     assert left_out is not None and read_link(url.split("?x=")[1]).data is None
+
+
+def test_points_with_non_ascii_class_names_travel_in_the_link():
+    own = your_data.from_plain({**your_data.to_plain(OWN), "classes": ["gato", "niño"]})
+    payload = link_payload(YOURS, (), own)
+    assert payload.isascii() and read_link(payload).data.class_names == ("gato", "niño")
+
+
+def test_points_refused_in_a_link_are_filed_under_data():
+    with pytest.raises(LinkError) as info:
+        read_link(data_link(GOOD, Settings()))
+    assert info.value.errors == {"data": "the link holds points but its dataset is 'xor', not Your data"}
+    assert str(info.value) == "data: the link holds points but its dataset is 'xor', not Your data"
+    with pytest.raises(LinkError) as info:
+        read_link(data_link({**GOOD, "kind": "clustering"}))
+    why = "the kind must be classification or regression, not 'clustering'"
+    assert info.value.errors == {"data": why} and str(info.value) == f"data: {why}"
