@@ -22,7 +22,14 @@ from nnviz.core.datasets import Dataset
 from nnviz.drawing.boundary import BoundaryView, boundary_svg
 from nnviz.drawing.colors import CLASS_COLORS
 from nnviz.drawing.figures import boundary_png
-from nnviz.playground.classes import boundary_view, class_results, confusion_rows, fitted_output
+from nnviz.playground.classes import (
+    boundary_view,
+    class_results,
+    confusion_rows,
+    fitted_output,
+    network_classes,
+    value_range,
+)
 from nnviz.playground.frames import class_bytes
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -298,3 +305,15 @@ def test_two_classes_or_regression_keep_an_output_that_fits_and_replace_softmax_
     classes, activation, loss, fitted
 ):
     assert fitted_output(classes, activation, loss) == fitted
+
+
+def test_a_network_tells_classes_apart_only_by_a_softmax_output():
+    deep = Network(2, [(4, True, "tanh"), (3, True, "tanh"), (5, True, "softmax")])
+    assert network_classes(deep) == 5
+    assert network_classes(Network(2, [(3, True, "tanh"), (3, True, "softmax")])) == 3
+    assert network_classes(Network(2, [(4, True, "tanh"), (3, True, "tanh"), (1, True, "sigmoid")])) is None
+
+
+def test_the_colour_range_is_0_to_1_for_labels_and_minus_1_to_1_for_targets():
+    assert value_range("classification") == (0.0, 1.0)
+    assert value_range("regression") == (-1.0, 1.0)
