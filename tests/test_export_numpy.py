@@ -450,6 +450,8 @@ def test_a_pair_activation_and_nan_biases_are_refused_in_these_words():
             "the printed activation uses 'x.__class__', which is not allowed",
         ),
         ("x +", "the activation could not be printed as code"),
+        # a long name is quoted by its first 40 characters
+        ("x + " + "a" * 39 + "bc", "the printed activation uses '" + "a" * 39 + "b', which is not allowed"),
     ],
 )
 def test_check_code_refuses_in_these_words(code, message):
@@ -463,6 +465,19 @@ def test_check_code_accepts_numbers_of_every_plain_type_and_allowed_keywords():
     assert check_code(code, NUMPY_NAMES, keywords=("default",)) == code
     with pytest.raises(ExportError):
         check_code(code, NUMPY_NAMES)  # no keyword allowed unless named
+
+
+def test_check_module_refuses_source_that_does_not_compile_in_these_words():
+    with pytest.raises(ExportError) as info:
+        codegen.check_module("WEIGHTS = [\n")
+    assert str(info.value) == "the generated code does not compile ('[' was never closed); please report this"
+
+
+def test_check_module_compiles_the_source_as_a_file_of_its_own():
+    """The source is judged as Python compiles the saved file: without nnviz's own ``from __future__``
+    imports (under ``annotations`` a walrus in an annotation is a syntax error; in a plain file it is not)."""
+    source = "def f(x: (y := 1)):\n    return x\n"
+    assert codegen.check_module(source) == source
 
 
 def test_the_numpy_export_keeps_constants_as_numpy_computes_them():
