@@ -68,6 +68,9 @@ def test_the_three_spiral_arms_are_one_curve_turned_by_thirds():
     np.testing.assert_allclose(angle, 1.25 * 2 * np.pi * t[1:], atol=1e-9)  # 1.25 turns
     noise = generate("spiral3", noise=1.0)[0] - generate("spiral3")[0]
     assert noise.std() == pytest.approx(0.8, rel=0.05)
+    # the generator's normal draws (x, y of each point in turn), times 0.8 * noise, added to the points
+    draws = np.random.default_rng(1).normal(0.0, 1.0, size=(N, 2))
+    np.testing.assert_allclose(noise, 0.8 * draws, atol=1e-12)
 
 
 def test_spiral3_arms_of_unequal_length_each_run_from_the_centre_to_radius_5():
