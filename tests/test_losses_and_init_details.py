@@ -91,3 +91,23 @@ def test_bce_refuses_targets_outside_0_and_1_for_which_its_loss_has_no_minimum(b
         nn.loss(X, y, "bce")
     assert np.isfinite(Trainer(nn, X, np.array([[0.0], [0.5], [1.0]]), loss="bce").epoch())  # edges and soft
     Trainer(nn, X, y, loss="mse")  # the same targets are fine for mse
+
+
+def test_cce_targets_turn_a_column_of_labels_into_one_hot_rows_even_for_two_outputs():
+    cce = LOSSES["cce"]
+    labels = np.array([[0.0], [1.0], [1.0]])
+    expected = [[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]
+    assert cce.targets(labels, 2).tolist() == expected
+    assert cce.targets(labels[:, 0], 2).tolist() == expected
+
+
+def test_cce_targets_refusal_shows_a_row_of_more_than_8_values_shortened():
+    with pytest.raises(SpecError) as info:
+        LOSSES["cce"].targets(np.full((2, 9), 0.2), 9)
+    assert str(info.value) == (
+        "categorical cross-entropy targets must be one-hot rows (or class probabilities that sum to 1), "
+        "but row 0 is [0.2 0.2 0.2 ... 0.2 0.2 0.2]"
+    )
+    with pytest.raises(SpecError) as info:
+        LOSSES["cce"].targets(np.full((2, 8), 0.2), 8)
+    assert str(info.value).endswith("but row 0 is [0.2 0.2 0.2 0.2 0.2 0.2 0.2 0.2]")
