@@ -96,6 +96,16 @@ def test_a_batch_shares_one_time_budget_of_one_second_per_formula_at_most_three(
          "the formula is too long (959 characters; at most 500)"),
         (sp.Float(1e7) * X,
          "the expression cannot be written as a formula: the number 10000000.0 is too large (at most 1e+06)"),
+        # the part is quoted by its first 60 characters
+        (sp.LambertW(X + sp.Integer(10**70)),
+         "LambertW (LambertW(x + 1" + "0" * 46 + ") cannot be written as a formula"),
+        # 30 digits print as 0.1, which reads back as a float of 15 digits: not the same number
+        (sp.Float("0.1", 30) * X, "the expression does not read back unchanged from its text '0.1*x'"),
+        # the text is quoted by its first 80 characters
+        (sp.Float("0.1", 30) * X + sp.tanh(X) + sp.atan(X) + sp.sin(X) + sp.cos(X) + sp.sinh(X) + sp.cosh(X)
+         + sp.exp(X) + sp.erf(X) + sp.Abs(X),
+         "the expression does not read back unchanged from its text "
+         "'0.1*x + exp(x) + sin(x) + cos(x) + sinh(x) + cosh(x) + tanh(x) + Abs(x) + atan(x'"),
     ],
 )  # fmt: skip
 def test_expressions_that_cannot_be_written_as_text_say_why(expr, message):

@@ -177,6 +177,9 @@ def test_power_towers_are_found_anywhere_in_the_exponent():
         ("Heaviside(x, 2)", "Heaviside's second argument must be 0, 0.5 or 1", 14),
         ("x + exp(x).real", "attribute access '.real' is not allowed", 11),
         ("x.__class__", "attribute access '.__class__' is not allowed", 2),
+        # the column is the attribute's own dot, whatever other dots come before or after it
+        ("1.5 + x.real", "attribute access '.real' is not allowed", 8),
+        ("x.real*1.5", "attribute access '.real' is not allowed", 2),
         ("'abc'", "a string is not allowed: \"'abc'\"", 1),
         ("x + b'abc'", "a string is not allowed: \"b'abc'\"", 5),
         ("1j*x", "complex numbers are not allowed: '1j'", 1),
