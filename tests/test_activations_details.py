@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from nnviz.core.activations import ACTIVATIONS, X, activation_from_expr, erf
+from nnviz.core.activations import ACTIVATIONS, Activation, X, activation_from_expr, erf
 from nnviz.core.errors import FormulaError, SpecError
 
 
@@ -124,6 +124,19 @@ def test_an_expression_equal_to_a_built_in_keeps_its_own_derivative_for_display(
     act = activation_from_expr(sp.tanh(X))
     assert act.name == "tanh" and act.df_expr == 1 - sp.tanh(X) ** 2
     assert act.latex() == (sp.latex(sp.tanh(X)), sp.latex(1 - sp.tanh(X) ** 2))
+
+
+def test_latex_is_empty_unless_both_f_and_its_derivative_are_expressions():
+    def square(z):
+        return z * z
+
+    def twice(z):
+        return 2 * z
+
+    assert Activation(None, None, None, None, square, twice).latex() == ("", "")
+    assert Activation(None, None, X**2, None, square, twice).latex() == ("", "")
+    assert Activation(None, None, None, 2 * X, square, twice).latex() == ("", "")
+    assert Activation(None, None, X**2, 2 * X, square, twice).latex() == ("x^{2}", "2 x")
 
 
 def _by_hand(name: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
