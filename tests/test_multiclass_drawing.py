@@ -23,6 +23,7 @@ from nnviz.drawing.boundary import BoundaryView, boundary_svg
 from nnviz.drawing.colors import CLASS_COLORS
 from nnviz.drawing.figures import boundary_png
 from nnviz.playground.classes import (
+    boundary_grid,
     boundary_view,
     class_results,
     confusion_rows,
@@ -317,3 +318,44 @@ def test_a_network_tells_classes_apart_only_by_a_softmax_output():
 def test_the_colour_range_is_0_to_1_for_labels_and_minus_1_to_1_for_targets():
     assert value_range("classification") == (0.0, 1.0)
     assert value_range("regression") == (-1.0, 1.0)
+
+
+# --- boundary_grid: what a boundary picture maps, worked out here from the logits ------------------------
+# Box (0, 4, 0, 2) in a 2×2 grid: cell centres x ∈ {1, 3} (columns), y ∈ {1.5, 0.5} (rows, top first).
+# The inputs are the features ["x2", "x1"] (swapped), so a picture of the raw points would differ.
+BOX, SWAPPED = (0.0, 4.0, 0.0, 2.0), ["x2", "x1"]
+CELLS = [[(1.0, 1.5), (3.0, 1.5)], [(1.0, 0.5), (3.0, 0.5)]]
+
+
+def softmax_of(logits) -> np.ndarray:
+    e = np.exp(np.asarray(logits, float))
+    return e / e.sum()
+
+
+def test_a_boundary_grid_of_three_softmax_units_is_the_predicted_class_and_its_probability():
+    # logits (x2, x1, 1.2): cells (1, 1.5) -> class 0, (3, 1.5) -> 1, (1, 0.5) -> 2, (3, 0.5) -> 1
+    nn = Network(2, [Layer(2, 3, True, "softmax", [[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]], [0.0, 0.0, 1.2])])
+    grid = boundary_grid(nn, BOX, 2, SWAPPED)
+    assert isinstance(grid, tuple) and len(grid) == 2
+    predicted, confidence = grid
+    assert predicted.tolist() == [[0, 1], [2, 1]]
+    expected = [[softmax_of([y, x, 1.2]).max() for x, y in row] for row in CELLS]
+    np.testing.assert_allclose(confidence, expected, rtol=1e-6)
+
+
+def test_a_boundary_grid_of_two_softmax_units_is_the_probability_of_class_1_like_a_sigmoids():
+    # logits (x2, x1): p(class 1) = 1 / (1 + exp(x2 - x1)); class 0 wins only at (1, 1.5)
+    nn = Network(2, [Layer(2, 2, True, "softmax", [[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0])])
+    grid = boundary_grid(nn, BOX, 2, SWAPPED)
+    assert isinstance(grid, np.ndarray) and grid.shape == (2, 2)
+    expected = [[1 / (1 + np.exp(y - x)) for x, y in row] for row in CELLS]
+    assert expected[0][0] < 0.5 < min(expected[0][1], expected[1][0], expected[1][1])  # both classes present
+    np.testing.assert_allclose(grid, expected, rtol=1e-6)
+
+
+def test_a_boundary_grid_of_a_sigmoid_output_is_that_output():
+    nn = Network(2, [Layer(2, 1, True, "sigmoid", [[1.0, -2.0]], [0.5])])
+    grid = boundary_grid(nn, BOX, 2, SWAPPED)
+    assert isinstance(grid, np.ndarray) and grid.shape == (2, 2)
+    expected = [[1 / (1 + np.exp(-(y - 2 * x + 0.5))) for x, y in row] for row in CELLS]
+    np.testing.assert_allclose(grid, expected, rtol=1e-6)
