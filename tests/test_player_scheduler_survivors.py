@@ -222,3 +222,47 @@ def test_play_while_playing_or_on_an_empty_canvas_starts_nothing():
     idle = Player(exp, pool=lambda: empty_pool)
     idle.play()
     assert not idle.playing and idle.run == 0 and empty_pool.calls == []
+
+
+def test_a_paused_player_is_not_playing_as_a_bool_the_play_button_can_take():
+    # The page draws Play with disabled=player.playing; Streamlit's button refuses None there (its
+    # protocol field is a bool: TypeError), so Pause must leave exactly False, not another falsy value.
+    player, pool = playing_player()
+    player.pause()
+    assert player.playing is False
+    assert [kind for kind, _, _ in pool.calls] == ["start", "stop"]
+
+
+@pytest.mark.parametrize("kind", ["stop", "sync"])
+def test_a_worker_failing_leaves_the_player_not_playing_as_a_bool(kind):
+    player, pool = playing_player()
+    pool.fail[kind] = workers.WorkerGoneError("worker 0 is gone")
+    player.pause() if kind == "stop" else player.sync()
+    assert player.playing is False
+
+
+def test_a_session_is_watched_only_until_exactly_the_watch_timeout(clocks):
+    # Seated at 5000 s with a 10 s timeout: at 5009.5 it is watched and trained, at 5010 (exactly the
+    # timeout since it was last seen) it is no longer: no slice runs, stats say unwatched.
+    replies: list = []
+    s = Scheduler(replies.append, watch_timeout=10.0)
+    exp = Experiment(Settings())
+    s.handle((0, "start", "a", (exp.settings, exp.dataset, exp.training_state())))
+    clocks.now = 5009.5
+    s.handle((1, "stats", "", None))
+    assert replies[-1][2]["a"]["watched"] is True
+    assert s.work() and s.seats["a"].training == 1.0  # one slice: one fake CPU second
+    clocks.now = 5010.0
+    s.handle((2, "stats", "", None))
+    assert replies[-1][2]["a"]["watched"] is False
+    assert not s.work() and s.seats["a"].training == 1.0
+
+
+def test_a_frame_is_sent_as_compact_json(clocks):
+    replies: list = []
+    s = started(replies)
+    s.handle((1, "frame", "a", -1))
+    assert s.work()
+    rid, ok, (stopped, text) = replies[-1]
+    assert (rid, ok, stopped) == (1, True, False)
+    assert text.startswith("{") and text == json.dumps(json.loads(text), separators=(",", ":"))
