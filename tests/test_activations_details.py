@@ -181,3 +181,18 @@ def test_the_in_place_derivatives_without_out_give_a_fresh_array_of_zs_dtype(nam
     assert not np.shares_memory(result, z) and not np.shares_memory(result, a)
     np.testing.assert_array_equal(a, kept)
     np.testing.assert_allclose(result, _by_hand(name, z, a), **_tolerance(dtype))
+
+
+@pytest.mark.parametrize("name", ["linear", "relu", "sigmoid", "tanh"])
+def test_the_in_place_activations_write_into_out_and_return_it(name):
+    z = np.array([[-1.5, 0.0, 0.25], [2.0, -0.5, 3.0]])
+    by_hand = {
+        "linear": lambda v: v,
+        "relu": lambda v: max(v, 0.0),
+        "sigmoid": lambda v: 1 / (1 + math.exp(-v)),
+        "tanh": math.tanh,
+    }[name]
+    out = np.full_like(z, 7.0)
+    result = ACTIVATIONS[name].f_into(z, out)
+    assert result is (z if name == "linear" else out)  # the identity copies nothing
+    np.testing.assert_allclose(result, [[by_hand(v) for v in row] for row in z.tolist()], rtol=1e-15)

@@ -287,6 +287,12 @@ def test_class_names_that_would_read_back_in_another_order_are_refused():
         table = DataTable([[0, 1], [2, 3]], [0, 1], "classification", names)
         with pytest.raises(DataFileError, match="would read back as"):
             dumps(table)
+    with pytest.raises(DataFileError) as info:
+        dumps(DataTable([[0, 1], [2, 3]], [0, 1], "classification", ("dog", "cat")))
+    assert str(info.value) == (
+        "the class names ('dog', 'cat') would read back as ('cat', 'dog'): a data file numbers its classes "
+        "in sorted order, so name them in that order to write them"
+    )
 
 
 def test_data_past_the_limits_is_refused_on_writing():

@@ -128,3 +128,26 @@ def test_values_of_the_wrong_json_type_are_named_in_plain_words(change, message)
     with pytest.raises(NNFormatError) as info:
         Network.from_bytes(body + struct.pack("<I", zlib.crc32(body)))
     assert str(info.value) == message
+
+
+def test_a_pipe_past_a_limit_of_whole_read_chunks_is_read_to_one_byte_past_it(tmp_path):
+    # Reads go a mebibyte at a time: with a limit of exactly one, the first read ends at the limit and only
+    # a second read finds the byte past it, which the caller's size check then refuses.
+    from nnviz.core.bounded_read import read_bounded
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    limit = 2**20
+
+    def write():
+        try:
+            with open(pipe, "wb") as fh:
+                fh.write(b"x" * (limit + 5))
+        except BrokenPipeError:  # the reader stops one byte past the limit and closes its end
+            pass
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    data = read_bounded(pipe, limit, lambda name, size: NNFormatError(f"{name} is {size} bytes"))
+    writer.join(timeout=30)
+    assert len(data) == limit + 1 and not writer.is_alive()

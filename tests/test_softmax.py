@@ -162,8 +162,26 @@ def test_one_hot_and_back():
 def test_one_hot_takes_a_data_sets_column_of_labels_as_its_rows():
     column = np.array([[2.0], [0.0], [1.0]])  # a data set's y, shape (n, 1)
     assert one_hot(column, 3).tolist() == [[0, 0, 1], [1, 0, 0], [0, 1, 0]]
-    with pytest.raises(SpecError, match="label 3.0 is in row 2$"):
+    with pytest.raises(SpecError) as info:
         one_hot(np.array([[0.0], [1.0], [3.0]]), 3)
+    assert (
+        str(info.value)
+        == "class labels must be whole numbers from 0 to 2 (3 classes), but label 3.0 is in row 2"
+    )
+
+
+def test_categorical_cross_entropy_on_another_output_says_what_it_needs():
+    with pytest.raises(SpecError) as info:
+        Trainer(
+            Network.from_sizes([2, 3], hidden="tanh", output="sigmoid", seed=0),
+            np.zeros((2, 2)),
+            [0, 1],
+            loss="cce",
+        )
+    assert str(info.value) == (
+        "categorical cross-entropy needs a softmax output layer, not sigmoid: its outputs must be class "
+        "probabilities that sum to 1 (for one sigmoid output use 'bce')"
+    )
 
 
 def test_accuracy_and_confusion_for_several_classes_and_for_one_sigmoid_output():

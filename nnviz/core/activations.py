@@ -56,7 +56,8 @@ class Activation:
     f_into, derivative_into : callable
         ``f_into(z, out)`` and ``derivative_into(z, a, out)``: the same values, written into ``out`` (an
         array of z's shape and dtype) where the activation has in-place code (tanh, sigmoid, relu,
-        linear); they return the array that holds the result, which is a fresh one for the others.
+        linear); they return the array that holds the result, which is a fresh one for the others, and
+        ``z`` itself for linear's ``f_into`` (the identity copies nothing).
         The trainer's preallocated buffers use them: a fresh large array costs page faults.
     elementwise : bool
         True: ``f`` acts on each element alone. False for softmax, which acts on a whole row.
