@@ -266,6 +266,13 @@ def test_describe_names_the_data_sizes_and_activations():
     assert describe(mixed) == "spiral · 3-3-2-2-1 relu, tanh, x*x"
 
 
+def test_describe_counts_one_output_unit_a_class_for_more_than_two_classes():
+    four = replace(Settings(), dataset="blobs4", output=LayerSettings(1, True, "softmax"))
+    assert describe(four) == "blobs4 · 2-4-2-4 tanh"  # blobs4 has 4 classes: 4 softmax units
+    assert describe(replace(four, dataset="spiral3", hidden=())) == "spiral3 · 2-3 no hidden layer"
+    assert describe(replace(Settings(), dataset="plane")) == "plane · 2-4-2-1 tanh"  # regression: one unit
+
+
 # --- settings that describe a loaded network --------------------------------------------------------------
 
 
