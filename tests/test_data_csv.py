@@ -361,3 +361,16 @@ def test_a_random_valid_table_reads_back_bit_for_bit(table):
     assert bits(back.X) == bits(table.X) and bits(back.y) == bits(table.y)
     assert back.test.tolist() == table.test.tolist()
     assert (back.kind, back.class_names) == (table.kind, table.class_names)
+
+
+def test_a_value_that_is_not_a_number_is_quoted_and_a_decimal_comma_gets_a_hint():
+    for content, message in (
+        (
+            b"x1;x2;label\n1;2,5;0\n1;3;1\n",
+            "line 2, column x2: '2,5' is not a number (use a point as the decimal separator)",
+        ),
+        (b"x1,x2,label\n1,abc,0\n2,3,1\n", "line 2, column x2: 'abc' is not a number"),
+    ):
+        with pytest.raises(DataFileError) as info:
+            loads(content)
+        assert str(info.value) == message

@@ -18,6 +18,7 @@ from nnviz.core.data_table import (
     check_box,
     check_class_names,
     fit_box,
+    quoted,
     standardise,
 )
 from nnviz.core.datasets import CUSTOM, RADIUS, make_dataset, random_split
@@ -179,3 +180,16 @@ def test_standardise_computes_in_float64_whatever_the_points_dtype():
         assert Z.dtype == mean.dtype == std.dtype == np.float64
         assert mean.tolist() == [2.5] and std.tolist() == [s]
         assert Z[:, 0].tolist() == [(v - 2.5) / s for v in (1.0, 2.0, 3.0, 4.0)]
+
+
+def test_a_text_is_quoted_whole_up_to_its_limit_and_cut_after_it():
+    assert quoted("a" * 40) == "'" + "a" * 40 + "'"
+    assert quoted("a" * 41) == "'" + "a" * 40 + "'…"
+    assert quoted("abc", limit=3) == "'abc'" and quoted("abcd", limit=3) == "'abc'…"
+
+
+def test_a_split_without_a_seed_is_the_split_of_seed_0():
+    table = DataTable(np.arange(40.0).reshape(20, 2), np.arange(20) % 2, "classification", ("a", "b"))
+    default, zero, one = table.split(0.5), table.split(0.5, 0), table.split(0.5, 1)
+    assert np.array_equal(default.X_train, zero.X_train) and np.array_equal(default.X_test, zero.X_test)
+    assert not np.array_equal(zero.X_train, one.X_train)  # the seed matters, so the default is seed 0

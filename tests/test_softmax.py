@@ -384,3 +384,12 @@ def test_a_file_with_softmax_on_a_hidden_layer_or_one_unit_is_refused():
         data = nnfile.dumps(nnfile.ModelParts(sizes[0], layers, {}))  # the writer does not check
         with pytest.raises(NNFormatError, match=f"invalid network: .*{message}"):
             Network.from_bytes(data)
+
+
+def test_a_softmax_output_of_one_unit_is_refused_saying_why_and_what_instead():
+    with pytest.raises(SpecError) as info:
+        Network(2, [(1, True, "softmax")])
+    assert str(info.value) == (
+        "a softmax output needs at least 2 units, one per class, got 1 (softmax of one unit is always 1); "
+        "for two classes use 1 sigmoid unit, or 2 softmax units"
+    )
