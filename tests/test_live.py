@@ -359,3 +359,109 @@ def test_two_streams_of_one_token_share_its_pace(client, monkeypatch):
                 assert ask(first)["n"] == 3 and len(waits) == 2  # both keep working
     finally:
         live.unregister(token)
+
+
+def test_quantise_clips_values_outside_the_range_at_both_ends():
+    # over [-1, 1]: byte = round((v + 1) * 127.5); below -1 (a linear output goes there) -> 0, above 1 -> 255
+    got = frames.quantise(np.array([-3.0, -1.5, -1.0, 0.0, 1.0, 7.0], dtype=np.float32), -1.0, 1.0)
+    assert got.dtype == np.uint8 and got.tolist() == [0, 0, 0, 128, 255, 255]
+
+
+def test_a_frames_maps_have_their_own_symmetric_ranges_and_the_outputs_the_datas_and_the_status_is_whole(
+    monkeypatch,
+):
+    exp = Experiment(Settings(hidden=(LayerSettings(3), LayerSettings(2))))
+    exp.train(epochs=2)
+    data = frames.frame(exp)
+    cells = frames.map_cells(exp.nn.sizes)
+    arrays = exp.frame(frames.GRID_N, cells)
+    # ±max(1, max |a|) for the inputs and each hidden layer; the sigmoid output over the labels' 0–1
+    ranges = [[-max(1.0, float(np.abs(m).max())), max(1.0, float(np.abs(m).max()))] for m in arrays.maps[:-1]]
+    assert data["ranges"] == [*ranges, [0.0, 1.0]]
+    maps = unpack(data["maps"], cells).reshape(-1, cells, cells)
+    np.testing.assert_allclose(maps[-1] / 255.0, arrays.maps[-1][0], atol=0.5 / 255 + 1e-6)
+    m = exp.metrics()
+    assert (data["batch"], data["batches"]) == (0, -(-len(exp.dataset.X_train) // 10))  # batches of 10
+    assert data["accuracy"] == [round(m.train_accuracy, 4), round(m.test_accuracy, 4)]
+    assert data["test"] == [[e, round(v, 6)] for e, v in zip(*exp.test_log.after(-1))]
+    assert len(data["test"]) >= 2 and data["warning"] is None and data["error"] is None
+    monkeypatch.setattr(Experiment, "warning", property(lambda self: "careful"))
+    assert frames.frame(exp)["warning"] == "careful"
+
+
+def test_a_regression_frame_has_no_accuracy_its_outputs_over_minus_1_to_1_and_no_bias_where_none():
+    exp = Experiment(
+        Settings(
+            dataset="plane",
+            output=LayerSettings(1, True, "tanh"),
+            loss="mse",
+            hidden=(LayerSettings(3, False),),
+        )
+    )
+    data = frames.frame(exp)
+    assert data["accuracy"] is None
+    assert data["biases"][0] is None and data["biases"][1] == [round(float(exp.nn.layers[1].bias[0]), 4)]
+    grid = unpack(data["grid"], frames.GRID_N)
+    expected = exp.frame(frames.GRID_N, 4).grid
+    np.testing.assert_allclose(grid / 127.5 - 1.0, np.clip(expected, -1, 1), atol=1 / 127.5 + 1e-6)
+    assert data["ranges"][-1] == [-1.0, 1.0]
+
+
+def test_a_frame_of_three_classes_sends_each_cell_as_class_times_42_plus_its_confidence_step():
+    exp = Experiment(Settings(dataset="spiral3", output=LayerSettings(3, True, "softmax"), loss="cce"))
+    exp.train(epochs=3)
+    data = frames.frame(exp)
+    predicted, confidence = exp.frame(frames.GRID_N, 4).grid
+    grid = unpack(data["grid"], frames.GRID_N)
+    assert grid.shape == (frames.GRID_N, frames.GRID_N)
+    # the browser's reading: class = byte // 42, strength = (byte % 42) / 41 from chance (1/3) to certainty
+    assert (grid // 42).tolist() == predicted.tolist()
+    strength = np.clip((confidence.astype(float) - 1 / 3) * 1.5, 0.0, 1.0)
+    assert np.abs((grid % 42) - strength * 41).max() <= 0.5 + 1e-3
+    assert data["accuracy"] == [
+        round(m, 4) for m in (exp.metrics().train_accuracy, exp.metrics().test_accuracy)
+    ]
+
+
+def test_grid_bytes_of_a_class_grid_count_chance_by_the_classes_given():
+    predicted, confidence = np.array([[1, 3]]), np.array([[0.625, 0.25]])
+    # four classes: chance 1/4, 0.625 is half-way to certainty: 20.5 -> 21; 0.25 is chance: step 0
+    assert frames.grid_bytes((predicted, confidence), 4, 0.0, 1.0).tolist() == [[42 + 21, 3 * 42]]
+    # the same values as a plain grid: quantised over [lo, hi], 0.625 * 255 = 159.375 -> 159, 63.75 -> 64
+    assert frames.grid_bytes(np.array([0.625, 0.25]), None, 0.0, 1.0).tolist() == [159, 64]
+
+
+def test_the_scene_names_the_classes_palette_and_levels_only_for_more_than_two_classes():
+    three = frames.scene(
+        Experiment(Settings(dataset="spiral3", output=LayerSettings(3, True, "softmax"), loss="cce"))
+    )
+    # Okabe–Ito's orange, blue and bluish green, written out here
+    assert (three["classes"], three["levels"]) == (3, 42)
+    assert three["palette"] == [[0xE6, 0x9F, 0x00], [0x00, 0x72, 0xB2], [0x00, 0x9E, 0x73]]
+    assert three["classify"] is True and three["range"] == [0.0, 1.0] and three["grid"] == frames.GRID_N
+    two = frames.scene(Experiment())
+    assert not {"classes", "palette", "levels"} & set(two) and two["classify"] is True
+    assert frames.class_scene(2) == {} and frames.class_scene(None) == {}
+
+
+def test_the_scene_of_regression_data_sends_points_and_targets_to_3_decimals_and_the_input_names():
+    exp = Experiment(
+        Settings(
+            dataset="plane", output=LayerSettings(1, True, "tanh"), loss="mse", features=("x1", "x2", "x1*x2")
+        )
+    )
+    scene = frames.scene(exp)
+    assert scene["classify"] is False and scene["range"] == [-1.0, 1.0] and "classes" not in scene
+    assert scene["inputs"] == ["x₁", "x₂", "x₁x₂"]
+    for name, X, y in (
+        ("train", exp.dataset.X_train, exp.dataset.y_train),
+        ("test", exp.dataset.X_test, exp.dataset.y_test),
+    ):
+        assert len(scene[name]) == len(X) > 0
+        for (a, b, t), x, target in zip(scene[name], X.tolist(), y[:, 0].tolist()):
+            assert (
+                abs(a - x[0]) <= 0.0005 + 1e-12
+                and abs(b - x[1]) <= 0.0005 + 1e-12
+                and abs(t - target) <= 0.0005 + 1e-12
+            )
+            assert [a, b, t] == [float(f"{v:.3f}") for v in (a, b, t)]  # no more than 3 decimals
