@@ -331,3 +331,63 @@ def test_a_link_payload_is_compact_json_deflated_in_base64url_without_padding():
     for seed in range(3):  # payloads whose base64 would end in padding
         payload = link_payload(replace(Settings(), weight_seed=seed))
         assert "=" not in payload and read_link(payload).settings.weight_seed == seed
+
+
+def test_a_damaged_link_is_refused_in_these_words():
+    exact = [
+        (None, "the link's x= value is missing or given twice"),
+        ("", "the link's x= value is empty"),
+        (
+            "A" * (MAX_PAYLOAD + 1),
+            f"the link is too long ({MAX_PAYLOAD + 1:,} characters; at most {MAX_PAYLOAD:,})",
+        ),
+        (
+            "abc$%20def",
+            "the link is damaged: it has characters that a link never has (was it cut or edited?)",
+        ),
+        ("A", "the link is damaged: its x= value cannot be unpacked (was it cut or edited?)"),
+        (link_payload(Settings())[:-12], "the link is damaged: its x= value is cut short or has extra bytes"),
+        (b64(zlib.compress(b"\xff\xfe", 9)[2:-4]), "the link is damaged: its text is not UTF-8"),
+    ]
+    for payload, message in exact:
+        with pytest.raises(LinkError) as info:
+            read_link(payload)
+        assert str(info.value) == message
+    # Exactly the longest payload is not too long (it is refused for what it holds instead).
+    with pytest.raises(LinkError, match="cannot be unpacked"):
+        read_link("A" * MAX_PAYLOAD)
+
+
+def test_a_link_with_its_base64_padding_reads_as_one_without():
+    seen = set()
+    for lr in (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0):
+        settings = replace(Settings(), lr=lr)
+        payload = link_payload(settings)  # written without padding
+        padded = payload + "=" * (-len(payload) % 4)
+        assert read_link(padded).settings == read_link(payload).settings == settings
+        seen.add(len(payload) % 4)
+    assert {2, 3} <= seen  # one and two "=" of padding both read
+
+
+def test_a_link_that_inflates_to_megabytes_is_refused_after_reading_its_limit():
+    import tracemalloc
+
+    bomb = pack(" " * 5_000_000)  # about 5 kB of deflate: under the payload limit
+    assert len(bomb) <= MAX_PAYLOAD
+    tracemalloc.start()
+    try:
+        with pytest.raises(LinkError, match=f"unpacks to more than {MAX_JSON:,} bytes"):
+            read_link(bomb)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000  # it stops after MAX_JSON + 1 bytes, never holding the 5 MB
+
+
+def test_a_link_may_unpack_to_exactly_its_limit_and_not_a_byte_more():
+    text = '{"v": 1, "settings": {}}'
+    at_limit = text + " " * (MAX_JSON - len(text))  # JSON allows trailing white space
+    assert read_link(pack(at_limit)).settings == Settings()
+    with pytest.raises(LinkError) as info:
+        read_link(pack(at_limit + " "))
+    assert str(info.value) == f"the link unpacks to more than {MAX_JSON:,} bytes"
