@@ -391,3 +391,52 @@ def test_a_link_may_unpack_to_exactly_its_limit_and_not_a_byte_more():
     with pytest.raises(LinkError) as info:
         read_link(pack(at_limit + " "))
     assert str(info.value) == f"the link unpacks to more than {MAX_JSON:,} bytes"
+
+
+def test_a_links_refusals_name_where_the_problem_is_in_these_words():
+    exact = {
+        payload_of({"v": 1, "settings": []}): "settings: the settings must be a JSON object, not list",
+        payload_of([1, 2, 3]): "the link must be a JSON object, not list",
+        payload_of({"settings": {}}): "the link has no version number (v)",
+        payload_of({"v": 0, "settings": {}}): "the link is of version 0; this nnviz reads versions 1 to 2",
+        payload_of({"v": 3, "settings": {}}): (
+            "the link is of version 3 by a newer nnviz; this nnviz reads versions 1 to 2"
+        ),
+        payload_of({"v": 1, "settings": {}, "points": []}): "unknown key 'points'",
+        payload_of({"v": 1}): "the link has no settings",
+        with_settings(a=1): "settings: unknown key 'a'",
+        with_settings(a=1, b=2): "settings: unknown keys 'a', 'b'",
+        with_settings(a=1, b=2, c=3): "settings: unknown keys 'a', 'b', 'c'",
+        with_settings(a=1, b=2, c=3, d=4): "settings: unknown keys 'a', 'b', 'c' and more",
+        payload_of({"v": 1, "settings": {}, "hide": ["bar"]}): "hide: unknown control 'bar'",
+        with_settings(output={"size": 3}): "output.size: the output layer has 1 unit, not 3",
+        with_settings(output={"size": 1, "units": 3}): "output: unknown key 'units'",
+        with_settings(output=[1]): "output: a layer must be a JSON object, not list",
+        with_settings(hidden=[{"activation": CUSTOM, "formula": "x+" * 300}]): (
+            "hidden.0: the formula has 600 characters (at most 500)"
+        ),
+        pack('{"v": 1, "settings": {"lr": 0.1, "lr": 5}}'): "the link gives 'lr' twice",
+        pack('{"v": 1, "settings": {"lr": 0.1, "noise": 0, "lr": 5, "noise": 1}}'): (
+            "the link gives 'lr', 'noise' twice"
+        ),
+        pack("[" * 5000 + "]" * 5000): "the link is nested too deeply",
+        pack('{"v": 1, "settings": {"data_seed": ' + "9" * 19 + "}}"): (
+            "the link has a number of 19 digits (at most 18)"
+        ),
+    }
+    for payload, message in exact.items():
+        with pytest.raises(LinkError) as info:
+            read_link(payload)
+        assert str(info.value) == message
+
+
+def test_a_link_reads_numbers_and_formulas_up_to_their_limits():
+    eighteen = pack('{"v": 1, "settings": {"data_seed": ' + "9" * 18 + "}}")
+    with pytest.raises(LinkError, match="^Data seed: 999,999,999,999,999,999 is above the largest allowed"):
+        read_link(eighteen)  # 18 digits are read (and refused as a seed), not refused as too long
+    formula = "x" + "+x" * 247 + "+1000"  # exactly 500 characters
+    assert len(formula) == 500
+    link = read_link(with_settings(hidden=[{"activation": CUSTOM, "formula": formula}]))
+    assert link.settings.hidden[0].formula == formula
+    lr = read_link(with_settings(lr=1)).settings.lr  # a whole number where a float belongs
+    assert type(lr) is float and lr == 1.0
