@@ -174,3 +174,10 @@ def test_reported_losses_of_deep_copies_match_each_network():
         assert final[k] == pytest.approx(expected, rel=1e-12) and evaluated[k] == pytest.approx(
             expected, rel=1e-12
         )
+
+
+def test_an_ensemble_trainer_on_samples_and_targets_of_different_counts_says_both():
+    ens = Ensemble.like(Network.from_sizes([2, 1]), seeds=[0])
+    with pytest.raises(SpecError) as info:
+        EnsembleTrainer(ens, XOR_X, XOR_Y[:3])
+    assert str(info.value) == "X has 4 samples but y has 3; need the same, at least 1"
