@@ -374,3 +374,40 @@ def test_a_value_that_is_not_a_number_is_quoted_and_a_decimal_comma_gets_a_hint(
         with pytest.raises(DataFileError) as info:
             loads(content)
         assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"\xfe\xff\x00x", "this text is UTF-16, not UTF-8: save it as CSV UTF-8"),  # big-endian
+        (b"\x00abc", "line 1: this is a binary file, not CSV text (it has a NUL byte)"),
+        (b"\nx1,x2,label\n1,2\x00,0\n", "line 3: this is a binary file, not CSV text (it has a NUL byte)"),
+        (
+            b"x1,x2,label\n1,2\x00,0\n3\x00,4,1\n",
+            "line 2: this is a binary file, not CSV text (it has a NUL byte)",
+        ),
+        (
+            b"\nx1,x2,label\n1,2,\xff\n",
+            "line 3: the file is not UTF-8 text (the byte 0xFF): save it as CSV UTF-8",
+        ),
+        (
+            b"x1,x2\n1,2\n",
+            "line 1: the line has 2 columns; a data file has 3 (x1, x2 and a label or y) or 4 (and split), "
+            "separated by commas, semicolons or tabs",
+        ),
+    ],
+    ids=["utf-16 big-endian", "nul first", "nul after a blank line", "first nul", "bad byte", "two columns"],
+)
+def test_what_is_not_csv_text_is_refused_at_its_line_in_these_words(content, message):
+    # A blank first line: the line count starts at the file's first byte.
+    with pytest.raises(DataFileError) as info:
+        loads(content)
+    assert str(info.value) == message
+
+
+def test_a_file_may_hold_a_header_and_exactly_the_most_rows():
+    rows = b"".join(b"%d,1,%d\n" % (i, i % 2) for i in range(MAX_POINTS))
+    assert len(loads(b"x1,x2,label\n" + rows).X) == MAX_POINTS
+    with pytest.raises(DataFileError) as info:
+        loads(b"x1,x2,label\n" + rows + b"7,1,0\n")
+    assert str(info.value) == f"line {MAX_POINTS + 2}: the file has more than {MAX_POINTS} rows of data"

@@ -181,3 +181,10 @@ def test_an_ensemble_trainer_on_samples_and_targets_of_different_counts_says_bot
     with pytest.raises(SpecError) as info:
         EnsembleTrainer(ens, XOR_X, XOR_Y[:3])
     assert str(info.value) == "X has 4 samples but y has 3; need the same, at least 1"
+
+
+def test_an_ensemble_refuses_inputs_of_the_wrong_width_saying_both_shapes():
+    ens = Ensemble.like(Network.from_sizes([2, 1]), seeds=[0])
+    with pytest.raises(SpecError) as info:
+        ens.predict(np.zeros((4, 3)))
+    assert str(info.value) == "inputs must have shape (n, 2), got (4, 3)"
