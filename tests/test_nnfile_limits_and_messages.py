@@ -151,3 +151,54 @@ def test_a_pipe_past_a_limit_of_whole_read_chunks_is_read_to_one_byte_past_it(tm
     data = read_bounded(pipe, limit, lambda name, size: NNFormatError(f"{name} is {size} bytes"))
     writer.join(timeout=30)
     assert len(data) == limit + 1 and not writer.is_alive()
+
+
+ARTICLE_FORMAT = (
+    "this is a model file in the original article's format (big-endian counts followed by marshalled Python "
+    "code objects); loading it would execute the code stored in it, so it is refused. Re-create the network "
+    "and export it again with this version of nnviz"
+)
+NOT_NN = "not an nnviz model file (it does not start with the .nn magic bytes)"
+PICKLE = "this looks like a Python pickle, which could run code when loaded; nnviz never loads pickles"
+
+
+def _article_header(count=1, inputs=2, length=4, bias=1, elementwise=1, code=b"c"):
+    """The article's file: five big-endian unsigned counts, then a marshalled code object (type 'c')."""
+    return struct.pack(">5I", count, inputs, length, bias, elementwise) + code
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (_article_header(), ARTICLE_FORMAT),  # exactly 21 bytes
+        (_article_header(count=2**16, inputs=1, length=1, bias=0, elementwise=0) + b"\0", ARTICLE_FORMAT),
+        (_article_header(code=bytes([ord("c") | 0x80])), ARTICLE_FORMAT),  # marshal's FLAG_REF set
+        (_article_header(inputs=2**31), ARTICLE_FORMAT),  # unsigned: 2**31 inputs is still a count
+        (_article_header(count=0), NOT_NN),
+        (_article_header(count=2**16 + 1), NOT_NN),
+        (_article_header(inputs=0), NOT_NN),
+        (_article_header(length=0), NOT_NN),
+        (_article_header(bias=2), NOT_NN),
+        (_article_header(elementwise=2), NOT_NN),
+        (_article_header(code=b"d"), NOT_NN),
+        (_article_header()[:20], NOT_NN),  # one byte short of the header and its type byte
+        (b"\x80\x02abc.", PICKLE),
+        (b"\x80\x05abc", PICKLE),
+        (b"\x80\x01abc", NOT_NN),  # protocol 1 starts otherwise
+        (b"\x80\x06abc", NOT_NN),
+        (b"x\x03abc", NOT_NN),
+        (b"\x80", NOT_NN),  # one byte: no protocol number to read
+        (b"\x80\x02", PICKLE),  # the shortest protocol-2 start
+        (b"I42\n.", PICKLE),  # protocol 0: an opcode first, a STOP last
+        (b"cos\nsystem\n.", PICKLE),
+        (b"hello.", NOT_NN),  # a full stop alone is no pickle
+        (b"(abc", NOT_NN),  # nor an opcode alone
+        (b"\x93NUMPY\x01\x00", "this is a NumPy .npy array file, not an nnviz model file"),
+        (b"PK\x03\x04", "this is a zip archive (such as a NumPy .npz file), not an nnviz model file"),
+    ],
+    ids=lambda value: value[:12].hex() if isinstance(value, bytes) else value[:12],
+)
+def test_a_file_of_another_known_kind_is_named_exactly_at_the_edges_of_its_signature(data, message):
+    with pytest.raises(NNFormatError) as info:
+        Network.from_bytes(data)
+    assert str(info.value) == message
