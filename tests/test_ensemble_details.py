@@ -188,3 +188,27 @@ def test_an_ensemble_refuses_inputs_of_the_wrong_width_saying_both_shapes():
     with pytest.raises(SpecError) as info:
         ens.predict(np.zeros((4, 3)))
     assert str(info.value) == "inputs must have shape (n, 2), got (4, 3)"
+
+
+def test_an_ensembles_refusals_in_these_words_and_its_largest_depth():
+    for make, message in (
+        (
+            lambda: Ensemble(2, [(1, True, "tanh")], seeds=[]),
+            "an ensemble needs between 1 and 100000 seeds, got 0",
+        ),
+        (
+            lambda: Ensemble(2, [(1, True, "tanh")], seeds=[1.5]),
+            "every seed must be a non-negative whole number, got 1.5",
+        ),
+        (lambda: Ensemble(2, [], seeds=[1]), "a network needs between 1 and 64 layers, got 0"),
+        (
+            lambda: Ensemble(2, [(1, True, "tanh")] * 65, seeds=[1]),
+            "a network needs between 1 and 64 layers, got 65",
+        ),
+    ):
+        with pytest.raises(SpecError) as info:
+            make()
+        assert str(info.value) == message
+    with pytest.raises(SpecError, match="^the number of inputs"):
+        Ensemble(0, [(1, True, "tanh")], seeds=[1])
+    assert len(Ensemble(2, [(1, True, "tanh")] * 64, seeds=[1]).shapes) == 64  # as deep as a Network may be
