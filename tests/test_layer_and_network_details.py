@@ -157,3 +157,16 @@ def test_the_largest_layer_allowed_and_the_default_activation_kept():
     assert MAX_UNITS == 4096 and check_size(4096, "layer size") == 4096
     nn = Network(2, [3, 1], fn="tanh", seed=0)
     assert nn.fn == "tanh" and [layer.activation.name for layer in nn.layers] == ["tanh", "tanh"]
+
+
+def test_backprop_refuses_a_loss_that_does_not_fit_the_output_layer_in_these_words():
+    from nnviz.core.errors import SpecError
+
+    nn = Network.from_sizes([2, 3, 1], seed=0)  # a sigmoid output
+    message = (
+        "categorical cross-entropy needs a softmax output layer, not sigmoid: its outputs must be class "
+        "probabilities that sum to 1 (for one sigmoid output use 'bce')"
+    )
+    with pytest.raises(SpecError) as info:
+        nn.backprop(np.zeros((2, 2)), np.zeros((2, 1)), "cce")
+    assert str(info.value) == message

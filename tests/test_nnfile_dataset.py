@@ -353,3 +353,48 @@ def test_random_values_in_the_data_fields_raise_nothing_but_nnformaterror(values
     except NNFormatError:
         return
     assert back.dataset is not None and len(back.dataset.X_train) + len(back.dataset.X_test) == 40
+
+
+@pytest.mark.parametrize("name, shown", [(5, "'5'"), (2.5, "'2.5'"), (("a",), "\"('a',)\"")])
+def test_a_dataset_whose_name_is_not_text_is_refused_under_its_repr(name, shown):
+    with pytest.raises(NNFormatError) as info:
+        model(renamed(BLOBS4, name)).to_bytes()
+    assert str(info.value) == (
+        f"the data's name {shown} is not a built-in dataset (written by a newer nnviz?) nor 'custom'"
+    )
+
+
+@pytest.mark.parametrize("length", [63, 64])
+def test_a_data_name_of_up_to_64_characters_is_judged_by_its_value_not_its_length(length):
+    header, blobs = data_header(setting("name", "n" * length))
+    with pytest.raises(NNFormatError) as info:
+        Network.from_bytes(build(header, blobs))
+    shown = "'" + "n" * length + "'"
+    assert str(info.value) == (
+        f"the data's name {shown} is not a built-in dataset (written by a newer nnviz?) nor 'custom'"
+    )
+
+
+def test_a_data_name_of_65_characters_is_too_long():
+    header, blobs = data_header(setting("name", "n" * 65))
+    with pytest.raises(NNFormatError) as info:
+        Network.from_bytes(build(header, blobs))
+    assert str(info.value) == "the data's name is longer than 64 characters"
+
+
+@pytest.mark.parametrize("length", [40, 41, 42])
+def test_an_unknown_data_kind_is_shown_by_its_first_40_characters(length):
+    header, blobs = data_header(setting("kind", "k" * length))
+    with pytest.raises(NNFormatError) as info:
+        Network.from_bytes(build(header, blobs))
+    shown = "'" + "k" * 40 + "'"
+    assert str(info.value) == f"the data's kind is {shown}; it must be 'classification' or 'regression'"
+
+
+def test_a_file_whose_data_has_no_training_points_reads_back_as_all_test_points():
+    header, blobs = data_header(setting("train", 0))
+    back = Network.from_bytes(build(header, blobs)).dataset
+    X = np.concatenate([BLOBS4.X_train, BLOBS4.X_test])
+    y = np.concatenate([BLOBS4.y_train, BLOBS4.y_test])
+    assert back.X_train.shape == (0, 2) and back.y_train.shape == (0, 1)
+    assert bits(back.X_test) == bits(X) and bits(back.y_test) == bits(y)
