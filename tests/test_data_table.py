@@ -193,3 +193,36 @@ def test_a_split_without_a_seed_is_the_split_of_seed_0():
     default, zero, one = table.split(0.5), table.split(0.5, 0), table.split(0.5, 1)
     assert np.array_equal(default.X_train, zero.X_train) and np.array_equal(default.X_test, zero.X_test)
     assert not np.array_equal(zero.X_train, one.X_train)  # the seed matters, so the default is seed 0
+
+
+def test_a_tables_refusals_in_these_words():
+    for make, message in (
+        (lambda: check_class_names(("b", "a", "a")), "the class name 'a' is used twice"),
+        (
+            lambda: DataTable([[0, 1], [2, 3]], [0.5, 0.2], "regression", ("a", "b")),
+            "a regression data set has no class names",
+        ),
+        (
+            lambda: DataTable([[0, 1], [2, 3]], [["a"], ["b"]], "classification"),
+            "the targets must be numbers",
+        ),
+        (lambda: DataTable([[0, 1], [2, 3]], ["a", "b"], "classification"), "the targets must be numbers"),
+        (
+            lambda: DataTable([[0, 1], [2, 3], [1e300, 0]], [0, 1, 0], "classification"),
+            "coordinates must be finite and at most 1e+15 in size; X[2] is [1e+300, 0.0]",
+        ),
+    ):
+        with pytest.raises(SpecError) as info:
+            make()
+        assert str(info.value) == message
+
+
+def test_a_tables_split_flags_are_a_read_only_boolean_array():
+    table = DataTable([[0, 1], [2, 3]], [0, 1], "classification", test=[True, False])
+    assert (
+        isinstance(table.test, np.ndarray)
+        and table.test.dtype == bool
+        and table.test.tolist() == [True, False]
+    )
+    with pytest.raises(ValueError):
+        table.test[0] = False
