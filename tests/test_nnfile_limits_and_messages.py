@@ -75,6 +75,11 @@ def test_a_model_larger_than_one_read_loads_whole(tmp_path):
         ({"a": {"b": [1, float("inf")]}}, "metadata field 'a.b[1]' is inf, which a model file cannot store"),
         ({1: "x"}, "the metadata has keys that are not strings"),
         ({"when": object}, "metadata field 'when' is a type, which a model file cannot store"),
+        ({"a": {1: "x"}}, "metadata field 'a' has keys that are not strings"),
+        (
+            {"a": [[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]},  # 16 lists inside the metadata object: 17 levels
+            "metadata field 'a" + "[0]" * 14 + "' is nested too deeply to save (at most 16 levels)",
+        ),
     ],
 )
 def test_metadata_problems_name_the_field_or_the_metadata_as_a_whole(metadata, message):
@@ -202,3 +207,22 @@ def test_a_file_of_another_known_kind_is_named_exactly_at_the_edges_of_its_signa
     with pytest.raises(NNFormatError) as info:
         Network.from_bytes(data)
     assert str(info.value) == message
+
+
+def test_a_files_formulas_are_checked_together_in_one_child_process(monkeypatch):
+    # One checker process and one time budget for all of a file's formulas, however many layers use one.
+    from nnviz.core import formula, sandbox
+
+    texts = ["x/(1+abs(x)) + 0.03125", "x*tanh(x) + 0.03125"]
+    data = Network(2, [(3, True, texts[0]), (2, True, texts[1]), (1, True, "sigmoid")], seed=0).to_bytes()
+    with formula._LOCK:
+        formula._CACHE.clear()  # as a fresh server would start: nothing parsed yet
+    children = []
+    real = sandbox.run_in_child
+    monkeypatch.setattr(
+        sandbox,
+        "run_in_child",
+        lambda work, items, **kw: children.append(list(items)) or real(work, items, **kw),
+    )
+    Network.from_bytes(data)
+    assert children == [texts]
