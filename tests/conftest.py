@@ -1,4 +1,5 @@
-"""Shared fixtures: a real ``streamlit run app.py`` server on a free localhost port, and headless Chromium.
+"""Shared fixtures: a real ``streamlit run app.py`` server on a free localhost port, headless Chromium, and a
+threaded worker pool for the live view's tests.
 
 The browser fixtures skip (with the reason) when Playwright or a ``chromium`` executable is missing.
 Every browser context a test opens through :func:`new_context` is watched: an uncaught page error or a
@@ -191,3 +192,13 @@ def server(artifacts, playwright_api) -> Iterator[StreamlitServer]:
     s = StreamlitServer()
     yield s
     s.stop()
+
+
+@pytest.fixture
+def threaded():
+    """One scheduler in a thread of this process (what NNVIZ_WORKERS=0 gives): no worker processes."""
+    from nnviz.playground import workers
+
+    pool = workers.WorkerPool(0)
+    yield pool
+    pool.close()

@@ -26,14 +26,6 @@ def processes():
     pool.close()
 
 
-@pytest.fixture
-def threaded():
-    """One scheduler in a thread of this process (what NNVIZ_WORKERS=0 gives)."""
-    pool = workers.WorkerPool(0)
-    yield pool
-    pool.close()
-
-
 def watch(player: Player, until, deadline: float = 30.0) -> dict:
     """Ask for frames as a page does until ``until(frame)`` holds; returns the last frame."""
     end, since = time.monotonic() + deadline, -1

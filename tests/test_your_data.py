@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from test_player import watch
 
 from nnviz.core import Network, data_csv
 from nnviz.core.data_table import MAX_POINTS, DataTable
@@ -402,23 +402,11 @@ def same_weights(exp: Experiment, weights: list[np.ndarray]) -> bool:
     return all(np.array_equal(a, b) for a, b in zip(weights, exp.nn.parameters(), strict=True))
 
 
-@pytest.fixture
-def threaded():
-    """One scheduler in a thread of this process (what NNVIZ_WORKERS=0 gives): no worker processes."""
-    pool = workers.WorkerPool(0)
-    yield pool
-    pool.close()
-
-
-def played_to(player: Player, epoch: int, deadline: float = 30.0) -> int:
+def played_to(player: Player, epoch: int) -> int:
     """Ask for frames as the page does until the run on the worker reaches ``epoch``; returns its epoch."""
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        stopped, text = player.frame(-1).result(30)
-        assert not stopped, "the run stopped"
-        if json.loads(text)["epoch"] >= epoch:
-            return json.loads(text)["epoch"]
-    raise AssertionError(f"the run did not reach epoch {epoch} before the deadline")
+    frame = watch(player, lambda f: f["epoch"] >= epoch)
+    assert frame["epoch"] >= epoch, "the run stopped before the epoch"
+    return frame["epoch"]
 
 
 def test_a_click_adds_a_point_of_the_chosen_class_at_the_clicked_place_keeping_weights_and_epoch():
