@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz.core import Ensemble, EnsembleTrainer, Layer, Network, SpecError, ensemble
+from nnviz.core import Ensemble, EnsembleTrainer, Layer, Network, SpecError, Trainer, ensemble
 from nnviz.core.ensemble import MAX_COPIES
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -212,3 +212,14 @@ def test_an_ensembles_refusals_in_these_words_and_its_largest_depth():
     with pytest.raises(SpecError, match="^the number of inputs"):
         Ensemble(0, [(1, True, "tanh")], seeds=[1])
     assert len(Ensemble(2, [(1, True, "tanh")] * 64, seeds=[1]).shapes) == 64  # as deep as a Network may be
+
+
+def test_an_ensemble_trainer_refuses_bce_targets_outside_0_and_1_as_the_trainer_does():
+    ens = Ensemble.like(Network.from_sizes([2, 1]), seeds=[0])
+    y = np.array([[0.0], [1.0], [-1.0], [0.0]])
+    with pytest.raises(SpecError) as theirs:
+        Trainer(Network.from_sizes([2, 1], seed=0), XOR_X, y, loss="bce")
+    with pytest.raises(SpecError) as mine:
+        EnsembleTrainer(ens, XOR_X, y, loss="bce")
+    assert str(mine.value) == str(theirs.value)
+    EnsembleTrainer(ens, XOR_X, y, loss="mse")  # the same targets are fine for mse

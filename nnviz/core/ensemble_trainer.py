@@ -68,7 +68,9 @@ class EnsembleTrainer:
     ) -> None:
         self.ens = ensemble
         self.X = ensemble.as_batch(X)
-        Y = np.asarray(y, dtype=ensemble.dtype)
+        self.loss = get_loss(loss)
+        # The loss's own look at the targets, as Trainer's (bce refuses targets outside [0, 1]).
+        Y = self.loss.targets(np.asarray(y, dtype=np.float64), ensemble.outputs).astype(ensemble.dtype)
         if Y.ndim == 1 and ensemble.outputs == 1:
             Y = Y.reshape(-1, 1)
         if Y.ndim != 2 or Y.shape[1] != ensemble.outputs:
@@ -89,7 +91,6 @@ class EnsembleTrainer:
             or record_every < 1
         ):
             raise SpecError(f"record_every must be a whole number ≥ 1, got {record_every!r}")
-        self.loss = get_loss(loss)
         self.lr = float(lr)
         self.batch_size = min(int(batch_size), n)
         self.shuffle = shuffle
