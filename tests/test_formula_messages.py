@@ -80,7 +80,8 @@ def test_a_batch_shares_one_time_budget_of_one_second_per_formula_at_most_three(
     parse_activations([f"x + {20 + i}" for i in range(5)])
     parse_activations(["x + 31"], budget=0.5 + TIME_LIMIT)
     parse_activation("x + 41")
-    assert budgets == [(2, 2 * TIME_LIMIT), (5, 3 * TIME_LIMIT), (1, 1.5), (1, TIME_LIMIT)]
+    parse_activations(["x + 51", "x + 51"])  # one distinct formula: one second, not more
+    assert budgets == [(2, 2 * TIME_LIMIT), (5, 3 * TIME_LIMIT), (1, 1.5), (1, TIME_LIMIT), (1, TIME_LIMIT)]
     assert TIME_LIMIT == 1.0
 
 
