@@ -170,3 +170,6 @@ def test_backprop_refuses_a_loss_that_does_not_fit_the_output_layer_in_these_wor
     with pytest.raises(SpecError) as info:
         nn.backprop(np.zeros((2, 2)), np.zeros((2, 1)), "cce")
     assert str(info.value) == message
+    with pytest.raises(SpecError) as info:  # the loss of a set refuses it alike
+        nn.loss(np.zeros((2, 2)), np.zeros((2, 1)), "cce")
+    assert str(info.value) == message
