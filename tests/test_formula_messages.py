@@ -35,6 +35,34 @@ def test_a_non_finite_activation_points_at_the_innermost_culprit(text, start, cu
     assert info.value.column == column
 
 
+def test_when_f_is_not_finite_the_culprit_is_the_first_part_not_finite_itself_not_one_with_a_bad_slope():
+    # sqrt(abs(x)) comes first and has an infinite slope at 0, but f fails at x = 1, where 1/(x-1) does.
+    with pytest.raises(FormulaError) as info:
+        parse_activation("sqrt(abs(x)) + 1/(x-1)")
+    assert str(info.value).endswith("; the problem starts at '1/(x-1)' (column 17)")
+    assert info.value.column == 17
+
+
+def test_the_culprit_is_looked_for_among_the_first_40_parts_only():
+    # Each x*x*x*x*x is 4 parts and each + one more: eight terms are 39 parts, then x-1, then 1/(x-1),
+    # the first part that is not finite: the 41st, one past the search.
+    eight = " + ".join(["x*x*x*x*x"] * 8)
+    with pytest.raises(FormulaError) as info:
+        parse_activation(eight + " + 1/(x-1)")
+    start = "f(x) is not finite everywhere on [-10, 10] (for example at x = 1): "
+    assert str(info.value) == start + str(8 * X**5 + 1 / (X - 1))
+    assert info.value.column is None
+    # One part fewer (x*x*x*x first) and 1/(x-1) is the 40th: it is found.
+    shorter = "x*x*x*x + " + eight.split(" + ", 1)[1] + " + 1/(x-1)"
+    with pytest.raises(FormulaError) as info:
+        parse_activation(shorter)
+    column = shorter.index("/") + 1
+    assert str(info.value) == (
+        start + str(X**4 + 7 * X**5 + 1 / (X - 1)) + f"; the problem starts at '1/(x-1)' (column {column})"
+    )
+    assert info.value.column == column
+
+
 @pytest.mark.parametrize(
     "text, message, column",
     [
