@@ -47,6 +47,19 @@ def test_features_transform_points():
         apply_features(X, ["x3"])
 
 
+def test_features_are_refused_in_these_words_when_none_or_unknown_ones_are_chosen():
+    X = np.zeros((1, 2))
+    with pytest.raises(SpecError) as info:
+        apply_features(X, [])
+    assert str(info.value) == "choose at least one input feature"
+    with pytest.raises(SpecError) as info:
+        apply_features(X, ["x1", "x3", "cos(x1)"])
+    assert str(info.value) == (
+        "unknown features ['x3', 'cos(x1)']; "
+        "choose from ['x1', 'x2', 'x1^2', 'x2^2', 'x1*x2', 'sin(x1)', 'sin(x2)']"
+    )
+
+
 def test_grid_points_are_row_major_from_the_top_left():
     p = grid_points((0, 4, 0, 2), n=4, dtype=np.float64)
     assert p.shape == (16, 2)

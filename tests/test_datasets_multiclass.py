@@ -3,11 +3,14 @@ promise, and every dataset says how many classes it has."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 from nnviz.core import SpecError
-from nnviz.core.datasets import DATASETS, MAX_CLASSES, DatasetInfo, make_dataset, spiral3
+from nnviz.core.datasets import DATASETS, MAX_CLASSES, Dataset, DatasetInfo, make_dataset, spiral3
+from nnviz.core.metrics import accuracy, class_labels, predicted_classes
 
 N = 3000
 
@@ -113,3 +116,45 @@ def test_a_dataset_table_entry_must_have_a_class_count_that_fits_its_kind(kind, 
     with pytest.raises(SpecError) as info:
         DatasetInfo("x", spiral3, kind, (-1.0, 1.0, -1.0, 1.0), classes)
     assert words in str(info.value)
+
+
+def test_a_classification_dataset_built_without_class_names_has_two_classes_named_0_and_1():
+    X, y = np.zeros((2, 2)), np.array([[0.0], [1.0]])
+    binary = Dataset("custom", "classification", (-1.0, 1.0, -1.0, 1.0), X, y, X, y)
+    assert binary.class_names == ("0", "1") and binary.classes == 2
+    plane = Dataset("custom", "regression", (-1.0, 1.0, -1.0, 1.0), X, y, X, y)
+    assert plane.class_names == () and plane.classes is None
+
+
+def test_two_target_columns_are_one_hot_rows_not_a_column_of_labels():
+    assert class_labels([[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]]).tolist() == [1, 0, 1]
+    assert class_labels([[0.3, 0.7], [0.6, 0.4]]).tolist() == [1, 0]  # probabilities: the larger wins
+
+
+def test_a_column_of_probabilities_is_class_1_only_strictly_above_one_half():
+    labels = class_labels([[0.7], [0.2], [0.5], [0.9], [0.51]])
+    assert labels.tolist() == [1, 0, 0, 1, 1]
+    assert np.issubdtype(labels.dtype, np.integer)
+    assert class_labels([[-1.0], [2.0]]).tolist() == [0, 1]  # a negative value is no class number
+
+
+def test_one_output_predicts_class_1_only_strictly_above_one_half():
+    assert predicted_classes([[0.5], [0.51], [0.49]]).tolist() == [0, 1, 0]
+
+
+def test_outputs_that_are_not_a_table_are_refused_in_these_words():
+    with pytest.raises(SpecError) as info:
+        predicted_classes(np.zeros(3))
+    assert str(info.value) == "outputs must have shape (n, k), got (3,)"
+
+
+def test_accuracy_refuses_more_outputs_than_targets_in_these_words():
+    with pytest.raises(SpecError) as info:
+        accuracy(np.zeros((3, 1)), np.zeros((2, 1)))
+    assert str(info.value) == "3 outputs but 2 targets"
+
+
+def test_the_accuracy_of_an_empty_set_is_nan_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(accuracy(np.zeros((0, 1)), np.zeros((0, 1))))
