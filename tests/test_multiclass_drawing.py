@@ -29,6 +29,7 @@ from nnviz.playground.classes import (
     confusion_rows,
     fitted_output,
     network_classes,
+    output_error,
     value_range,
 )
 from nnviz.playground.frames import class_bytes
@@ -306,6 +307,53 @@ def test_two_classes_or_regression_keep_an_output_that_fits_and_replace_softmax_
     classes, activation, loss, fitted
 ):
     assert fitted_output(classes, activation, loss) == fitted
+
+
+MANY = (
+    "This data has {k} classes: its output is {k} softmax units with the loss cce "
+    "(categorical cross-entropy), not "
+)
+FEW = "A softmax output with cce loss is for 3 to 6 classes; this data has "
+KEPT = " The network stays as it was."
+
+
+@pytest.mark.parametrize(
+    ("classes", "activation", "loss", "message"),
+    [
+        (3, "softmax", "cce", None),
+        (6, "softmax", "cce", None),
+        (3, "sigmoid", "bce", MANY.format(k=3) + "a sigmoid output." + KEPT),
+        (4, "sigmoid", "cce", MANY.format(k=4) + "a sigmoid output." + KEPT),  # the loss fits, the output not
+        (5, "softmax", "bce", MANY.format(k=5) + "the loss bce." + KEPT),  # the output fits, the loss not
+        (3, "softmax", "mse", MANY.format(k=3) + "the loss mse." + KEPT),
+        (2, "sigmoid", "bce", None),
+        (2, "tanh", "mse", None),
+        (2, "softmax", "cce", FEW + "two classes (0/1 labels): choose one sigmoid output with bce." + KEPT),
+        (2, "softmax", "bce", FEW + "two classes (0/1 labels): choose one sigmoid output with bce." + KEPT),
+        (2, "tanh", "cce", FEW + "two classes (0/1 labels): choose one sigmoid output with bce." + KEPT),
+        (None, "linear", "mse", None),
+        (None, "softmax", "mse", FEW + "regression targets: choose a tanh or linear output with mse." + KEPT),
+        (None, "tanh", "cce", FEW + "regression targets: choose a tanh or linear output with mse." + KEPT),
+        (
+            None,
+            "sigmoid",
+            "bce",
+            "Binary cross-entropy (bce) is for 0/1 labels; this data has regression targets (from -1 to 1): "
+            "choose a tanh or linear output with mse." + KEPT,
+        ),
+        (
+            None,
+            "softmax",
+            "bce",  # the loss is named first: bce does not fit regression targets whatever the output
+            "Binary cross-entropy (bce) is for 0/1 labels; this data has regression targets (from -1 to 1): "
+            "choose a tanh or linear output with mse." + KEPT,
+        ),
+    ],
+)
+def test_an_output_that_does_not_fit_the_datas_classes_is_refused_naming_what_to_choose(
+    classes, activation, loss, message
+):
+    assert output_error(classes, activation, loss) == message
 
 
 def test_a_network_tells_classes_apart_only_by_a_softmax_output():
