@@ -8,6 +8,7 @@ import pytest
 
 from nnviz.core import Ensemble, EnsembleTrainer, Layer, Network, SpecError, Trainer, ensemble
 from nnviz.core.ensemble import MAX_COPIES
+from nnviz.core.losses import MeanSquaredError
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
@@ -223,3 +224,56 @@ def test_an_ensemble_trainer_refuses_bce_targets_outside_0_and_1_as_the_trainer_
         EnsembleTrainer(ens, XOR_X, y, loss="bce")
     assert str(mine.value) == str(theirs.value)
     EnsembleTrainer(ens, XOR_X, y, loss="mse")  # the same targets are fine for mse
+
+
+def test_a_missing_target_is_nan_which_bce_refuses_in_an_ensemble_trainer_as_in_a_trainer():
+    y = [[0.0], [1.0], [None], [0.0]]
+    message = (
+        "binary cross-entropy needs targets between 0 and 1 (0/1 labels or probabilities), got nan: below 0 "
+        "or above 1 its loss has no minimum; for regression targets use 'mse'"
+    )
+    with pytest.raises(SpecError) as theirs:
+        Trainer(Network.from_sizes([2, 1], seed=0), XOR_X, y, loss="bce")
+    with pytest.raises(SpecError) as mine:
+        EnsembleTrainer(Ensemble.like(Network.from_sizes([2, 1]), seeds=[0]), XOR_X, y, loss="bce")
+    assert str(mine.value) == str(theirs.value) == message
+
+
+def _one_linear_unit(w: float, b: float) -> Ensemble:
+    nn = Network(1, [(1, True, "linear")], seed=0)
+    nn.layers[0].weights[...] = w
+    nn.layers[0].bias[...] = b
+    return Ensemble.from_networks([nn], dtype=np.float32)
+
+
+def test_a_float32_ensemble_reports_losses_computed_in_float32():
+    # Outputs 0 for targets 0.1: in float64 the mse is ½·0.1² = 0.005; in float32, 0.1 and its square
+    # are rounded to float32 first (float32(0.1)² = 0.0100000003 rounds up to 0.010000001).
+    losses = EnsembleTrainer(_one_linear_unit(0.0, 0.0), [[0.0], [1.0]], [0.1, 0.1]).run(0)
+    assert losses.dtype == np.float32
+    assert losses[0] == np.float32(0.5) * np.square(np.float32(0.1)) and losses[0] != 0.005
+
+
+def test_a_float32_ensemble_sums_a_batchs_gradients_in_float32():
+    # w = 0.5, b = 0.75 on two samples x = 0.5: both outputs are exactly 1. Targets 0 and 1 − 2⁻²⁴ give
+    # output deltas (with lr / batch = 2 / 2 = 1 folded in) 1 and 2⁻²⁴, so the weight's terms x·δ are 0.5
+    # and 2⁻²⁵. Their float32 sums are ties that round to even: 0.5 and 1. The step lands exactly on
+    # w = 0.5 − 0.5 = 0 and b = 0.75 − 1 = −0.25 (sums kept in float64 would give −2⁻²⁵ and −0.25 − 2⁻²⁴).
+    ens = _one_linear_unit(0.5, 0.75)
+    EnsembleTrainer(ens, [[0.5], [0.5]], [0.0, 1.0 - 2.0**-24], lr=2.0, batch_size=None).epoch()
+    assert ens.weights[0].dtype == ens.biases[0].dtype == np.float32
+    assert ens.weights[0].item() == 0.0 and ens.biases[0].item() == -0.25
+
+
+def test_a_loss_object_gets_the_number_of_outputs_with_the_targets_as_from_a_trainer():
+    seen = []
+
+    class Recording(MeanSquaredError):  # noqa: N818 (a loss, not an exception)
+        def targets(self, y, outputs):
+            seen.append(outputs)
+            return y
+
+    Y = np.zeros((4, 3))
+    Trainer(Network.from_sizes([2, 3], seed=0), XOR_X, Y, loss=Recording())
+    EnsembleTrainer(Ensemble.like(Network.from_sizes([2, 3]), seeds=[0]), XOR_X, Y, loss=Recording())
+    assert seen == [3, 3]
