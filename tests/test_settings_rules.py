@@ -107,6 +107,19 @@ def test_field_errors_name_every_bad_field_and_layer_by_path():
     assert field_errors(Settings()) == {}
 
 
+def test_an_output_that_does_not_fit_the_datas_classes_is_one_error_on_the_loss_unless_it_is_unknown():
+    three = Settings(dataset="spiral3", output=LayerSettings(1, True, "softmax"), loss="cce")
+    assert field_errors(three) == {}
+    assert field_errors(replace(three, loss="bce")) == {
+        "loss": "This data has 3 classes: its output is 3 softmax units with the loss cce (categorical "
+        "cross-entropy), not the loss bce. The network stays as it was."
+    }
+    # An unknown output activation is said once, on the output: not again as an output that does not fit.
+    assert field_errors(replace(three, output=LayerSettings(1, True, "nope"))) == {
+        "output.activation": "unknown activation 'nope'"
+    }
+
+
 def test_settings_errors_keep_every_message():
     error = SettingsError({"lr": "too big", "hidden.0.size": "too wide"})
     assert error.errors == {"lr": "too big", "hidden.0.size": "too wide"}
