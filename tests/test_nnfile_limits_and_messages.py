@@ -226,3 +226,214 @@ def test_a_files_formulas_are_checked_together_in_one_child_process(monkeypatch)
     )
     Network.from_bytes(data)
     assert children == [texts]
+
+
+# --- each refusal in its exact words (docs/nn-format.md, "Reading" and "Messages") -----------------------
+
+DAMAGED = "; the checksum does not match either, so the file is probably damaged"
+
+
+def preamble(header_length: int, version: int = 1) -> bytes:
+    return struct.pack("<8sII", MAGIC, version, header_length)
+
+
+def with_crc(body: bytes) -> bytes:
+    return body + struct.pack("<I", zlib.crc32(body))
+
+
+def built(header: object, blobs: bytes = b"", version: int = 1) -> bytes:
+    """A file whose header length and checksum are right, so that the content is what is judged."""
+    text = header if isinstance(header, bytes) else json.dumps(header).encode()
+    return with_crc(preamble(len(text), version) + text + blobs)
+
+
+def refusal(data) -> str:
+    with pytest.raises(NNFormatError) as info:
+        Network.from_bytes(data)
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "the file is empty: not an nnviz model file"),
+        (MAGIC, "file is truncated: the fixed header needs 16 bytes, 8 present"),
+        (MAGIC[:4] + bytes(60), NOT_NN + "; its first bytes look damaged"),
+        (MAGIC[:4] + b"\n\x1a\n" + bytes(57), NOT_NN + "; its first bytes look damaged"),  # \r\n to \n
+        (bytes(64), NOT_NN),
+        (MAGIC[:3] + bytes(61), NOT_NN),  # three bytes alike are not enough to call it damaged
+        (preamble(2), "file is truncated: the header needs 2 bytes, 0 remain"),  # exactly the fixed 16
+        (preamble(100) + b" " * 30, "file is truncated: the header needs 100 bytes, 30 remain"),
+        (preamble(4 * 2**20) + b"{}", "file is truncated: the header needs 4194304 bytes, 2 remain"),
+        (preamble(4 * 2**20 + 1) + b"{}", "the header length 4194305 is impossible (2 to 4194304 bytes)"),
+        (preamble(1) + b"{}", "the header length 1 is impossible (2 to 4194304 bytes)"),
+    ],
+    ids=lambda value: value[:20].hex() if isinstance(value, bytes) else None,
+)
+def test_each_refusal_of_the_fixed_layout_is_worded_exactly(data, message):
+    assert refusal(data) == message
+
+
+def test_model_data_that_is_not_bytes_is_refused_naming_its_type():
+    assert refusal(123) == "model data must be bytes, not int"
+    assert refusal("\x89NNV") == "model data must be bytes, not str"
+
+
+def test_a_header_of_two_bytes_is_read_and_the_checksum_right_after_it_counts():
+    # H = 2 is the smallest header; the file is then 16 + 2 + 4 bytes with no arrays, its CRC in the last 4.
+    good = built(b"{}")
+    assert len(good) == 22
+    assert refusal(good) == "the header lacks the field 'inputs'"
+    bad = good[:-4] + bytes(a ^ 0xFF for a in good[-4:])
+    assert refusal(bad) == "the header lacks the field 'inputs'" + DAMAGED
+
+
+def test_a_file_that_ends_inside_its_header_has_no_checksum_to_trust():
+    # The last four bytes happen to be the CRC-32 of the bytes before them, but they are header bytes:
+    # with the file ending right after the header, no checksum is there, so an error is called damage.
+    body = preamble(6) + b"{}"
+    data = body + struct.pack("<I", zlib.crc32(body))
+    assert refusal(data).endswith(DAMAGED)
+
+
+def test_the_end_of_a_file_is_judged_against_its_header_in_exact_words():
+    data = Network.from_sizes([2, 3, 1], seed=0).to_bytes()
+    (length,) = struct.unpack_from("<I", data, 12)
+    start = 16 + length  # the first array: layer 1 weights, 3 x 2 float64 = 48 bytes
+    assert refusal(data[:start]) == "file is truncated: layer 1 weights need 48 bytes, 0 remain"
+    assert refusal(data[:-4]) == "file is truncated: only 0 of the 4 checksum bytes at the end remain"
+    assert refusal(data[:-1]) == "file is truncated: only 3 of the 4 checksum bytes at the end remain"
+    assert refusal(data + bytes(8)) == "the file is 8 bytes longer than its header describes"
+    rotten = data[:-8] + bytes([data[-8] ^ 1]) + data[-7:]  # a bit of the last bias flipped
+    assert (
+        refusal(rotten) == "checksum mismatch: the file is corrupted (its CRC32 does not match its contents)"
+    )
+
+
+def small_header() -> tuple[dict, bytes]:
+    """The header and arrays of a 2-3-2 network with biases (layer 1: 48 + 24 bytes, layer 2: 48 + 16)."""
+    data = Network.from_sizes([2, 3, 2], seed=0).to_bytes()
+    (length,) = struct.unpack_from("<I", data, 12)
+    return json.loads(data[16 : 16 + length]), data[16 + length : -4]
+
+
+def _set(path, value):
+    def change(header):
+        target = header
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (_set(("layers",), []), "the header must list 1 to 64 layers, not 0"),
+        (_set(("layers",), {"0": 1}), "the header must list 1 to 64 layers, not an object"),
+        (_set(("layers",), "layers"), "the header must list 1 to 64 layers, not a string"),
+        (_set(("layers", 0, "units"), True), "layer 1's number of units must be an integer, not a boolean"),
+        (_set(("layers", 1, "units"), 0), "layer 2's number of units is 0; it must be between 1 and 4096"),
+        (_set(("layers", 0, "bias"), 1), "layer 1's bias flag must be true or false, not an integer"),
+        (
+            _set(("layers", 1, "activation"), {"formula": ["x"]}),
+            "layer 2's activation formula must be a string, not a list",
+        ),
+        (
+            _set(("layers", 0, "weights", "dtype"), "<f4"),
+            "layer 1 weights have dtype '<f4'; a .nn file stores only '<f8' (float64)",
+        ),
+        (
+            _set(("layers", 1, "units"), 5),
+            "layer 2 weights have shape [2, 3]; the layer sizes require [5, 3]",
+        ),
+        (
+            _set(("layers", 0, "biases", "offset"), 56),
+            "layer 1 biases start at byte 56 of the parameters, but must start at 48 "
+            "(arrays are stored contiguously, in order)",
+        ),
+        (
+            _set(("layers", 1, "activation"), {"formula": "x+" * 250 + "x"}),  # 501 characters
+            "layer 2's activation formula is longer than 500 characters",
+        ),
+        (_set(("metadata", "epoch"), -1), "metadata field 'epoch' must not be negative"),
+    ],
+)
+def test_each_refusal_of_the_header_is_worded_exactly(change, message):
+    header, blobs = small_header()
+    change(header)
+    assert refusal(built(header, blobs)) == message
+
+
+def test_65_layers_are_refused_and_64_are_read():
+    header, blobs = small_header()
+    header["layers"] = [header["layers"][1]] * 65
+    assert refusal(built(header, blobs)) == "the header must list 1 to 64 layers, not 65"
+    nn = Network.from_sizes([1] * 65, hidden="tanh", output="linear", seed=0)
+    assert len(nn.layers) == 64
+    back = Network.from_bytes(nn.to_bytes())
+    X = np.linspace(-2, 2, 9).reshape(-1, 1)
+    assert np.array_equal(back.predict(X), nn.predict(X))
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (b"[1, 2]", "the header must be a JSON object"),
+        (b'"inputs"', "the header must be a JSON object"),
+        (b'{"inputs": 1e400}', "the header contains a number too large to be finite"),
+        (b'{"metadata": {"a": [-1e999]}}', "the header contains a number too large to be finite"),
+        (b'{"inputs": 1' + b"0" * 19 + b"}", "the header contains an integer with 20 digits"),
+    ],
+)
+def test_each_refusal_of_the_headers_json_is_worded_exactly(text, message):
+    assert refusal(built(text)) == message
+
+
+def test_an_integer_of_19_digits_is_read():
+    nn = Network.from_sizes([2, 1], seed=0)
+    nn.metadata = {"largest": 9_999_999_999_999_999_999, "smallest": 10**18}  # both 19 digits
+    back = Network.from_bytes(nn.to_bytes())
+    assert back.metadata["largest"] == 9_999_999_999_999_999_999 and back.metadata["smallest"] == 10**18
+
+
+def one_unit_layers(formulas: list[str]) -> dict:
+    """A header of 1-unit layers without bias, one per formula, whose weights (8 bytes each) follow on."""
+    layers = [
+        {"units": 1, "bias": False, "activation": {"formula": text}, "biases": None,
+         "weights": {"dtype": "<f8", "shape": [1, 1], "offset": 8 * i}}
+        for i, text in enumerate(formulas)
+    ]  # fmt: skip
+    return {"inputs": 1, "layers": layers}
+
+
+def test_a_file_may_use_16_different_formulas_but_not_17():
+    formulas = [f"x + {k}" for k in range(17)]
+    # 16 pass the header's checks: what is judged next is the length (only the 4 CRC bytes follow the header)
+    sixteen = built(one_unit_layers(formulas[:16]))
+    assert refusal(sixteen) == "file is truncated: layer 1 weights need 8 bytes, 4 remain"
+    seventeen = built(one_unit_layers(formulas))
+    assert refusal(seventeen) == "the file uses 17 different formulas; at most 16"
+    repeated = built(one_unit_layers(formulas[:16] + formulas[:1]))  # 17 layers, 16 different formulas
+    assert refusal(repeated) == "file is truncated: layer 1 weights need 8 bytes, 4 remain"
+
+
+def test_parameters_of_exactly_64_mib_are_allowed_and_one_array_more_is_not():
+    # 2048 inputs x 4096 units x 8 bytes = 64 MiB exactly. The header is judged before the length, so
+    # without the arrays (only the 4 CRC bytes follow the header) the file is refused as truncated: it
+    # passed the limit.
+    weights = {"dtype": "<f8", "shape": [4096, 2048], "offset": 0}
+    layer = {
+        "units": 4096,
+        "bias": False,
+        "activation": {"builtin": "linear"},
+        "weights": weights,
+        "biases": None,
+    }
+    edge = {"inputs": 2048, "layers": [layer]}
+    assert refusal(built(edge)) == "file is truncated: layer 1 weights need 67108864 bytes, 4 remain"
+    over = {**layer, "units": 1, "weights": {"dtype": "<f8", "shape": [1, 4096], "offset": 2**26}}
+    assert refusal(built({**edge, "layers": [layer, over]})) == (
+        "the parameters exceed 67108864 bytes (at layer 2 weights)"
+    )
