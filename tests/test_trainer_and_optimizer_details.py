@@ -142,3 +142,54 @@ def test_the_refusals_say_what_was_wrong():
         with pytest.raises(SpecError, match=rf"^clip must be positive or None, got {bad!r}$"):
             Trainer(nn, X, y, clip=bad)
     assert Trainer(nn, X, y, batch_size=np.int64(3), clip=1e-9).batch_size == 3
+
+
+def _twins(**options):
+    """Two trainers of one network's copies on the same data: one trained by epochs, one by steps."""
+    X, y = data()
+    nn = Network(2, [(3, True, "tanh"), (1, True, "linear")], seed=0)
+    return Trainer(nn, X, y, lr=0.1, **options), Trainer(nn.copy(), X, y, lr=0.1, **options)
+
+
+def _step_an_epoch(t: Trainer) -> None:
+    for _ in range(t.batches_per_epoch):
+        t.step()
+
+
+def test_shuffling_switched_on_after_a_full_batch_epoch_trains_on_the_shuffled_batch():
+    # The forward pass kept from the last epoch's loss is in the data's order: a shuffled batch needs its own.
+    a, b = _twins(batch_size=12, seed=7)
+    a.epoch()
+    _step_an_epoch(b)
+    a.shuffle = b.shuffle = True
+    a.epoch()
+    _step_an_epoch(b)
+    assert_same(a.nn, b.nn)
+    assert a.history == b.history
+
+
+def test_a_batch_size_lowered_after_a_full_batch_epoch_is_what_the_next_epoch_trains_with():
+    a, b = _twins(batch_size=12)
+    a.epoch()
+    _step_an_epoch(b)
+    a.batch_size = b.batch_size = 4
+    a.epoch()
+    _step_an_epoch(b)
+    assert_same(a.nn, b.nn)
+    assert a.history == b.history
+
+
+@pytest.mark.parametrize("before,after", [(12, 12), (4, 3)])
+def test_new_data_and_batch_size_given_to_a_trainer_are_what_its_next_epoch_uses(before, after):
+    X1, y1 = data(seed=1)
+    X2, y2 = data(seed=2)
+    nn = Network(2, [(3, True, "tanh"), (1, True, "linear")], seed=0)
+    t = Trainer(nn, X1, y1, batch_size=before)
+    t.epoch()
+    reference = nn.copy()
+    t.X, t.Y, t.batch_size = np.ascontiguousarray(X2), y2, after
+    t.epoch()
+    fresh = Trainer(reference, X2, y2, batch_size=after)
+    fresh.epoch()
+    assert_same(nn, reference)
+    assert t.history[-1] == fresh.history[-1]
