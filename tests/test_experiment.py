@@ -10,7 +10,10 @@ import numpy as np
 import pytest
 
 from nnviz.core import Network
+from nnviz.core.datasets import CUSTOM as YOUR_DATA
+from nnviz.core.datasets import make_dataset
 from nnviz.core.errors import NNVizError
+from nnviz.playground import your_data
 from nnviz.playground.experiment import Experiment
 from nnviz.playground.loss_log import LossLog
 from nnviz.playground.presets import PRESETS
@@ -38,6 +41,36 @@ def test_invalid_settings_name_the_field_and_change_nothing():
         pg.apply(replace(pg.settings, hidden=(LayerSettings(2, True, CUSTOM, "x +* 2"),)))
     assert "hidden.0.formula" in info.value.errors
     assert same(before, weights(pg.nn)) and pg.settings == Settings()
+
+
+def test_settings_for_your_data_are_checked_against_that_datas_classes():
+    three = your_data.of(make_dataset("spiral3", 60, 0.1, 0.5, 3))
+    sigmoid = replace(Settings(), dataset=YOUR_DATA)  # one sigmoid output with bce: for 0/1 labels
+    softmax = replace(sigmoid, output=LayerSettings(1, True, "softmax"), loss="cce")
+    refusal = {
+        "loss": "This data has 3 classes: its output is 3 softmax units with the loss cce (categorical "
+        "cross-entropy), not a sigmoid output. The network stays as it was."
+    }
+    pg = Experiment()  # its Your data: the empty canvas, classes 0 and 1
+    pg.check(sigmoid)
+    with pytest.raises(SettingsError) as info:
+        pg.check(sigmoid, three)  # the data the settings are for, given
+    assert info.value.errors == refusal
+    pg.check(softmax, three)
+    with pytest.raises(SettingsError) as info:
+        Experiment(sigmoid, own=three)  # the session's own data
+    assert info.value.errors == refusal
+    assert Experiment(softmax, own=three).nn.outputs == 3  # a softmax unit a class
+
+
+def test_an_unknown_activation_does_not_hide_a_later_layers_bad_formula():
+    bad = replace(
+        Settings(), hidden=(LayerSettings(2, True, "softmax"), LayerSettings(2, True, CUSTOM, "x +* 2"))
+    )
+    with pytest.raises(SettingsError) as info:
+        Experiment().check(bad)
+    assert set(info.value.errors) == {"hidden.0.activation", "hidden.1.formula"}
+    assert info.value.errors["hidden.0.activation"] == "unknown activation 'softmax'"
 
 
 # --- what resets what ------------------------------------------------------------------------------
@@ -306,6 +339,58 @@ def test_train_stops_at_the_epoch_count_or_the_time_limit():
     pg = Experiment()
     assert pg.train(epochs=3, seconds=60.0) == 3
     assert pg.train(epochs=10**9, seconds=0.0) == 1
+    assert pg.epoch == 4
+
+
+class Clock:
+    """The experiment's clock in a test: it moves ``epoch`` seconds for each epoch trained and ``tick``
+    seconds at each reading, nothing else."""
+
+    def __init__(self, epoch: float, tick: float = 0.0) -> None:
+        self.now, self.epoch, self.tick = 100.0, epoch, tick
+
+    def perf_counter(self) -> float:
+        self.now += self.tick
+        return self.now
+
+
+def on_clock(monkeypatch, pg: Experiment, clock: Clock) -> Clock:
+    monkeypatch.setattr("nnviz.playground.experiment.time", clock)
+    epoch = pg.trainer.epoch
+
+    def timed_epoch():
+        clock.now += clock.epoch
+        return epoch()
+
+    monkeypatch.setattr(pg.trainer, "epoch", timed_epoch)
+    return clock
+
+
+def test_the_training_speed_is_the_epochs_done_over_the_time_they_took(monkeypatch):
+    pg = Experiment()
+    assert pg.epochs_per_second == 0.0  # nothing measured yet
+    on_clock(monkeypatch, pg, Clock(epoch=0.25))
+    assert pg.train(epochs=3) == 3
+    assert pg.epochs_per_second == 4.0  # 3 epochs in 0.75 s
+    assert pg.training_state().epochs_per_second == 4.0
+
+
+def test_training_for_a_time_stops_after_the_epoch_that_reaches_it(monkeypatch):
+    pg = Experiment()
+    on_clock(monkeypatch, pg, Clock(epoch=0.25))
+    assert pg.train(seconds=0.5) == 2  # 0.5 s have passed after the second epoch: no third
+    assert pg.train(epochs=10, seconds=0.6) == 3  # whole epochs: the third ends at 0.75 s
+    assert pg.epoch == 5
+
+
+def test_a_train_that_measures_nothing_keeps_the_last_speed(monkeypatch):
+    pg = Experiment()
+    clock = on_clock(monkeypatch, pg, Clock(epoch=0.5))
+    assert pg.train(epochs=2) == 2 and pg.epochs_per_second == 2.0
+    clock.epoch, clock.tick = 0.0, 0.5  # time passes, but no epoch is trained
+    assert pg.train(epochs=0) == 0 and pg.epochs_per_second == 2.0
+    clock.tick = 0.0  # epochs too quick for the clock to see: no speed can be worked out
+    assert pg.train(epochs=2) == 2 and pg.epochs_per_second == 2.0
     assert pg.epoch == 4
 
 
