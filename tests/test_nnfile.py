@@ -1,5 +1,7 @@
 """The .nn model file: exact round trips, fresh-process loading, and a hostile-file corpus and fuzz loop."""
 
+import dataclasses
+import datetime
 import hashlib
 import io
 import json
@@ -496,3 +498,109 @@ def test_mutation_fuzz_of_valid_files():
         loaded += 1  # a mutation that is still a valid file (e.g. changed metadata) must load cleanly
         assert nn.predict(INPUTS).shape == (len(INPUTS), nn.outputs)
     assert loaded < 4000
+
+
+# --- writing: the exact bytes and words the specification gives --------------------------------------
+
+
+def header_of(data: bytes) -> bytes:
+    """The header's bytes (padding included) as the file's header length field counts them."""
+    (length,) = struct.unpack_from("<I", data, 12)
+    return data[16 : 16 + length]
+
+
+def test_the_specifications_example_file_has_its_documented_size():
+    # docs/nn-format.md: the example network and metadata make a 580-byte file with H = 496 (f0 01 00 00).
+    nn = Network(2, [LayerSpecNBF(2, True, "tanh"), LayerSpecNBF(1, False, "x/(1+abs(x))")], seed=0)
+    nn.metadata = {
+        "dataset": "xor", "epoch": 500, "loss_history": [0.25, 0.12],
+        "training": {"lr": 0.1, "optimizer": "sgd", "loss": "mse"},
+        "created": "2025-01-01T12:00:00+00:00", "nnviz_version": "0.1.0",
+    }  # fmt: skip
+    data = nn.to_bytes()
+    assert len(data) == 580 and data[12:16] == bytes.fromhex("f0010000")
+
+
+@pytest.mark.parametrize("extra", range(9))
+def test_the_header_is_padded_with_fewer_than_8_spaces_so_the_arrays_start_8_byte_aligned(extra):
+    nn = Network.from_sizes([2, 1], seed=0)
+    nn.metadata = {"note": "n" * extra, "created": "2025-01-01T12:00:00+00:00", "nnviz_version": "0.1.0"}
+    header = header_of(nn.to_bytes())
+    text = header.rstrip(b" ")
+    assert (16 + len(header)) % 8 == 0 and len(header) - len(text) < 8
+    assert json.loads(text)["metadata"]["note"] == "n" * extra
+
+
+def test_the_header_is_written_in_ascii_with_escapes_for_other_characters():
+    nn = Network.from_sizes([2, 1], seed=0)
+    nn.metadata = {"note": "café ∑"}
+    header = header_of(nn.to_bytes())
+    assert max(header) < 0x80 and b'"note":"caf\\u00e9 \\u2211"' in header
+    assert loads(nn.to_bytes()).metadata["note"] == "café ∑"
+
+
+def test_the_creation_time_is_written_with_its_utc_offset():
+    nn = Network.from_sizes([2, 1], seed=0)
+    created = json.loads(header_of(nn.to_bytes()))["metadata"]["created"]
+    assert datetime.datetime.fromisoformat(created).utcoffset() == datetime.timedelta(0)
+
+
+def test_a_header_of_exactly_4_mib_is_written_and_read_and_one_byte_more_is_refused():
+    nn = Network.from_sizes([2, 1], seed=0)
+    nn.metadata = {"note": "", "created": "2025-01-01T12:00:00+00:00", "nnviz_version": "0.1.0"}
+    compact = json.dumps(json.loads(header_of(nn.to_bytes())), separators=(",", ":"))
+    note = "n" * (4 * 2**20 - len(compact))  # 16 + 4 MiB is a multiple of 8: no padding
+    nn.metadata["note"] = note
+    data = nn.to_bytes()
+    assert struct.unpack_from("<I", data, 12) == (4 * 2**20,)
+    assert loads(data).metadata["note"] == note
+    nn.metadata["note"] = note + "n"  # 4 MiB + 1, padded to the next multiple of 8: 4 MiB + 8
+    with pytest.raises(NNFormatError) as info:
+        nn.to_bytes()
+    assert str(info.value) == "the header would take 4194312 bytes; at most 4194304 (trim the metadata)"
+
+
+def test_float32_weights_are_written_as_float64():
+    nn = Network.from_sizes([2, 1], seed=0)
+    nn.layers[0].weights = np.array([[0.5, -1.25]], dtype=np.float32)
+    back = loads(nn.to_bytes())
+    assert back.layers[0].weights.dtype == np.float64
+    assert back.layers[0].weights.tolist() == [[0.5, -1.25]]
+    assert back.layers[0].bias.tolist() == nn.layers[0].bias.tolist()
+
+
+def test_a_formula_of_500_characters_is_written_and_read():
+    text = "x/(1 +" + " " * 487 + "abs(x))"  # spaces are printable characters too
+    assert len(text) == 500
+    back = loads(dumps(Network(2, [LayerSpecNBF(1, True, text)], seed=0)))
+    assert back.layers[0].activation.text == text
+    assert back.layers[0].activation.f(np.array([0.0, 1.0, -3.0])).tolist() == [0.0, 0.5, -0.75]
+
+
+def test_an_activation_whose_text_is_not_its_formula_is_written_from_its_expression():
+    from nnviz.core.formula import parse_activation
+
+    renamed = dataclasses.replace(parse_activation("x/(1+abs(x))"), text="softsign")
+    nn = Network(2, [LayerSpecNBF(1, True, renamed)], seed=0)
+    back = loads(dumps(nn))
+    assert back.layers[0].activation.f_expr == renamed.f_expr
+    assert back.layers[0].activation.text != "softsign"
+    assert same_predictions(nn, back)
+
+
+def test_activations_that_cannot_be_written_as_text_are_refused_in_these_words():
+    pair = (np.tanh, lambda z: 1 - np.tanh(z) ** 2)
+    nn = Network(2, [LayerSpecNBF(3, True, "relu"), LayerSpecNBF(1, True, pair)], seed=0)
+    with pytest.raises(NNFormatError) as info:
+        nn.to_bytes()
+    assert str(info.value) == (
+        "layer 2's activation is a NumPy (f, df) pair, which cannot be saved as text: use a built-in name, "
+        "a formula or a function of a SymPy symbol to export this network"
+    )
+    nn = Network(2, [LayerSpecNBF(1, True, sp.asinh)], seed=0)  # asinh is not in the formula grammar
+    with pytest.raises(NNFormatError) as info:
+        nn.to_bytes()
+    assert str(info.value) == (
+        "layer 1's activation 'asinh(x)' cannot be saved as a formula: asinh (asinh(x)) cannot be written "
+        "as a formula"
+    )
