@@ -123,3 +123,21 @@ def test_threads_predicting_at_once_each_get_their_own_work_arrays():
     for t in threads:
         t.join()
     assert all(all(r) for r in results.values()) and len(results) == 4
+
+
+def test_an_epoch_keeps_the_sign_of_a_zero_bias_gradient_as_steps_do():
+    """Bit for bit includes the sign of zero. A relu output below 0 for a target above: the delta is
+    (a − y)·relu'(z) = −1 · 0 = −0.0, and one sample's bias gradient is that row itself (a sum through
+    BLAS would give +0.0). A bias of −0.0 then becomes −0.0 − lr·(−0.0) = +0.0."""
+    nn = Network(1, [(2, True, "relu")], seed=0)  # two units: NumPy's dot keeps a 1 × 1 product's -0.0
+    nn.layers[0].weights[...] = -1.0
+    nn.layers[0].bias[...] = -0.0
+    stepped = nn.copy()
+    X, y = [[1.0], [2.0]], [[1.0, 1.0], [1.0, 1.0]]
+    Trainer(nn, X, y, lr=0.5).epoch()
+    b = Trainer(stepped, X, y, lr=0.5)
+    b.step()
+    b.step()
+    for p, q in zip(nn.parameters(), stepped.parameters(), strict=True):
+        assert np.array_equal(p, q) and np.array_equal(np.signbit(p), np.signbit(q))
+    assert nn.layers[0].bias.tolist() == [0.0, 0.0] and not np.signbit(nn.layers[0].bias).any()
