@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -118,6 +119,17 @@ def test_a_derivative_not_finite_on_the_interval_is_refused_as_f_prime():
     assert str(refused.value).startswith(
         "f'(x) is not finite everywhere on [-10, 10] (for example at x = 0): "
     )
+
+
+def test_checking_an_expression_warns_nothing_where_it_overflows_or_is_undefined():
+    # exp(x**3/10) is finite on [-10, 10] but overflows before x = 20, where it is compared with built-ins;
+    # sqrt(x) is undefined for x < 0 and is refused. Neither check may print NumPy's warnings.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        accepted = activation_from_expr(sp.exp(X**3 / 10))
+        with pytest.raises(FormulaError):
+            activation_from_expr(sp.sqrt(X))
+    assert accepted.name is None
 
 
 def test_an_expression_equal_to_a_built_in_keeps_its_own_derivative_for_display():
