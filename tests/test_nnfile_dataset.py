@@ -398,3 +398,58 @@ def test_a_file_whose_data_has_no_training_points_reads_back_as_all_test_points(
     y = np.concatenate([BLOBS4.y_train, BLOBS4.y_test])
     assert back.X_train.shape == (0, 2) and back.y_train.shape == (0, 1)
     assert bits(back.X_test) == bits(X) and bits(back.y_test) == bits(y)
+
+
+# --- the 64 MiB array limit counts the parameters and the data together ---------------------------------
+
+
+def points(n: int) -> Dataset:
+    """``n`` regression points (24 bytes each in a file: x1, x2 and the target)."""
+    X = np.column_stack([np.arange(n) % 7, np.arange(n) % 5]).astype(float)
+    return DataTable(X, X[:, 0] - X[:, 1], "regression").split(test_ratio=0.25, seed=0)
+
+
+def test_a_network_and_data_of_exactly_64_mib_are_written_and_read_and_24_bytes_more_are_refused():
+    # 2045 inputs x 4096 units x 8 bytes of weights + 4096 points x 24 bytes = 2**26 bytes exactly.
+    nn = Network(2045, [LayerSpecNBF(4096, False, "linear")], seed=0)
+    nn.dataset = points(4096)
+    back = Network.from_bytes(nn.to_bytes())
+    assert np.array_equal(back.layers[0].weights, nn.layers[0].weights)
+    assert same_data(back.dataset, nn.dataset)
+    back = None
+    nn.dataset = points(4097)
+    with pytest.raises(NNFormatError) as info:
+        nn.to_bytes()
+    assert str(info.value) == (
+        "the network and its data take 67108888 bytes of arrays; a model file holds at most 67108864"
+    )
+
+
+def limit_header(n: int) -> dict:
+    """A file's header for 2045 x 4096 weights (67 010 560 bytes) and ``n`` regression points after them."""
+    params = 8 * 2045 * 4096
+    weights = {"dtype": "<f8", "shape": [4096, 2045], "offset": 0}
+    layer = {
+        "units": 4096,
+        "bias": False,
+        "activation": {"builtin": "linear"},
+        "weights": weights,
+        "biases": None,
+    }
+    data = {
+        "name": "custom", "kind": "regression", "classes": [], "box": [-1, 1, -1, 1], "points": n, "train": n,
+        "X": {"dtype": "<f8", "shape": [n, 2], "offset": params},
+        "y": {"dtype": "<f8", "shape": [n, 1], "offset": params + 16 * n},
+    }  # fmt: skip
+    return {"inputs": 2045, "layers": [layer], "data": data}
+
+
+def test_a_files_arrays_may_end_exactly_at_64_mib_but_not_past_it():
+    # The limit is checked on the header, before any array is read: a header within it leads on to the
+    # length check (only the 4 CRC bytes follow the header here); one past it is refused as too large.
+    with pytest.raises(NNFormatError) as info:
+        Network.from_bytes(build(limit_header(4096), b""))
+    assert str(info.value) == "file is truncated: layer 1 weights need 67010560 bytes, 4 remain"
+    with pytest.raises(NNFormatError) as info:
+        Network.from_bytes(build(limit_header(4097), b""))
+    assert str(info.value) == "the arrays exceed 67108864 bytes (at the data's targets (y))"
