@@ -193,3 +193,17 @@ def test_new_data_and_batch_size_given_to_a_trainer_are_what_its_next_epoch_uses
     fresh.epoch()
     assert_same(nn, reference)
     assert t.history[-1] == fresh.history[-1]
+
+
+def test_a_divergence_that_shows_only_in_the_epochs_loss_raises_no_floating_point_error():
+    # One sigmoid unit, w = 0, b = 10, x = -1, target 0, lr = 1e308: the step itself is finite (its
+    # gradients are a·x and a for a = σ(10) ≈ 1), but it leaves w ≈ 1e308, b ≈ -1e308, so the loss's
+    # forward pass overflows (z = -w + b → -inf) and bce's y·z is 0·(-inf). Those are what the loss check
+    # is for: even where NumPy is told to raise, they end as a DivergedError, the weights restored.
+    nn = Network(1, [(1, True, "sigmoid")], seed=0)
+    nn.layers[0].weights[...] = 0.0
+    nn.layers[0].bias[...] = 10.0
+    t = Trainer(nn, [[-1.0]], [[0.0]], loss="bce", lr=1e308)
+    with np.errstate(all="raise"), pytest.raises(DivergedError):
+        t.epoch()
+    assert nn.layers[0].weights.tolist() == [[0.0]] and nn.layers[0].bias.tolist() == [10.0]
