@@ -132,6 +132,13 @@ def test_checking_an_expression_warns_nothing_where_it_overflows_or_is_undefined
     assert accepted.name is None
 
 
+def test_a_derivative_holding_i_where_f_does_not_is_refused_as_f_prime():
+    # d/dx (-1)**x = (-1)**x * log(-1) = (-1)**x * i*pi: f holds no I, its derivative does.
+    with pytest.raises(FormulaError) as refused:
+        activation_from_expr(sp.Integer(-1) ** X)
+    assert str(refused.value) == "f'(x) is not a finite real function: (-1)**x*I*pi"
+
+
 def test_an_expression_equal_to_a_built_in_keeps_its_own_derivative_for_display():
     act = activation_from_expr(sp.tanh(X))
     assert act.name == "tanh" and act.df_expr == 1 - sp.tanh(X) ** 2
@@ -208,3 +215,14 @@ def test_the_in_place_activations_write_into_out_and_return_it(name):
     result = ACTIVATIONS[name].f_into(z, out)
     assert result is (z if name == "linear" else out)  # the identity copies nothing
     np.testing.assert_allclose(result, [[by_hand(v) for v in row] for row in z.tolist()], rtol=1e-15)
+
+
+def test_an_activation_given_a_derivative_from_its_output_uses_it_in_derivative_into_too():
+    # Without in-place code, derivative_into gives what derivative gives: here f'(z) from a = f(z) = tanh(z),
+    # 1 − a², while the df given (all zeros, on purpose) would tell if z were used instead.
+    act = Activation("mine", None, None, None, np.tanh, np.zeros_like, lambda z, a: 1.0 - a * a)
+    z = np.array([[-1.5, 0.0], [0.5, 2.0]])
+    a = np.tanh(z)
+    slopes = [[1.0 - math.tanh(v) ** 2 for v in row] for row in z.tolist()]
+    np.testing.assert_allclose(act.derivative(z, a), slopes, rtol=1e-14)  # NumPy's tanh vs math's: an ulp
+    np.testing.assert_allclose(act.derivative_into(z, a, np.empty_like(z)), slopes, rtol=1e-14)
