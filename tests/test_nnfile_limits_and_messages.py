@@ -77,6 +77,14 @@ def test_a_model_larger_than_one_read_loads_whole(tmp_path):
         ({"when": object}, "metadata field 'when' is a type, which a model file cannot store"),
         ({"a": {1: "x"}}, "metadata field 'a' has keys that are not strings"),
         (
+            {"n": 10_000_000_000_000_000_000},  # 20 digits: the reader would refuse the file
+            "metadata field 'n' is an integer of 20 digits; a model file stores integers of at most 19",
+        ),
+        (
+            {"a": [0, -99_999_999_999_999_999_999]},  # 20 digits after the minus sign
+            "metadata field 'a[1]' is an integer of 20 digits; a model file stores integers of at most 19",
+        ),
+        (
             {"a": [[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]},  # 16 lists inside the metadata object: 17 levels
             "metadata field 'a" + "[0]" * 14 + "' is nested too deeply to save (at most 16 levels)",
         ),
@@ -385,6 +393,7 @@ def test_65_layers_are_refused_and_64_are_read():
         (b'{"inputs": 1e400}', "the header contains a number too large to be finite"),
         (b'{"metadata": {"a": [-1e999]}}', "the header contains a number too large to be finite"),
         (b'{"inputs": 1' + b"0" * 19 + b"}", "the header contains an integer with 20 digits"),
+        (b'{"inputs": -1' + b"0" * 19 + b"}", "the header contains an integer with 20 digits"),
     ],
 )
 def test_each_refusal_of_the_headers_json_is_worded_exactly(text, message):
@@ -396,6 +405,13 @@ def test_an_integer_of_19_digits_is_read():
     nn.metadata = {"largest": 9_999_999_999_999_999_999, "smallest": 10**18}  # both 19 digits
     back = Network.from_bytes(nn.to_bytes())
     assert back.metadata["largest"] == 9_999_999_999_999_999_999 and back.metadata["smallest"] == 10**18
+
+
+def test_a_negative_integer_of_19_digits_is_saved_and_read_back():
+    nn = Network.from_sizes([2, 1], seed=0)
+    nn.metadata = {"lowest": -9_999_999_999_999_999_999, "n": [-(10**18)]}  # 19 digits and a minus sign
+    back = Network.from_bytes(nn.to_bytes())
+    assert back.metadata["lowest"] == -9_999_999_999_999_999_999 and back.metadata["n"] == [-(10**18)]
 
 
 def one_unit_layers(formulas: list[str]) -> dict:

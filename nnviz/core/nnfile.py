@@ -46,6 +46,8 @@ MAX_FILE_BYTES = PREAMBLE.size + MAX_HEADER_BYTES + MAX_PARAM_BYTES + CRC.size
 #: Deepest nesting of JSON arrays and objects in the header, and most distinct formulas in a file.
 MAX_JSON_DEPTH = 16
 MAX_FORMULAS = 16
+#: Most digits of a JSON integer in the header (a minus sign is not a digit).
+MAX_INT_DIGITS = 19
 DTYPE = "<f8"
 
 
@@ -117,6 +119,11 @@ def _plain(value: Any, where: str = "", depth: int = 2) -> Any:
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, int):
+        if len(str(abs(value))) > MAX_INT_DIGITS:
+            raise NNFormatError(
+                f"{_field_name(where)} is an integer of {len(str(abs(value)))} digits; a model file stores "
+                f"integers of at most {MAX_INT_DIGITS}"
+            )
         return int(value)
     if isinstance(value, float):
         if not np.isfinite(value):

@@ -36,6 +36,7 @@ from .nnfile import (
     MAX_FILE_BYTES,
     MAX_FORMULAS,
     MAX_HEADER_BYTES,
+    MAX_INT_DIGITS,
     MAX_JSON_DEPTH,
     MAX_PARAM_BYTES,
     PREAMBLE,
@@ -102,10 +103,11 @@ def _reject_constant(name: str) -> None:
     raise NNFormatError(f"the header contains {name}, which is not a finite number")
 
 
-def _bounded_int(digits: str) -> int:
-    if len(digits) > 19:
-        raise NNFormatError(f"the header contains an integer with {len(digits)} digits")
-    return int(digits)
+def _bounded_int(text: str) -> int:
+    digits = len(text.removeprefix("-"))
+    if digits > MAX_INT_DIGITS:
+        raise NNFormatError(f"the header contains an integer with {digits} digits")
+    return int(text)
 
 
 def _check_json_values(root: Any) -> None:
