@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from nnviz.core.activations import ACTIVATIONS, Activation, X, activation_from_expr, erf
+from nnviz.core.activations import ACTIVATIONS, Activation, X, activation_from_expr, compile_expr, erf
 from nnviz.core.errors import FormulaError, SpecError
 
 
@@ -111,6 +111,16 @@ def test_a_compiled_expression_keeps_float32_and_a_constant_is_float():
     assert const.f(z32).dtype == np.float64 and const.f(z32).shape == (1, 2)
     ints = const.f(np.array([1, 2]))
     assert ints.dtype == np.float64 and ints.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_a_compiled_erf_is_this_modules_erf_keeping_the_inputs_float_dtype(dtype):
+    # Formulas compile erf to nnviz's own erf (NumPy has none, and SciPy is not a requirement): math.erf's
+    # double-precision value, rounded to the input's dtype, as NumPy's own functions keep it (tanh here).
+    z = np.array([-1.5, 0.25, 2.0], dtype=dtype)
+    values = compile_expr(sp.erf(X) + sp.tanh(X))(z)
+    assert values.dtype == dtype
+    assert values.tolist() == [float(dtype(dtype(math.erf(v)) + np.tanh(dtype(v)))) for v in z.tolist()]
 
 
 def test_a_derivative_not_finite_on_the_interval_is_refused_as_f_prime():
@@ -227,3 +237,17 @@ def test_an_activation_given_a_derivative_from_its_output_uses_it_in_derivative_
     slopes = [[1.0 - math.tanh(v) ** 2 for v in row] for row in z.tolist()]
     np.testing.assert_allclose(act.derivative(z, a), slopes, rtol=1e-14)  # NumPy's tanh vs math's: an ulp
     np.testing.assert_allclose(act.derivative_into(z, a, np.empty_like(z)), slopes, rtol=1e-14)
+
+
+def test_an_expression_equal_to_a_built_in_takes_its_in_place_and_from_output_code_too():
+    act = activation_from_expr(1 / (1 + sp.exp(-X)))
+    assert act.name == "sigmoid" and act.text is None
+    # The derivative from the output given: a·(1 − a) = 0.25 · 0.75, whatever z is (σ'(0) would be 0.25).
+    assert act.derivative(np.array([0.0]), np.array([0.25])).tolist() == [0.1875]
+    z = np.array([[-1.0, 2.0]])
+    out = np.zeros_like(z)
+    assert act.f_into(z, out) is out
+    np.testing.assert_allclose(out, [[1 / (1 + math.exp(1.0)), 1 / (1 + math.exp(-2.0))]], rtol=1e-15)
+    slopes = np.zeros_like(z)
+    assert act.derivative_into(z, out, slopes) is slopes
+    np.testing.assert_allclose(slopes, out * (1 - out), rtol=1e-15)
