@@ -111,6 +111,9 @@ def test_a_compiled_expression_keeps_float32_and_a_constant_is_float():
     assert const.f(z32).dtype == np.float64 and const.f(z32).shape == (1, 2)
     ints = const.f(np.array([1, 2]))
     assert ints.dtype == np.float64 and ints.tolist() == [2.0, 2.0]
+    # At least double precision: the input's own float type if it is wider (long double, on most platforms).
+    wide = const.f(np.array([1.0, 2.0], dtype=np.longdouble))
+    assert wide.dtype == np.longdouble and wide.tolist() == [2.0, 2.0]
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32])
