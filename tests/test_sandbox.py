@@ -115,3 +115,43 @@ def test_the_child_runs_under_a_cpu_time_cap():
     ((soft, hard),) = run_in_child(cpu_limits, [None], seconds=7.0, memory=0)
     assert soft in (8, 9)
     assert hard == resource.getrlimit(resource.RLIMIT_CPU)[1]
+
+
+def test_a_child_not_ready_within_its_startup_time_is_a_startup_error(monkeypatch):
+    def slow_start(memory, seconds):
+        time.sleep(30)
+
+    monkeypatch.setattr(sandbox, "_limit_resources", slow_start)  # the forked child inherits it
+    started = time.monotonic()
+    with pytest.raises(StartupError, match="^the child process died or did not report ready$"):
+        run_in_child(abs, [1], seconds=30.0, memory=0, startup=0.5, fork=True)
+    assert time.monotonic() - started < 20  # given up after its startup time, then killed
+
+
+def nap(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def test_a_result_that_comes_after_the_deadline_is_not_waited_for():
+    outcomes = run_in_child(nap, [0.0, 0.9], seconds=0.3, memory=0)
+    assert outcomes[0] == 0.0 and len(outcomes) == 2
+    assert isinstance(outcomes[1], TimeLimitError) and str(outcomes[1]) == "over 0.3 s"
+
+
+def test_the_child_is_killed_and_reaped_once_its_time_is_up():
+    outcomes = run_in_child(lambda n: os.getpid() if n == 1 else nap(30), [1, 2], seconds=0.5, memory=0)
+    pid = outcomes[0]
+    assert pid != os.getpid() and isinstance(outcomes[1], TimeLimitError)
+    with pytest.raises(ChildProcessError):  # no zombie left behind: it was waited for
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_fork_is_used_only_where_os_fork_exists_and_the_platform_is_not_macos(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert sandbox.fork_is_safe() is False
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert sandbox.fork_is_safe() is hasattr(os, "fork")
+    monkeypatch.delattr(os, "fork", raising=False)
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert sandbox.fork_is_safe() is False
