@@ -70,6 +70,7 @@ def test_the_culprit_is_looked_for_among_the_first_40_parts_only():
         ("log(-1)", "'log(-1)' is not a finite real value: it gives I*pi", 1),
         ("x*sqrt(-1)", "'sqrt(-1)' is not a finite real value: it gives I", 3),
         ("where(x > 0, x, 1/0)", "'1/0' is not a finite real value: it gives zoo", 18),  # at the operator
+        ("x + 0/0", "'0/0' is not a finite real value: it gives nan", 6),  # SymPy's 0/0: not a number
     ],
 )
 def test_values_that_are_not_finite_real_numbers_are_named(text, message, column):
