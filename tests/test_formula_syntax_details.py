@@ -95,6 +95,9 @@ def test_the_checked_tree_records_kinds_values_and_columns():
     assert both.kind == "and" and len(both.args) == 3
     bits = check_text("where((x > 0) | (x < -1), 1, 0)").args[0][1]
     assert bits.kind == "or" and len(bits.args) == 2
+    assert bits.col == 7 and bits.token == "(x > 0) | (x < -1)"  # the operator's node spans its parentheses
+    bits = check_text("where(x == 1 or (x > 0) & (x < 2), 1, 0)").args[0][1].args[1]
+    assert (bits.kind, bits.col, bits.token) == ("and", 17, "(x > 0) & (x < 2)")
 
 
 @pytest.mark.parametrize(
