@@ -226,6 +226,13 @@ def test_refusals_name_the_problem_and_its_column(text, message, column):
     assert info.value.column == column
 
 
+@pytest.mark.parametrize("op", ["%", "//", "@", "<<", ">>", "&", "|"])
+def test_an_operator_outside_the_list_is_named_and_only_a_caret_gets_a_hint(op):
+    with pytest.raises(FormulaError) as info:
+        check_text(f"x {op} 2")
+    assert str(info.value) == f"operator {op!r} is not allowed (column 3)"
+
+
 def test_unknown_names_get_a_hint_and_the_list_of_functions():
     listed = "use x, pi, e and the functions Abs, Heaviside, Max, Min, Piecewise, abs, atan, cos"
     with pytest.raises(FormulaError) as info:
