@@ -141,3 +141,17 @@ def test_an_epoch_keeps_the_sign_of_a_zero_bias_gradient_as_steps_do():
     for p, q in zip(nn.parameters(), stepped.parameters(), strict=True):
         assert np.array_equal(p, q) and np.array_equal(np.signbit(p), np.signbit(q))
     assert nn.layers[0].bias.tolist() == [0.0, 0.0] and not np.signbit(nn.layers[0].bias).any()
+
+
+def test_a_new_threads_first_float32_prediction_stays_in_float32():
+    """Its work arrays are made then, in the inputs' dtype: both of them (four layers use each twice)."""
+    nn = Network.from_sizes([2, 8, 8, 8, 3], hidden="tanh", output="softmax", seed=2)
+    X = np.random.default_rng(0).normal(size=(50, 2)).astype(np.float32)
+    want = X.T
+    for layer in nn.layers:
+        want = layer.columns_forward(want)
+    got = []
+    thread = threading.Thread(target=lambda: got.append(nn.predict(X)))
+    thread.start()
+    thread.join()
+    assert got[0].dtype == np.float32 and np.array_equal(got[0], want.T)

@@ -207,3 +207,10 @@ def test_a_divergence_that_shows_only_in_the_epochs_loss_raises_no_floating_poin
     with np.errstate(all="raise"), pytest.raises(DivergedError):
         t.epoch()
     assert nn.layers[0].weights.tolist() == [[0.0]] and nn.layers[0].bias.tolist() == [10.0]
+
+
+def test_fortran_ordered_data_is_copied_in_c_order():
+    # Rows of the copy are the batches the fused loop slices: contiguous only in C order.
+    X, y = data()
+    t = Trainer(Network(2, [(1, True, "linear")], seed=0), np.asfortranarray(X), y)
+    assert t.X.flags.c_contiguous and np.array_equal(t.X, X)
