@@ -24,6 +24,15 @@ from nnviz.core.formula import TIME_LIMIT, formula_text, parse_activations, pars
          "sqrt(abs(x))", 1),
         ("abs(x)**0.5", "f'(x) is not finite everywhere on [-10, 10] (for example at x = 0): ",
          "abs(x)**0.5", 7),
+        # inside where(...): its values are parts like any other
+        ("where(x > 0, 1/(x-1), x)", "f(x) is not finite everywhere on [-10, 10] (for example at x = 1): ",
+         "1/(x-1)", 15),
+        # no pair holds where log(x) is undefined, so f is undefined there: the condition's log(x) is to blame
+        ("Piecewise((x, log(x) > -100))",
+         "f(x) is not finite everywhere on [-10, 10] (for example at x = -10): ", "log(x)", 15),
+        # a Piecewise without a True pair is itself undefined where none holds
+        ("x + Piecewise((x, x > 0))", "f(x) is not finite everywhere on [-10, 10] (for example at x = -10): ",
+         "Piecewise((x, x > 0))", 5),
     ],
 )  # fmt: skip
 def test_a_non_finite_activation_points_at_the_innermost_culprit(text, start, culprit, column):
@@ -61,6 +70,10 @@ def test_the_culprit_is_looked_for_among_the_first_40_parts_only():
         start + str(X**4 + 7 * X**5 + 1 / (X - 1)) + f"; the problem starts at '1/(x-1)' (column {column})"
     )
     assert info.value.column == column
+    # Negations count as parts too: -x*x*x*x is four, like x*x*x*x*x, and keeps 1/(x-1) the 41st.
+    with pytest.raises(FormulaError) as info:
+        parse_activation("-x*x*x*x + " + eight.split(" + ", 1)[1] + " + 1/(x-1)")
+    assert "the problem starts" not in str(info.value) and info.value.column is None
 
 
 @pytest.mark.parametrize(

@@ -226,6 +226,21 @@ def test_refusals_name_the_problem_and_its_column(text, message, column):
     assert info.value.column == column
 
 
+def test_the_checked_tree_records_each_calls_name_column_and_text():
+    def x(col):
+        return Node("x", "x", (), col, "x")
+
+    def num(value, col):
+        return Node("num", value, (), col, str(value))
+
+    assert check_text("x + max(x, 2)").args[1] == Node("call", "max", (x(9), num(2, 12)), 5, "max(x, 2)")
+    assert check_text("Heaviside(x, 1)") == Node(
+        "call", "Heaviside", (x(11), num(1, 14)), 1, "Heaviside(x, 1)"
+    )
+    equal = check_text("where(Eq(x, 0), x, 0)").args[0][1]
+    assert equal == Node("cmp", "Eq", (x(10), num(0, 13)), 7, "Eq(x, 0)")
+
+
 @pytest.mark.parametrize("op", ["%", "//", "@", "<<", ">>", "&", "|"])
 def test_an_operator_outside_the_list_is_named_and_only_a_caret_gets_a_hint(op):
     with pytest.raises(FormulaError) as info:
