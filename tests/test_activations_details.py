@@ -254,3 +254,14 @@ def test_an_expression_equal_to_a_built_in_takes_its_in_place_and_from_output_co
     slopes = np.zeros_like(z)
     assert act.derivative_into(z, out, slopes) is slopes
     np.testing.assert_allclose(slopes, out * (1 - out), rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh"])
+def test_columns_into_writes_samples_in_columns_into_out_like_f_into(name):
+    by_hand = {"relu": lambda v: max(v, 0.0), "sigmoid": lambda v: 1 / (1 + math.exp(-v)), "tanh": math.tanh}[
+        name
+    ]
+    z = np.array([[-1.5, 0.0, 0.25], [2.0, -0.5, 3.0]])  # two units, three samples
+    out = np.full_like(z, 7.0)
+    assert ACTIVATIONS[name].columns_into(z, out) is out
+    np.testing.assert_allclose(out, [[by_hand(v) for v in row] for row in z.tolist()], rtol=1e-15)

@@ -75,7 +75,9 @@ def test_unary_signs():
 
 def test_the_checked_tree_records_kinds_values_and_columns():
     node = check_text("where(not x > 1 or Eq(x, 0), x, -2.5)")
-    assert node.kind == "pw" and node.col == 1
+    assert node.kind == "pw" and node.col == 1 and node.token == "where(not x > 1 or Eq(x, 0), x, -2.5)"
+    pieces = check_text("x + Piecewise((x, x > 0))").args[1]
+    assert (pieces.kind, pieces.col, pieces.token) == ("pw", 5, "Piecewise((x, x > 0))")
     (value, condition), (otherwise, true) = node.args
     assert value == Node("x", "x", (), 30, "x")
     assert otherwise == Node("neg", "-", (Node("num", 2.5, (), 34, "2.5"),), 33, "-2.5")
@@ -277,6 +279,27 @@ def test_size_and_depth_limits_name_themselves():
     ) as info:
         check_text("x" + " " * 500)
     assert info.value.column == 501
+
+
+def test_a_piecewise_pair_counts_as_one_part_and_one_level():
+    value = balanced("x", "+", 96)  # 191 parts
+    # the call, the pair, 191 parts, 'not x > 0' (4), the pair, 0, True: 200 parts, the most allowed
+    assert check_text(f"Piecewise(({value}, not x > 0), (0, True))").kind == "pw"
+    with pytest.raises(FormulaError, match=rf"^the formula is too long \(more than {MAX_NODES} parts\)"):
+        check_text(f"Piecewise(({value}, not x > 0), (-0, True))")  # -0 is two parts: 201
+
+    # The call is level 1 and the pair level 2: a value inside 38 calls has its x at level 40, the deepest
+    # allowed; in a condition the comparison takes one level more.
+    def exps(n):
+        return "exp(" * n + "x" + ")" * n
+
+    nested = rf"^the formula is nested too deeply \(more than {MAX_DEPTH} levels\)"
+    check_text(f"Piecewise(({exps(38)}, x > 0), (0, True))")
+    with pytest.raises(FormulaError, match=nested):
+        check_text(f"Piecewise(({exps(39)}, x > 0), (0, True))")
+    check_text(f"Piecewise((x, {exps(37)} > 0), (0, True))")
+    with pytest.raises(FormulaError, match=nested):
+        check_text(f"Piecewise((x, {exps(38)} > 0), (0, True))")
 
 
 def test_text_level_refusals():
