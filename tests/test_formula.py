@@ -385,3 +385,70 @@ def test_the_checkers_child_does_an_activations_work_or_an_expressions(monkeypat
         parse_activation("x + 0.375")
     with pytest.raises(FormulaError, match="^an expression's work$"):
         parse_expression("x + 0.375")
+
+
+def test_the_checker_gets_the_documented_limits_and_forks_or_spawns_as_use_fork_says(monkeypatch):
+    asked = []
+
+    def checker(work, texts, **limits):  # stands in for the child: every text checks out
+        asked.append((work.func, work.args, list(texts), limits))
+        return [["ok"] for _ in texts]
+
+    monkeypatch.setattr(formula.sandbox, "run_in_child", checker)
+    for fork in (True, False):
+        monkeypatch.setattr(formula, "_use_fork", lambda fork=fork: fork)
+        parse_activation(f"x*tanh(x) + {fork:d}.8125*x")
+    parse_activations(["x*tanh(x) + 2.8125*x", "x*tanh(x) + 3.8125*x"])
+    limits = {"memory": formula.CHILD_MEMORY, "startup": formula.STARTUP_LIMIT, "prepare": formula._warm_up}
+    assert asked == [
+        (
+            formula._outcome,
+            ("activation",),
+            ["x*tanh(x) + 1.8125*x"],
+            {"seconds": 1.0, "fork": True, **limits},
+        ),
+        (
+            formula._outcome,
+            ("activation",),
+            ["x*tanh(x) + 0.8125*x"],
+            {"seconds": 1.0, "fork": False, **limits},
+        ),
+        (
+            formula._outcome,
+            ("activation",),
+            ["x*tanh(x) + 2.8125*x", "x*tanh(x) + 3.8125*x"],
+            {"seconds": 2.0, "fork": False, **limits},
+        ),
+    ]
+    assert formula.STARTUP_LIMIT == 60.0 and formula.CHILD_MEMORY == 512 * 2**20
+
+
+@pytest.mark.parametrize(
+    "report, message, column",
+    [
+        (formula.sandbox.LaunchError("no processes"),
+         "cannot start the formula checker, so the formula was not checked: no processes", None),
+        (formula.sandbox.StartupError("the child process died or did not report ready"),
+         "the formula checker process could not start, so the formula was not checked", None),
+        ([formula.sandbox.TimeLimitError("over 1 s")],
+         "the formula takes too long to evaluate (over 1 s)", None),
+        ([formula.sandbox.ChildDiedError("the child process died")],
+         "evaluating the formula ran out of memory or crashed", None),
+        ([["error", "refused in the child", 4]], "refused in the child (column 4)", 4),
+    ],
+    ids=["launch", "startup", "time", "died", "refused"],
+)  # fmt: skip
+def test_what_the_checker_process_reports_is_the_refusal_the_caller_reads(
+    monkeypatch, report, message, column
+):
+    def checker(work, texts, **limits):  # stands in for the child process
+        if isinstance(report, Exception):
+            raise report
+        return report
+
+    monkeypatch.setattr(formula.sandbox, "run_in_child", checker)
+    with pytest.raises(FormulaError) as info:
+        parse_activation(
+            f"x*tanh(x) + {len(message)}.5625*x"
+        )  # a text of its own: results are cached by text
+    assert str(info.value) == message and info.value.column == column
