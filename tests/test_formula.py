@@ -452,3 +452,22 @@ def test_what_the_checker_process_reports_is_the_refusal_the_caller_reads(
             f"x*tanh(x) + {len(message)}.5625*x"
         )  # a text of its own: results are cached by text
     assert str(info.value) == message and info.value.column == column
+
+
+def test_the_cache_keeps_the_most_recently_used_results(monkeypatch):
+    checked = []
+
+    def checker(work, texts, **limits):  # stands in for the child: every text checks out
+        checked.extend(texts)
+        return [["ok"] for _ in texts]
+
+    monkeypatch.setattr(formula.sandbox, "run_in_child", checker)
+    monkeypatch.setattr(formula, "_CACHE_SIZE", 2)
+    a, b, c = (f"x*tanh(x) + {k}.4375*x" for k in (1, 2, 3))
+    for text in (a, b, a, c):  # a is used again before c comes: b is the least recently used
+        parse_activation(text)
+    assert checked == [a, b, c]
+    assert parse_activation(a).text == a and parse_activation(c).text == c
+    assert checked == [a, b, c]  # both kept
+    parse_activation(b)
+    assert checked == [a, b, c, b]  # b was dropped, so it is checked again

@@ -78,6 +78,10 @@ def test_the_checked_tree_records_kinds_values_and_columns():
     assert node.kind == "pw" and node.col == 1 and node.token == "where(not x > 1 or Eq(x, 0), x, -2.5)"
     pieces = check_text("x + Piecewise((x, x > 0))").args[1]
     assert (pieces.kind, pieces.col, pieces.token) == ("pw", 5, "Piecewise((x, x > 0))")
+    literal = check_text("pi*Piecewise((x, True))")
+    assert literal.args[0] == Node("const", "pi", (), 1, "pi")
+    assert literal.args[1].args == ((Node("x", "x", (), 15, "x"), Node("bool", True, (), 18, "True")),)
+    assert check_text("x**where(False, 2, 3)").args[1].args[0][1] == Node("bool", False, (), 10, "False")
     (value, condition), (otherwise, true) = node.args
     assert value == Node("x", "x", (), 30, "x")
     assert otherwise == Node("neg", "-", (Node("num", 2.5, (), 34, "2.5"),), 33, "-2.5")
@@ -261,6 +265,9 @@ def test_unknown_names_get_a_hint_and_the_list_of_functions():
     assert info.value.column == 3
     with pytest.raises(FormulaError, match="^unknown function 'Eq'; allowed: Abs, Heaviside, Max"):
         check_text("Eq(x, 0)")  # a condition function, outside a condition
+    with pytest.raises(FormulaError) as info:
+        check_text("x + y")  # no hint for a plain unknown name
+    assert str(info.value).startswith(f"unknown name 'y'; {listed}")
 
 
 def test_size_and_depth_limits_name_themselves():
