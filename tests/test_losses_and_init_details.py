@@ -114,3 +114,10 @@ def test_cce_targets_refusal_shows_a_row_of_more_than_8_values_shortened():
     with pytest.raises(SpecError) as info:
         LOSSES["cce"].targets(np.full((2, 8), 0.2), 8)
     assert str(info.value).endswith("but row 0 is [0.2 0.2 0.2 0.2 0.2 0.2 0.2 0.2]")
+
+
+def test_loss_names_read_hyphens_and_spaces_as_underscores():
+    # As the docstring of get_loss promises: "binary cross entropy" is the alias binary_cross_entropy.
+    assert get_loss(" Binary Cross Entropy ") is LOSSES["bce"]
+    assert get_loss("categorical cross-entropy") is LOSSES["cce"]
+    assert get_loss("Cross-Entropy") is LOSSES["cce"]
