@@ -111,3 +111,48 @@ def test_erf_takes_scalars_and_0d_arrays_as_well_as_batches():
         assert float(erf(z)) == pytest.approx(math.erf(0.5), rel=1e-15)
     assert erf(np.array([0.5], dtype=np.float32)).dtype == np.float32
     assert float(ACTIVATIONS["gelu"].f(np.float64(1.0))) == pytest.approx(0.5 * (1 + math.erf(2**-0.5)))
+
+
+def test_names_are_read_without_case_or_surrounding_spaces_and_with_their_aliases():
+    assert activation_from(" Identity ") is ACTIVATIONS["linear"]
+    assert activation_from("none") is ACTIVATIONS["linear"]
+    assert activation_from("LOGISTIC") is ACTIVATIONS["sigmoid"]
+    assert activation_from("SiLU") is ACTIVATIONS["swish"]
+    assert activation_from(" TANH") is ACTIVATIONS["tanh"]
+
+
+def no_symbol(x):
+    return float(x)
+
+
+class Nameless:
+    """A callable without a ``__name__``: it is named by its repr."""
+
+    def __call__(self, x):
+        return float(x)
+
+    def __repr__(self):
+        return "Nameless()"
+
+
+def test_refused_activation_forms_are_told_in_these_words():
+    pair = "an activation pair must be (f, df): two NumPy functions"
+    for bad in [(np.tanh,), (np.tanh, np.cos, np.sin), (np.tanh, 1.0), (1.0, np.tanh)]:
+        with pytest.raises(SpecError) as info:
+            activation_from(bad)
+        assert str(info.value) == pair
+    for fn, shown in [(no_symbol, "'no_symbol'"), (Nameless(), "Nameless()")]:
+        with pytest.raises(SpecError) as info:
+            activation_from(fn)
+        assert str(info.value).startswith(f"activation {shown} does not accept a SymPy symbol: ")
+    with pytest.raises(SpecError) as info:
+        activation_from(42)
+    assert str(info.value) == "unsupported activation 42: use a name, a formula, a function or (f, df)"
+    text = "x + softmax(x)" + " + x" * 20  # quoted by its first 60 characters
+    with pytest.raises(FormulaError) as info:
+        activation_from(f"  {text}  ")
+    assert str(info.value) == (
+        f"softmax cannot be part of a formula ({text[:60]!r}): a formula is a function of each unit's own "
+        "sum, and softmax needs the whole layer; choose the built-in 'softmax' as the output layer's "
+        "activation"
+    )
