@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from nnviz.core import FormulaError, parse_activation
+from nnviz.core import FormulaError, formula_syntax, parse_activation
 from nnviz.core.activations import X
 from nnviz.core.formula import parse_expression
 from nnviz.core.formula_syntax import MAX_DEPTH, MAX_NODES, Node, check_text, constant_value
@@ -286,6 +286,7 @@ def test_size_and_depth_limits_name_themselves():
     ) as info:
         check_text("x" + " " * 500)
     assert info.value.column == 501
+    assert check_text("x" + " " * 499).kind == "x"  # 500 characters: the most allowed
 
 
 def test_a_piecewise_pair_counts_as_one_part_and_one_level():
@@ -317,8 +318,51 @@ def test_text_level_refusals():
     ) as info:
         check_text("x +\t1")
     assert info.value.column == 4
-    with pytest.raises(FormulaError, match="^the formula is empty"):
+    with pytest.raises(FormulaError, match="^the formula is empty") as info:
         check_text("  ")
+    assert info.value.column == 1
     with pytest.raises(FormulaError, match="^syntax error: '\\(' was never closed") as info:
         check_text("  x + (1")
     assert info.value.column == 7  # the leading spaces count
+
+
+def test_when_pythons_parser_gives_up_or_names_no_position_the_refusal_still_has_a_column(monkeypatch):
+    # Some Python versions raise these instead of a SyntaxError on deeply nested text; simulated here.
+    for failure in (
+        RecursionError("maximum recursion depth exceeded"),
+        MemoryError(),
+        ValueError("too deep"),
+    ):
+
+        def give_up(*args, failure=failure, **kwargs):
+            raise failure
+
+        monkeypatch.setattr(formula_syntax.ast, "parse", give_up)
+        with pytest.raises(FormulaError) as info:
+            check_text("  x + 1")
+        assert str(info.value) == "the formula is nested too deeply (column 1)" and info.value.column == 1
+
+    def no_position(*args, **kwargs):
+        raise SyntaxError("invalid syntax")  # offset None
+
+    monkeypatch.setattr(formula_syntax.ast, "parse", no_position)
+    with pytest.raises(FormulaError) as info:
+        check_text("  x + 1")
+    assert (
+        str(info.value) == "syntax error: invalid syntax (column 3)"
+    )  # the first character after the spaces
+
+
+@pytest.mark.parametrize("leaf", ["x.real", "x[0]"])
+def test_an_attribute_or_index_on_a_too_deep_value_reports_the_depth_first(leaf):
+    def exps(n):
+        return "exp(" * n + "x" + ")" * n
+
+    # The attribute or index is level 0 and its value level 1: x inside 39 calls is at level 40, allowed.
+    with pytest.raises(FormulaError) as info:
+        check_text(f"({exps(39)}){leaf[1:]}")
+    assert str(info.value).startswith(("attribute access", "indexing"))
+    with pytest.raises(
+        FormulaError, match=rf"^the formula is nested too deeply \(more than {MAX_DEPTH} levels\)"
+    ):
+        check_text(f"({exps(40)}){leaf[1:]}")
