@@ -155,3 +155,10 @@ def test_fork_is_used_only_where_os_fork_exists_and_the_platform_is_not_macos(mo
     monkeypatch.delattr(os, "fork", raising=False)
     monkeypatch.setattr(sys, "platform", "win32")
     assert sandbox.fork_is_safe() is False
+
+
+def test_a_spawned_child_still_running_when_its_time_is_up_is_killed_not_waited_for():
+    started = time.monotonic()
+    outcomes = run_in_child(nap, [30.0], seconds=0.5, memory=0, fork=False)
+    assert len(outcomes) == 1 and isinstance(outcomes[0], TimeLimitError)
+    assert time.monotonic() - started < 25  # its start (imports) and half a second, not its 30 s nap
