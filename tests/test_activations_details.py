@@ -265,3 +265,10 @@ def test_columns_into_writes_samples_in_columns_into_out_like_f_into(name):
     out = np.full_like(z, 7.0)
     assert ACTIVATIONS[name].columns_into(z, out) is out
     np.testing.assert_allclose(out, [[by_hand(v) for v in row] for row in z.tolist()], rtol=1e-15)
+
+
+@pytest.mark.parametrize("z", [np.float64(-2.5), 0.0, 1.0, np.array(0.75)])
+def test_sigmoid_takes_a_scalar_or_a_0d_array_as_well_as_a_batch(z):
+    value = ACTIVATIONS["sigmoid"].f(z)
+    assert np.ndim(value) == 0
+    assert float(value) == pytest.approx(1 / (1 + math.exp(-float(z))), rel=1e-15, abs=1e-16)
