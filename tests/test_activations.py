@@ -86,6 +86,7 @@ def test_numpy_pair_uses_the_given_derivative():
     z = np.array([0.3, -0.2])
     np.testing.assert_array_equal(act.df(z), [2.0, 2.0])
     np.testing.assert_array_equal(act.derivative(z, act.f(z)), [2.0, 2.0])
+    np.testing.assert_array_equal(act.f(z), np.tanh(z))  # and f as given
     assert act.f_expr is None
 
 
@@ -156,3 +157,9 @@ def test_refused_activation_forms_are_told_in_these_words():
         "sum, and softmax needs the whole layer; choose the built-in 'softmax' as the output layer's "
         "activation"
     )
+
+
+def test_formula_text_is_parsed_into_an_activation_that_keeps_the_text():
+    act = activation_from("x/(1+abs(x))")
+    assert act.name is None and act.text == "x/(1+abs(x))"
+    np.testing.assert_allclose(act.f(np.array([-3.0, 1.0])), [-0.75, 0.5], rtol=1e-15)
