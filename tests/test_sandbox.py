@@ -162,3 +162,16 @@ def test_a_spawned_child_still_running_when_its_time_is_up_is_killed_not_waited_
     outcomes = run_in_child(nap, [30.0], seconds=0.5, memory=0, fork=False)
     assert len(outcomes) == 1 and isinstance(outcomes[0], TimeLimitError)
     assert time.monotonic() - started < 25  # its start (imports) and half a second, not its 30 s nap
+
+
+STATE = {"value": "as imported"}
+
+
+def read_state(_) -> str:
+    return STATE["value"]
+
+
+def test_a_spawned_child_sees_freshly_imported_modules_not_this_process_state(monkeypatch):
+    monkeypatch.setitem(STATE, "value", "changed here")
+    assert run_in_child(read_state, [None], seconds=30.0, memory=0, fork=True) == ["changed here"]
+    assert run_in_child(read_state, [None], seconds=30.0, memory=0, fork=False) == ["as imported"]
