@@ -277,3 +277,18 @@ def test_a_loss_object_gets_the_number_of_outputs_with_the_targets_as_from_a_tra
     Trainer(Network.from_sizes([2, 3], seed=0), XOR_X, Y, loss=Recording())
     EnsembleTrainer(Ensemble.like(Network.from_sizes([2, 3]), seeds=[0]), XOR_X, Y, loss=Recording())
     assert seen == [3, 3]
+
+
+def test_an_ensemble_trainer_refuses_a_loss_that_does_not_fit_its_output_as_a_trainer_does():
+    ens = Ensemble(2, [(3, True, "tanh"), (1, True, "sigmoid")], seeds=[0, 1])
+    message = (
+        "categorical cross-entropy needs a softmax output layer, not sigmoid: its outputs must be class "
+        "probabilities that sum to 1 (for one sigmoid output use 'bce')"
+    )
+    with pytest.raises(SpecError) as info:
+        EnsembleTrainer(ens, XOR_X, XOR_Y, loss="cce")
+    assert str(info.value) == message
+    with pytest.raises(SpecError) as info:
+        Trainer(ens.network(0), XOR_X, XOR_Y, loss="cce")
+    assert str(info.value) == message
+    assert EnsembleTrainer(ens, XOR_X, XOR_Y, loss="bce").loss.name == "bce"

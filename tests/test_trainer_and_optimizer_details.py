@@ -214,3 +214,16 @@ def test_fortran_ordered_data_is_copied_in_c_order():
     X, y = data()
     t = Trainer(Network(2, [(1, True, "linear")], seed=0), np.asfortranarray(X), y)
     assert t.X.flags.c_contiguous and np.array_equal(t.X, X)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum"])
+def test_finite_weights_whose_sum_is_not_finite_train_without_a_divergence(optimizer):
+    # z = -1e308 + 1e308 = 0 = y: nothing to learn; the weights sum to 2e308, past float64's range.
+    for epoch in (True, False):
+        nn = Network(1, [(1, True, "linear")], seed=0)
+        nn.layers[0].weights[...] = 1e308
+        nn.layers[0].bias[...] = 1e308
+        trainer = Trainer(nn, [[-1.0]], [[0.0]], lr=0.1, batch_size=1, optimizer=optimizer)
+        trainer.epoch() if epoch else trainer.step()
+        assert nn.layers[0].weights[0, 0] == 1e308 and nn.layers[0].bias[0] == 1e308
+        assert epoch is False or trainer.history == [0.0]

@@ -17,7 +17,7 @@ import numpy as np
 
 from .ensemble import Ensemble
 from .errors import SpecError
-from .losses import Loss, get_loss
+from .losses import Loss, loss_for
 from .stacked import Workspace
 
 
@@ -68,7 +68,7 @@ class EnsembleTrainer:
     ) -> None:
         self.ens = ensemble
         self.X = ensemble.as_batch(X)
-        self.loss = get_loss(loss)
+        self.loss = loss_for(loss, ensemble.shapes[-1].activation)  # as Trainer: cce needs softmax
         # The loss's own look at the targets, as Trainer's (bce refuses targets outside [0, 1]).
         Y = self.loss.targets(np.asarray(y, dtype=np.float64), ensemble.outputs).astype(ensemble.dtype)
         if Y.ndim == 1 and ensemble.outputs == 1:

@@ -140,16 +140,16 @@ class Trainer:
         Parameters
         ----------
         packed : ndarray, optional
-            All parameters in one array (the fused loop's copy): then one sum checks them all.
+            All parameters in one array (the fused loop's copy): then one check covers them all.
         """
         with np.errstate(over="ignore", invalid="ignore"):  # non-finite values are checked just below
             buffers = self._whole_set_buffers() if packed is not None else None
             cache = self.nn.forward(self.X, None if buffers is None else buffers.forward)
             z, a = cache[-1]
             value = self.loss.value(a, self.Y, z, self.nn.layers[-1].activation)
-            # A sum is NaN or infinite if any term is (or if it overflows: a divergence just as well).
+            # Each value itself: a sum would be one pass, but finite values can add up to infinity.
             arrays = self._params if packed is None else (packed,)
-            finite = math.isfinite(value) and all(math.isfinite(np.add.reduce(p, None)) for p in arrays)
+            finite = math.isfinite(value) and all(np.isfinite(p).all() for p in arrays)
         if not finite:
             self._diverged()
         self.history.append(value)
