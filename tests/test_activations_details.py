@@ -272,3 +272,16 @@ def test_sigmoid_takes_a_scalar_or_a_0d_array_as_well_as_a_batch(z):
     value = ACTIVATIONS["sigmoid"].f(z)
     assert np.ndim(value) == 0
     assert float(value) == pytest.approx(1 / (1 + math.exp(-float(z))), rel=1e-15, abs=1e-16)
+
+
+def test_a_sympy_function_numpy_cannot_compute_is_a_formula_error_naming_it():
+    with pytest.raises(FormulaError) as info:
+        activation_from_expr(sp.besselj(0, X))  # lambdify finds no NumPy besselj
+    assert (
+        str(info.value) == "f(x) cannot be computed with NumPy (name 'besselj' is not defined): besselj(0, x)"
+    )
+    for expr in (sp.gamma(X), sp.erfc(X)):  # lambdify falls back on math's scalar functions
+        with pytest.raises(FormulaError) as info:
+            activation_from_expr(expr)
+        assert str(info.value).startswith("f(x) cannot be computed with NumPy (")
+        assert str(info.value).endswith(f"): {expr}")

@@ -334,8 +334,12 @@ def _check_symbols(expr: sp.Expr, what: str) -> None:
 
 
 def _check_finite(expr: sp.Expr, fn: ArrayFn, what: str) -> None:
-    """Refuse a compiled expression that is not finite and real on :data:`FINITE_POINTS`, naming a point."""
-    values = _evaluate(fn, FINITE_POINTS)
+    """Refuse a compiled expression that is not finite and real on :data:`FINITE_POINTS`, naming a point,
+    or that NumPy cannot evaluate (a SymPy function it has no counterpart of, such as ``besselj``)."""
+    try:
+        values = _evaluate(fn, FINITE_POINTS)
+    except (NameError, TypeError) as exc:
+        raise FormulaError(f"{what} cannot be computed with NumPy ({exc}): {expr}") from None
     if values.dtype.kind == "c" or not np.all(np.isfinite(values)):
         bad = FINITE_POINTS[~np.isfinite(values)] if values.dtype.kind != "c" else FINITE_POINTS
         raise FormulaError(
@@ -349,7 +353,8 @@ def activation_from_expr(expr: sp.Expr, text: str | None = None) -> Activation:
     Raises
     ------
     FormulaError
-        If the expression has other variables, or f or f' is not finite on [-10, 10].
+        If the expression has other variables, f or f' is not finite on [-10, 10], or NumPy cannot
+        compute it.
     """
     if isinstance(expr, (int, float)):
         expr = sp.Number(expr)
