@@ -471,3 +471,12 @@ def test_the_cache_keeps_the_most_recently_used_results(monkeypatch):
     assert checked == [a, b, c]  # both kept
     parse_activation(b)
     assert checked == [a, b, c, b]  # b was dropped, so it is checked again
+
+
+def test_a_batch_of_more_new_formulas_than_the_cache_holds_is_parsed_whole(monkeypatch):
+    monkeypatch.setattr(
+        formula.sandbox, "run_in_child", lambda work, texts, **limits: [["ok"] for _ in texts]
+    )
+    monkeypatch.setattr(formula, "_CACHE_SIZE", 2)
+    texts = [f"x*tanh(x) + {k}.5*x" for k in range(3)]  # the third result pushes the first out of the cache
+    assert [act.text for act in formula.parse_activations(texts)] == texts

@@ -235,20 +235,23 @@ def _raise_copy(error: FormulaError) -> None:
 
 def _parse_many(job: str, texts: Sequence[str], budget: float) -> list[Any]:
     """Checked, cached results for ``texts``; raises FormulaError for the first bad one."""
-    pending = []
+    found, pending = {}, []  # this call's results: a batch larger than the cache keeps them all
     for text in dict.fromkeys(texts):
-        if _cached((job, text)) is None:
+        found[text] = _cached((job, text))
+        if found[text] is None:
             check_text(text)  # the cheap checks give immediate errors without a process
             pending.append(text)
     if pending:
         for text, error in zip(pending, _guarded(job, pending, budget)):
             if error is None:  # the child finished in time: now build it here
-                _store((job, text), _activation(text) if job == "activation" else _expression(text))
+                value = _activation(text) if job == "activation" else _expression(text)
             else:
-                _store((job, text), error)
+                value = error
+            _store((job, text), value)
+            found[text] = value
     results = []
     for text in texts:
-        value = _cached((job, text))
+        value = found[text]
         if value is None:  # left unchecked after an earlier formula used up the time: not cached
             raise FormulaError(f"{text!r} was not checked: an earlier formula ran out of time or memory")
         if isinstance(value, FormulaError):
@@ -292,8 +295,8 @@ def parse_activation(text: str) -> Activation:
 def parse_activations(texts: Sequence[str], budget: float | None = None) -> list[Activation]:
     """Parse several formulas in one checker process sharing one time budget.
 
-    ``budget`` defaults to :data:`TIME_LIMIT` per distinct unchecked formula, at most three times
-    :data:`TIME_LIMIT`. Raises :class:`FormulaError` for the first formula (in order) that fails.
+    ``budget`` defaults to :data:`TIME_LIMIT` per distinct formula (checked before or not), at most
+    three times :data:`TIME_LIMIT`. Raises :class:`FormulaError` for the first formula (in order) that fails.
     """
     if budget is None:
         budget = TIME_LIMIT * min(3, max(1, len(set(texts))))
