@@ -395,6 +395,7 @@ def test_65_layers_are_refused_and_64_are_read():
         (b'{"inputs": 1' + b"0" * 19 + b"}", "the header contains an integer with 20 digits"),
         (b'{"inputs": -1' + b"0" * 19 + b"}", "the header contains an integer with 20 digits"),
     ],
+    ids=lambda value: value[:24].hex() if isinstance(value, bytes) else None,  # ids are text (mutmut runs)
 )
 def test_each_refusal_of_the_headers_json_is_worded_exactly(text, message):
     assert refusal(built(text)) == message
