@@ -225,7 +225,9 @@ class _Child:
             if prepare is not None:
                 prepare()
             self.pid = os.fork()
-            if self.pid == 0:
+            if (
+                self.pid == 0
+            ):  # pragma: no mutate (a mutant here kills mutmut's process group: docs/testing.md)
                 _child_main(*args)  # never returns: it ends with os._exit
         else:
             daemon = not multiprocessing.current_process().daemon
