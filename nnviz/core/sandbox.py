@@ -225,9 +225,8 @@ class _Child:
             if prepare is not None:
                 prepare()
             self.pid = os.fork()
-            if (
-                self.pid == 0
-            ):  # pragma: no mutate (a mutant here kills mutmut's process group: docs/testing.md)
+            # Not mutated: a mutant of this test sends SIGKILL to pid 0, mutmut's process group.
+            if self.pid == 0:  # pragma: no mutate
                 _child_main(*args)  # never returns: it ends with os._exit
         else:
             daemon = not multiprocessing.current_process().daemon
