@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from nnfile_headers import linear_layer
 
 from nnviz.core import LayerSpecNBF, Network, NNFormatError, nnfile_reader
 from nnviz.core.data_table import MAX_POINTS, DataTable
@@ -428,14 +429,7 @@ def test_a_network_and_data_of_exactly_64_mib_are_written_and_read_and_24_bytes_
 def limit_header(n: int) -> dict:
     """A file's header for 2045 x 4096 weights (67 010 560 bytes) and ``n`` regression points after them."""
     params = 8 * 2045 * 4096
-    weights = {"dtype": "<f8", "shape": [4096, 2045], "offset": 0}
-    layer = {
-        "units": 4096,
-        "bias": False,
-        "activation": {"builtin": "linear"},
-        "weights": weights,
-        "biases": None,
-    }
+    layer = linear_layer(2045, 4096)
     data = {
         "name": "custom", "kind": "regression", "classes": [], "box": [-1, 1, -1, 1], "points": n, "train": n,
         "X": {"dtype": "<f8", "shape": [n, 2], "offset": params},

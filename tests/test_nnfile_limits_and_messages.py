@@ -11,6 +11,7 @@ import zlib
 
 import numpy as np
 import pytest
+from nnfile_headers import linear_layer
 
 from nnviz.core import Network, NNFormatError
 from nnviz.core.nnfile import MAGIC, MAX_FILE_BYTES
@@ -440,17 +441,10 @@ def test_parameters_of_exactly_64_mib_are_allowed_and_one_array_more_is_not():
     # 2048 inputs x 4096 units x 8 bytes = 64 MiB exactly. The header is judged before the length, so
     # without the arrays (only the 4 CRC bytes follow the header) the file is refused as truncated: it
     # passed the limit.
-    weights = {"dtype": "<f8", "shape": [4096, 2048], "offset": 0}
-    layer = {
-        "units": 4096,
-        "bias": False,
-        "activation": {"builtin": "linear"},
-        "weights": weights,
-        "biases": None,
-    }
+    layer = linear_layer(2048, 4096)
     edge = {"inputs": 2048, "layers": [layer]}
     assert refusal(built(edge)) == "file is truncated: layer 1 weights need 67108864 bytes, 4 remain"
-    over = {**layer, "units": 1, "weights": {"dtype": "<f8", "shape": [1, 4096], "offset": 2**26}}
+    over = linear_layer(4096, 1, offset=2**26)
     assert refusal(built({**edge, "layers": [layer, over]})) == (
         "the parameters exceed 67108864 bytes (at layer 2 weights)"
     )
