@@ -13,12 +13,12 @@ import struct
 import subprocess
 import sys
 import tracemalloc
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy as sp
+from nnfile_headers import build, header_bytes, split
 
 from nnviz.core import ACTIVATIONS, LayerSpecNBF, Network, NNFormatError, NNVizError
 from nnviz.core.datasets import make_dataset
@@ -53,18 +53,6 @@ def net(hidden="tanh", output="sigmoid", seed=0, bias_out=False):
         LayerSpecNBF(1, bias_out, output),
     ]
     return Network(2, layers, seed=seed)
-
-
-def split(data: bytes) -> tuple[dict, bytes]:
-    (length,) = struct.unpack_from("<I", data, 12)
-    return json.loads(data[16 : 16 + length]), data[16 + length : -4]
-
-
-def build(header: object, blobs: bytes, version: int = 1, magic: bytes = MAGIC) -> bytes:
-    """A file with a correct header length and checksum, so that the content itself is what is tested."""
-    text = header if isinstance(header, bytes) else json.dumps(header).encode()
-    body = struct.pack("<8sII", magic, version, len(text)) + text + blobs
-    return body + struct.pack("<I", zlib.crc32(body))
 
 
 def same_predictions(a: Network, b: Network) -> bool:
@@ -503,12 +491,6 @@ def test_mutation_fuzz_of_valid_files():
 # --- writing: the exact bytes and words the specification gives --------------------------------------
 
 
-def header_of(data: bytes) -> bytes:
-    """The header's bytes (padding included) as the file's header length field counts them."""
-    (length,) = struct.unpack_from("<I", data, 12)
-    return data[16 : 16 + length]
-
-
 def test_the_specifications_example_file_has_its_documented_size():
     # docs/nn-format.md: the example network and metadata make a 580-byte file with H = 496 (f0 01 00 00).
     nn = Network(2, [LayerSpecNBF(2, True, "tanh"), LayerSpecNBF(1, False, "x/(1+abs(x))")], seed=0)
@@ -525,7 +507,7 @@ def test_the_specifications_example_file_has_its_documented_size():
 def test_the_header_is_padded_with_fewer_than_8_spaces_so_the_arrays_start_8_byte_aligned(extra):
     nn = Network.from_sizes([2, 1], seed=0)
     nn.metadata = {"note": "n" * extra, "created": "2025-01-01T12:00:00+00:00", "nnviz_version": "0.1.0"}
-    header = header_of(nn.to_bytes())
+    header = header_bytes(nn.to_bytes())
     text = header.rstrip(b" ")
     assert (16 + len(header)) % 8 == 0 and len(header) - len(text) < 8
     assert json.loads(text)["metadata"]["note"] == "n" * extra
@@ -534,21 +516,21 @@ def test_the_header_is_padded_with_fewer_than_8_spaces_so_the_arrays_start_8_byt
 def test_the_header_is_written_in_ascii_with_escapes_for_other_characters():
     nn = Network.from_sizes([2, 1], seed=0)
     nn.metadata = {"note": "café ∑"}
-    header = header_of(nn.to_bytes())
+    header = header_bytes(nn.to_bytes())
     assert max(header) < 0x80 and b'"note":"caf\\u00e9 \\u2211"' in header
     assert loads(nn.to_bytes()).metadata["note"] == "café ∑"
 
 
 def test_the_creation_time_is_written_with_its_utc_offset():
     nn = Network.from_sizes([2, 1], seed=0)
-    created = json.loads(header_of(nn.to_bytes()))["metadata"]["created"]
+    created = json.loads(header_bytes(nn.to_bytes()))["metadata"]["created"]
     assert datetime.datetime.fromisoformat(created).utcoffset() == datetime.timedelta(0)
 
 
 def test_a_header_of_exactly_4_mib_is_written_and_read_and_one_byte_more_is_refused():
     nn = Network.from_sizes([2, 1], seed=0)
     nn.metadata = {"note": "", "created": "2025-01-01T12:00:00+00:00", "nnviz_version": "0.1.0"}
-    compact = json.dumps(json.loads(header_of(nn.to_bytes())), separators=(",", ":"))
+    compact = json.dumps(json.loads(header_bytes(nn.to_bytes())), separators=(",", ":"))
     note = "n" * (4 * 2**20 - len(compact))  # 16 + 4 MiB is a multiple of 8: no padding
     nn.metadata["note"] = note
     data = nn.to_bytes()

@@ -3,15 +3,13 @@ larger than one read, and the messages about the metadata as a whole."""
 
 from __future__ import annotations
 
-import json
 import os
 import struct
 import threading
-import zlib
 
 import numpy as np
 import pytest
-from nnfile_headers import linear_layer
+from nnfile_headers import build, linear_layer, preamble, split, with_crc
 
 from nnviz.core import Network, NNFormatError
 from nnviz.core.nnfile import MAGIC, MAX_FILE_BYTES
@@ -133,15 +131,9 @@ def test_fields_with_a_fixed_meaning_must_have_their_type(metadata, message):
     ],
 )
 def test_values_of_the_wrong_json_type_are_named_in_plain_words(change, message):
-    data = Network.from_sizes([2, 1], seed=0).to_bytes()
-    (length,) = struct.unpack_from("<I", data, 12)
-    header, blobs = json.loads(data[16 : 16 + length]), data[16 + length : -4]
+    header, blobs = split(Network.from_sizes([2, 1], seed=0).to_bytes())
     change(header)
-    text = json.dumps(header).encode()
-    body = struct.pack("<8sII", MAGIC, 1, len(text)) + text + blobs
-    with pytest.raises(NNFormatError) as info:
-        Network.from_bytes(body + struct.pack("<I", zlib.crc32(body)))
-    assert str(info.value) == message
+    assert refusal(build(header, blobs)) == message
 
 
 def test_a_pipe_past_a_limit_of_whole_read_chunks_is_read_to_one_byte_past_it(tmp_path):
@@ -242,20 +234,6 @@ def test_a_files_formulas_are_checked_together_in_one_child_process(monkeypatch)
 DAMAGED = "; the checksum does not match either, so the file is probably damaged"
 
 
-def preamble(header_length: int, version: int = 1) -> bytes:
-    return struct.pack("<8sII", MAGIC, version, header_length)
-
-
-def with_crc(body: bytes) -> bytes:
-    return body + struct.pack("<I", zlib.crc32(body))
-
-
-def built(header: object, blobs: bytes = b"", version: int = 1) -> bytes:
-    """A file whose header length and checksum are right, so that the content is what is judged."""
-    text = header if isinstance(header, bytes) else json.dumps(header).encode()
-    return with_crc(preamble(len(text), version) + text + blobs)
-
-
 def refusal(data) -> str:
     with pytest.raises(NNFormatError) as info:
         Network.from_bytes(data)
@@ -290,7 +268,7 @@ def test_model_data_that_is_not_bytes_is_refused_naming_its_type():
 
 def test_a_header_of_two_bytes_is_read_and_the_checksum_right_after_it_counts():
     # H = 2 is the smallest header; the file is then 16 + 2 + 4 bytes with no arrays, its CRC in the last 4.
-    good = built(b"{}")
+    good = build(b"{}")
     assert len(good) == 22
     assert refusal(good) == "the header lacks the field 'inputs'"
     bad = good[:-4] + bytes(a ^ 0xFF for a in good[-4:])
@@ -300,8 +278,7 @@ def test_a_header_of_two_bytes_is_read_and_the_checksum_right_after_it_counts():
 def test_a_file_that_ends_inside_its_header_has_no_checksum_to_trust():
     # The last four bytes happen to be the CRC-32 of the bytes before them, but they are header bytes:
     # with the file ending right after the header, no checksum is there, so an error is called damage.
-    body = preamble(6) + b"{}"
-    data = body + struct.pack("<I", zlib.crc32(body))
+    data = with_crc(preamble(6) + b"{}")
     assert refusal(data).endswith(DAMAGED)
 
 
@@ -321,9 +298,7 @@ def test_the_end_of_a_file_is_judged_against_its_header_in_exact_words():
 
 def small_header() -> tuple[dict, bytes]:
     """The header and arrays of a 2-3-2 network with biases (layer 1: 48 + 24 bytes, layer 2: 48 + 16)."""
-    data = Network.from_sizes([2, 3, 2], seed=0).to_bytes()
-    (length,) = struct.unpack_from("<I", data, 12)
-    return json.loads(data[16 : 16 + length]), data[16 + length : -4]
+    return split(Network.from_sizes([2, 3, 2], seed=0).to_bytes())
 
 
 def _set(path, value):
@@ -372,13 +347,13 @@ def _set(path, value):
 def test_each_refusal_of_the_header_is_worded_exactly(change, message):
     header, blobs = small_header()
     change(header)
-    assert refusal(built(header, blobs)) == message
+    assert refusal(build(header, blobs)) == message
 
 
 def test_65_layers_are_refused_and_64_are_read():
     header, blobs = small_header()
     header["layers"] = [header["layers"][1]] * 65
-    assert refusal(built(header, blobs)) == "the header must list 1 to 64 layers, not 65"
+    assert refusal(build(header, blobs)) == "the header must list 1 to 64 layers, not 65"
     nn = Network.from_sizes([1] * 65, hidden="tanh", output="linear", seed=0)
     assert len(nn.layers) == 64
     back = Network.from_bytes(nn.to_bytes())
@@ -399,7 +374,7 @@ def test_65_layers_are_refused_and_64_are_read():
     ids=lambda value: value[:24].hex() if isinstance(value, bytes) else None,  # ids are text (mutmut runs)
 )
 def test_each_refusal_of_the_headers_json_is_worded_exactly(text, message):
-    assert refusal(built(text)) == message
+    assert refusal(build(text)) == message
 
 
 def test_an_integer_of_19_digits_is_read():
@@ -429,11 +404,11 @@ def one_unit_layers(formulas: list[str]) -> dict:
 def test_a_file_may_use_16_different_formulas_but_not_17():
     formulas = [f"x + {k}" for k in range(17)]
     # 16 pass the header's checks: what is judged next is the length (only the 4 CRC bytes follow the header)
-    sixteen = built(one_unit_layers(formulas[:16]))
+    sixteen = build(one_unit_layers(formulas[:16]))
     assert refusal(sixteen) == "file is truncated: layer 1 weights need 8 bytes, 4 remain"
-    seventeen = built(one_unit_layers(formulas))
+    seventeen = build(one_unit_layers(formulas))
     assert refusal(seventeen) == "the file uses 17 different formulas; at most 16"
-    repeated = built(one_unit_layers(formulas[:16] + formulas[:1]))  # 17 layers, 16 different formulas
+    repeated = build(one_unit_layers(formulas[:16] + formulas[:1]))  # 17 layers, 16 different formulas
     assert refusal(repeated) == "file is truncated: layer 1 weights need 8 bytes, 4 remain"
 
 
@@ -443,8 +418,8 @@ def test_parameters_of_exactly_64_mib_are_allowed_and_one_array_more_is_not():
     # passed the limit.
     layer = linear_layer(2048, 4096)
     edge = {"inputs": 2048, "layers": [layer]}
-    assert refusal(built(edge)) == "file is truncated: layer 1 weights need 67108864 bytes, 4 remain"
+    assert refusal(build(edge)) == "file is truncated: layer 1 weights need 67108864 bytes, 4 remain"
     over = linear_layer(4096, 1, offset=2**26)
-    assert refusal(built({**edge, "layers": [layer, over]})) == (
+    assert refusal(build({**edge, "layers": [layer, over]})) == (
         "the parameters exceed 67108864 bytes (at layer 2 weights)"
     )
