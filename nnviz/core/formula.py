@@ -252,7 +252,7 @@ def _parse_many(job: str, texts: Sequence[str], budget: float) -> list[Any]:
     results = []
     for text in texts:
         value = found[text]
-        if value is None:  # left unchecked after an earlier formula used up the time: not cached
+        if value is None:  # left unchecked after an earlier formula used up the time
             raise FormulaError(f"{text!r} was not checked: an earlier formula ran out of time or memory")
         if isinstance(value, FormulaError):
             _raise_copy(value)

@@ -119,10 +119,11 @@ def _plain(value: Any, where: str = "", depth: int = 2) -> Any:
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, int):
-        if len(str(abs(value))) > MAX_INT_DIGITS:
+        digits = len(str(abs(value)))
+        if digits > MAX_INT_DIGITS:
             raise NNFormatError(
-                f"{_field_name(where)} is an integer of {len(str(abs(value)))} digits; a model file stores "
-                f"integers of at most {MAX_INT_DIGITS}"
+                f"{_field_name(where)} is an integer of {digits} digits; a model file stores integers of at "
+                f"most {MAX_INT_DIGITS}"
             )
         return int(value)
     if isinstance(value, float):
